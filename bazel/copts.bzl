@@ -1,0 +1,23 @@
+"""Compiler flags: the one place they are written (see docs/design.md)."""
+
+NCP_WARNINGS = [
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Wshadow",
+    "-Wformat-security",
+    "-Wno-missing-field-initializers",
+]
+
+# Library code: hidden by default; only NCP_EXPORT (OH_*) symbols leave a .so.
+NCP_DEFAULT_COPTS = NCP_WARNINGS + [
+    "-fvisibility=hidden",
+    "-fno-exceptions",
+]
+
+NCP_CXX_ONLY = ["-fvisibility-inlines-hidden", "-Wnon-virtual-dtor"]
+
+# Tests: gtest needs exceptions off to match; warnings stay errors.
+NCP_TEST_COPTS = NCP_WARNINGS + ["-Wno-sign-compare"]
+
+NCP_C_COPTS = NCP_WARNINGS + ["-std=c99", "-pedantic"]
