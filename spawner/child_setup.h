@@ -1,0 +1,25 @@
+// The code that runs in the child between clone and exec.
+//
+// ASYNC-SIGNAL-SAFE ONLY: the child is a clone of a possibly multithreaded
+// host, running on a private stack inside the host's address space
+// (CLONE_VM|CLONE_VFORK). It executes a SpawnPlan prepared by the parent
+// with raw system calls: no malloc, no locks, no stdio, no errno, no
+// sanitizer runtime. On failure it records {stage, errno, index} in
+// plan->report and exits with kSetupFailedExitCode.
+#ifndef NCP_SPAWNER_CHILD_SETUP_H_
+#define NCP_SPAWNER_CHILD_SETUP_H_
+
+#include "spawner/spawn_plan.h"
+
+namespace ncp::spawner {
+
+// Exit status of a child whose setup failed before exec.
+inline constexpr int kSetupFailedExitCode = 127;
+
+// Entry point for clone: `arg` is a const SpawnPlan*. Never returns on
+// success (execs); returns kSetupFailedExitCode after reporting a failure.
+int ChildSetupMain(void* arg);
+
+}  // namespace ncp::spawner
+
+#endif  // NCP_SPAWNER_CHILD_SETUP_H_

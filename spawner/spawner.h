@@ -1,0 +1,45 @@
+// Clone a child that runs a SpawnPlan and execs.
+//
+// The child is created with clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD |
+// CLONE_CLEAR_SIGHAND | namespace flags) and exit_signal 0: it shares no
+// memory with the caller after exec, gets no SIGCHLD-visible status (so the
+// host's own waitpid(-1) loops never reap it), and comes with a pidfd.
+// Fallbacks, each used only when the kernel or a seccomp filter refuses the
+// one before: clone3 without CLONE_CLEAR_SIGHAND (handlers reset by the
+// child), clone() with CLONE_PIDFD, clone() then pidfd_open().
+#ifndef NCP_SPAWNER_SPAWNER_H_
+#define NCP_SPAWNER_SPAWNER_H_
+
+#include <sys/types.h>
+
+#include "absl/status/statusor.h"
+#include "base/unique_fd.h"
+#include "spawner/spawn_plan.h"
+
+namespace ncp::spawner {
+
+struct SpawnedChild {
+  pid_t pid = -1;
+  UniqueFd pidfd;  // always valid on success
+};
+
+// Which clone path the spawner ended up using (for tests and diagnostics).
+enum class CloneMethod { kClone3, kClone3NoClearSighand, kClone, kCloneThenPidfdOpen };
+const char* CloneMethodName(CloneMethod method);
+
+// Clones a child that executes `plan` (see child_setup.h) and execs.
+// Returns once the child has exec'd, or an error if setup failed before
+// exec (status message names the stage, e.g. "mount(/newroot/proc): ...";
+// the failed child has been reaped). `plan.report` is overwritten.
+//
+// PR_SET_PDEATHSIG in the plan ties the child to the *calling thread*: call
+// this from a thread that lives as long as the process (the supervisor).
+// Thread-safe; blocks all signals in the calling thread while cloning.
+absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan);
+
+// The method the most recent successful Spawn() used.
+CloneMethod LastCloneMethod();
+
+}  // namespace ncp::spawner
+
+#endif  // NCP_SPAWNER_SPAWNER_H_

@@ -1,0 +1,302 @@
+#include "spawner/supervisor.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "base/unique_fd.h"
+
+namespace ncp::spawner {
+
+namespace {
+
+constexpr uint64_t kWakeTag = ~0ULL;
+
+// Starts a thread with every signal blocked, so that process-directed
+// signals are delivered to the app's threads, never to ours.
+std::thread StartQuietThread(const char* name, std::function<void()> body) {
+  sigset_t all, saved;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  std::thread thread([name, body = std::move(body)] {
+    prctl(PR_SET_NAME, name);
+    body();
+  });
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return thread;
+}
+
+}  // namespace
+
+class Supervisor::Impl {
+ public:
+  Impl() {
+    epoll_fd_.Reset(epoll_create1(EPOLL_CLOEXEC));
+    wake_fd_.Reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kWakeTag;
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &ev);
+    // Both threads live as long as the process (see supervisor.h).
+    StartQuietThread("ncp-supervisor", [this] { Loop(); }).detach();
+    StartQuietThread("ncp-callbacks", [this] { CallbackLoop(); }).detach();
+  }
+
+  absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan) {
+    if (OnSupervisorThread()) return spawner::Spawn(plan);
+    SpawnRequest request{&plan};
+    {
+      absl::MutexLock lock(&mu_);
+      requests_.push_back(&request);
+    }
+    Wake();
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&request.done));
+    return std::move(request.result);
+  }
+
+  void Watch(pid_t pid, int pidfd, std::function<void(const ChildExit&)> on_exit) {
+    {
+      absl::MutexLock lock(&mu_);
+      watched_[pidfd] = Watched{pid, std::move(on_exit)};
+    }
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.u64 = static_cast<uint64_t>(pidfd);
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, pidfd, &ev);
+  }
+
+  uint64_t AddTimer(absl::Time deadline, std::function<void()> fn) {
+    uint64_t id;
+    bool earliest;
+    {
+      absl::MutexLock lock(&mu_);
+      id = ++next_timer_id_;
+      timers_.emplace(std::make_pair(deadline, id), std::move(fn));
+      timer_deadline_[id] = deadline;
+      earliest = timers_.begin()->first.second == id;
+    }
+    if (earliest && !OnSupervisorThread()) Wake();
+    return id;
+  }
+
+  bool CancelTimer(uint64_t id) {
+    absl::MutexLock lock(&mu_);
+    auto it = timer_deadline_.find(id);
+    if (it == timer_deadline_.end()) return false;
+    timers_.erase(std::make_pair(it->second, id));
+    timer_deadline_.erase(it);
+    return true;
+  }
+
+  void Post(std::function<void()> fn) {
+    absl::MutexLock lock(&callbacks_mu_);
+    callbacks_.push_back(std::move(fn));
+  }
+
+  bool OnSupervisorThread() const {
+    return supervisor_tid_.load(std::memory_order_relaxed) == gettid();
+  }
+  bool OnCallbackThread() const {
+    return callback_tid_.load(std::memory_order_relaxed) == gettid();
+  }
+
+  int WatchedCount() {
+    absl::MutexLock lock(&mu_);
+    return static_cast<int>(watched_.size());
+  }
+
+ private:
+  struct SpawnRequest {
+    SpawnPlan* plan;
+    absl::StatusOr<SpawnedChild> result = absl::UnknownError("not run");
+    bool done = false;
+  };
+  struct Watched {
+    pid_t pid;
+    std::function<void(const ChildExit&)> on_exit;
+  };
+  using TimerKey = std::pair<absl::Time, uint64_t>;
+
+  void Wake() {
+    uint64_t one = 1;
+    ssize_t r = write(wake_fd_.get(), &one, sizeof(one));
+    (void)r;  // EAGAIN: the counter is already non-zero, a wake is pending.
+  }
+
+  int MillisUntilNextTimer() {
+    absl::MutexLock lock(&mu_);
+    if (timers_.empty()) return -1;
+    absl::Duration left = timers_.begin()->first.first - absl::Now();
+    if (left <= absl::ZeroDuration()) return 0;
+    return static_cast<int>(absl::ToInt64Milliseconds(left + absl::Milliseconds(1)));
+  }
+
+  void RunDueTimers() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        absl::MutexLock lock(&mu_);
+        if (timers_.empty() || timers_.begin()->first.first > absl::Now()) return;
+        auto it = timers_.begin();
+        fn = std::move(it->second);
+        timer_deadline_.erase(it->first.second);
+        timers_.erase(it);
+      }
+      fn();
+    }
+  }
+
+  void RunRequests() {
+    uint64_t count;
+    ssize_t r = read(wake_fd_.get(), &count, sizeof(count));
+    (void)r;
+    for (;;) {
+      SpawnRequest* request;
+      {
+        absl::MutexLock lock(&mu_);
+        if (requests_.empty()) return;
+        request = requests_.front();
+        requests_.pop_front();
+      }
+      absl::StatusOr<SpawnedChild> result = spawner::Spawn(*request->plan);
+      absl::MutexLock lock(&mu_);
+      request->result = std::move(result);
+      request->done = true;
+    }
+  }
+
+  void Reap(int pidfd) {
+    siginfo_t info = {};
+    int r = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd),
+                   &info, WEXITED | WNOHANG | __WALL);
+    if (r == 0 && info.si_pid == 0) return;  // Not exited yet.
+    // r != 0 (ECHILD): someone else reaped it (a waitpid(-1, __WALL) in the
+    // app); it is gone all the same, with an unknown status.
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, pidfd, nullptr);
+    Watched watched;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = watched_.find(pidfd);
+      if (it == watched_.end()) return;
+      watched = std::move(it->second);
+      watched_.erase(it);
+    }
+    ChildExit exit;
+    exit.pid = watched.pid;
+    exit.signaled = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
+    exit.core_dumped = info.si_code == CLD_DUMPED;
+    exit.status = info.si_status;
+    exit.status_unknown = r != 0;
+    watched.on_exit(exit);
+  }
+
+  void Loop() {
+    supervisor_tid_.store(gettid(), std::memory_order_relaxed);
+    epoll_event events[32];
+    for (;;) {
+      int n = epoll_wait(epoll_fd_.get(), events, 32, MillisUntilNextTimer());
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.u64 == kWakeTag) {
+          RunRequests();
+        } else {
+          Reap(static_cast<int>(events[i].data.u64));
+        }
+      }
+      RunDueTimers();
+    }
+  }
+
+  void CallbackLoop() {
+    callback_tid_.store(gettid(), std::memory_order_relaxed);
+    for (;;) {
+      std::function<void()> fn;
+      {
+        absl::MutexLock lock(&callbacks_mu_);
+        callbacks_mu_.Await(absl::Condition(
+            +[](std::deque<std::function<void()>>* q) { return !q->empty(); },
+            &callbacks_));
+        fn = std::move(callbacks_.front());
+        callbacks_.pop_front();
+      }
+      fn();
+    }
+  }
+
+  UniqueFd epoll_fd_;
+  UniqueFd wake_fd_;
+  std::atomic<pid_t> supervisor_tid_{0};
+  std::atomic<pid_t> callback_tid_{0};
+
+  absl::Mutex mu_;
+  std::deque<SpawnRequest*> requests_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<int, Watched> watched_ ABSL_GUARDED_BY(mu_);
+  std::map<TimerKey, std::function<void()>> timers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, absl::Time> timer_deadline_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_timer_id_ ABSL_GUARDED_BY(mu_) = 0;
+
+  absl::Mutex callbacks_mu_;
+  std::deque<std::function<void()>> callbacks_ ABSL_GUARDED_BY(callbacks_mu_);
+};
+
+namespace {
+
+std::mutex g_create_mu;
+Supervisor* g_supervisor = nullptr;
+
+void AtForkPrepare() { g_create_mu.lock(); }
+void AtForkParent() { g_create_mu.unlock(); }
+void AtForkChild() {
+  // The supervisor's threads do not exist in the fork; its state (and any
+  // lock those threads held) is abandoned, not touched.
+  g_supervisor = nullptr;
+  g_create_mu.unlock();
+}
+
+}  // namespace
+
+Supervisor& Supervisor::Get() {
+  std::lock_guard<std::mutex> lock(g_create_mu);
+  if (g_supervisor == nullptr) {
+    static bool registered = [] {
+      pthread_atfork(&AtForkPrepare, &AtForkParent, &AtForkChild);
+      return true;
+    }();
+    (void)registered;
+    // Leaked on purpose: its threads run until the process ends.
+    g_supervisor = new Supervisor(new Impl());
+  }
+  return *g_supervisor;
+}
+
+absl::StatusOr<SpawnedChild> Supervisor::Spawn(SpawnPlan& plan) {
+  return impl_->Spawn(plan);
+}
+void Supervisor::Watch(pid_t pid, int pidfd,
+                       std::function<void(const ChildExit&)> on_exit) {
+  impl_->Watch(pid, pidfd, std::move(on_exit));
+}
+uint64_t Supervisor::AddTimer(absl::Time deadline, std::function<void()> fn) {
+  return impl_->AddTimer(deadline, std::move(fn));
+}
+bool Supervisor::CancelTimer(uint64_t id) { return impl_->CancelTimer(id); }
+void Supervisor::Post(std::function<void()> fn) { impl_->Post(std::move(fn)); }
+bool Supervisor::OnSupervisorThread() const { return impl_->OnSupervisorThread(); }
+bool Supervisor::OnCallbackThread() const { return impl_->OnCallbackThread(); }
+int Supervisor::WatchedCount() { return impl_->WatchedCount(); }
+
+}  // namespace ncp::spawner

@@ -1,0 +1,124 @@
+#include "spawner/supervisor.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace ncp::spawner {
+namespace {
+
+absl::StatusOr<SpawnedChild> SpawnShell(const char* script) {
+  static char arg0[] = "sh";
+  static char arg1[] = "-c";
+  char* argv[] = {arg0, arg1, const_cast<char*>(script), nullptr};
+  char* envp[] = {nullptr};
+  int fds[] = {0, 1, 2};
+  SpawnPlan plan;
+  plan.exec_path = "/bin/sh";
+  plan.argv = argv;
+  plan.envp = envp;
+  plan.source_fds = fds;
+  plan.n_fds = 3;
+  plan.pdeath_signal = SIGKILL;
+  return Supervisor::Get().Spawn(plan);
+}
+
+TEST(SupervisorTest, ReportsExitCodeOnSupervisorThread) {
+  absl::StatusOr<SpawnedChild> child = SpawnShell("exit 3");
+  ASSERT_TRUE(child.ok()) << child.status();
+  absl::Notification done;
+  ChildExit seen;
+  bool on_thread = false;
+  Supervisor::Get().Watch(child->pid, child->pidfd.get(), [&](const ChildExit& e) {
+    seen = e;
+    on_thread = Supervisor::Get().OnSupervisorThread();
+    done.Notify();
+  });
+  done.WaitForNotification();
+  EXPECT_TRUE(on_thread);
+  EXPECT_EQ(seen.pid, child->pid);
+  EXPECT_FALSE(seen.signaled);
+  EXPECT_EQ(seen.status, 3);
+}
+
+TEST(SupervisorTest, ReportsSignal) {
+  absl::StatusOr<SpawnedChild> child = SpawnShell("kill -SEGV $$");
+  ASSERT_TRUE(child.ok()) << child.status();
+  absl::Notification done;
+  ChildExit seen;
+  Supervisor::Get().Watch(child->pid, child->pidfd.get(), [&](const ChildExit& e) {
+    seen = e;
+    done.Notify();
+  });
+  done.WaitForNotification();
+  EXPECT_TRUE(seen.signaled);
+  EXPECT_EQ(seen.status, SIGSEGV);
+}
+
+TEST(SupervisorTest, SpawnFromManyThreads) {
+  std::vector<std::thread> threads;
+  std::atomic<int> exits{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        absl::StatusOr<SpawnedChild> child = SpawnShell("exit 0");
+        ASSERT_TRUE(child.ok()) << child.status();
+        absl::Notification done;
+        int fd = child->pidfd.get();
+        Supervisor::Get().Watch(child->pid, fd, [&](const ChildExit& e) {
+          if (!e.signaled && e.status == 0) exits.fetch_add(1);
+          done.Notify();
+        });
+        done.WaitForNotification();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(exits.load(), 40);
+  EXPECT_EQ(Supervisor::Get().WatchedCount(), 0);
+}
+
+TEST(SupervisorTest, TimersRunInOrderAndCancel) {
+  absl::Notification done;
+  std::vector<int> order;
+  absl::Mutex mu;
+  absl::Time now = absl::Now();
+  uint64_t cancelled = Supervisor::Get().AddTimer(now + absl::Milliseconds(5), [&] {
+    absl::MutexLock l(&mu);
+    order.push_back(99);
+  });
+  Supervisor::Get().AddTimer(now + absl::Milliseconds(20), [&] {
+    absl::MutexLock l(&mu);
+    order.push_back(2);
+    done.Notify();
+  });
+  Supervisor::Get().AddTimer(now + absl::Milliseconds(10), [&] {
+    absl::MutexLock l(&mu);
+    order.push_back(1);
+  });
+  EXPECT_TRUE(Supervisor::Get().CancelTimer(cancelled));
+  EXPECT_FALSE(Supervisor::Get().CancelTimer(cancelled));
+  done.WaitForNotification();
+  absl::MutexLock l(&mu);
+  EXPECT_EQ(order, (std::vector<int>{1, 2}));
+}
+
+TEST(SupervisorTest, PostRunsOnCallbackThread) {
+  absl::Notification done;
+  bool on_thread = false;
+  Supervisor::Get().Post([&] {
+    on_thread = Supervisor::Get().OnCallbackThread();
+    done.Notify();
+  });
+  done.WaitForNotification();
+  EXPECT_TRUE(on_thread);
+}
+
+}  // namespace
+}  // namespace ncp::spawner
