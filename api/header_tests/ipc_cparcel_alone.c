@@ -1,0 +1,6 @@
+// <IPCKit/ipc_cparcel.h> must compile on its own, included first, as C99.
+#include <IPCKit/ipc_cparcel.h>
+
+// Uses a type the header declares, so the translation unit is not empty.
+int ncp_ipc_cparcel_alone_c(void);
+int ncp_ipc_cparcel_alone_c(void) { return (int)sizeof(OHIPCParcel*); }

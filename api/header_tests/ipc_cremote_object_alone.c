@@ -1,0 +1,9 @@
+// <IPCKit/ipc_cremote_object.h> must compile on its own, included first, as
+// C99.
+#include <IPCKit/ipc_cremote_object.h>
+
+// Uses a type the header declares, so the translation unit is not empty.
+int ncp_ipc_cremote_object_alone_c(void);
+int ncp_ipc_cremote_object_alone_c(void) {
+  return (int)sizeof(OH_IPC_MessageOption);
+}

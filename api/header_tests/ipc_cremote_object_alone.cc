@@ -1,0 +1,9 @@
+// <IPCKit/ipc_cremote_object.h> must compile on its own, included first, as
+// C++17.
+#include <IPCKit/ipc_cremote_object.h>
+
+// Uses a type the header declares, so the translation unit is not empty.
+int ncp_ipc_cremote_object_alone_cc();
+int ncp_ipc_cremote_object_alone_cc() {
+  return (int)sizeof(OH_IPC_MessageOption);
+}
