@@ -1,0 +1,70 @@
+// The private interface between libipc_capi.so and libchild_process.so.
+//
+// libchild_process.so (parent side) and the child trampoline need two
+// things the public IPCKit API does not offer: turning a connected socket
+// into an IPC connection, and asking which process is behind a proxy. The
+// shipped libraries export only OH_* names, so this table is not a dynamic
+// symbol: every OHIPCParcel starts with a BridgeCarrier, and FindBridge()
+// reads the table from a parcel made with the public OH_IPCParcel_Create().
+// Both libraries are built from one tree, so the layout always agrees;
+// `magic` and `version` catch a mismatched pair.
+#ifndef NCP_IPC_BRIDGE_H_
+#define NCP_IPC_BRIDGE_H_
+
+#include <stdint.h>
+
+#include "IPCKit/ipc_cparcel.h"
+
+namespace ncp::ipc {
+
+inline constexpr uint32_t kBridgeMagic = 0x4e435049;  // "NCPI"
+inline constexpr uint32_t kBridgeVersion = 1;
+
+struct Bridge {
+  uint32_t version;  // kBridgeVersion
+
+  // Adopts `fd`, a connected AF_UNIX SOCK_SEQPACKET socket whose other end
+  // belongs to (or will be handed to) another process that adopts it too.
+  // Takes ownership of `fd` in all cases. `root` (may be NULL) is offered to
+  // the peer as its root object; the connection keeps a reference to it.
+  // If `peer_root` is non-NULL it receives a new proxy (owned by the caller)
+  // for the object the peer offers as root; calls through it fail with
+  // OH_IPC_DEAD_REMOTE_OBJECT once the peer is gone (or if it offers none).
+  // Does not block waiting for the peer. Returns OH_IPC_SUCCESS or an
+  // OH_IPC_* error.
+  int (*adopt_connection)(int fd, OHIPCRemoteStub* root,
+                          OHIPCRemoteProxy** peer_root);
+
+  // Pid of the process behind `proxy`, from the kernel's credentials of the
+  // connection (as seen in the caller's pid namespace); -1 for a local or
+  // invalid proxy or before the peer's credentials arrived.
+  int32_t (*proxy_peer_pid)(const OHIPCRemoteProxy* proxy);
+};
+
+// The first members of every OHIPCParcel the library creates.
+struct BridgeCarrier {
+  uint32_t magic;  // kBridgeMagic
+  const Bridge* bridge;
+};
+
+// The bridge of the loaded libipc_capi.so, found through a parcel made with
+// `create` and released with `destroy` (the public OH_IPCParcel_Create /
+// OH_IPCParcel_Destroy, possibly obtained with dlsym). NULL if the library
+// is not an ncp libipc_capi.so of this version.
+inline const Bridge* FindBridge(OHIPCParcel* (*create)(void),
+                                void (*destroy)(OHIPCParcel*)) {
+  OHIPCParcel* parcel = create();
+  if (parcel == nullptr) return nullptr;
+  const BridgeCarrier* carrier = reinterpret_cast<const BridgeCarrier*>(parcel);
+  const Bridge* bridge = nullptr;
+  if (carrier->magic == kBridgeMagic && carrier->bridge != nullptr &&
+      carrier->bridge->version == kBridgeVersion) {
+    bridge = carrier->bridge;
+  }
+  destroy(parcel);
+  return bridge;
+}
+
+}  // namespace ncp::ipc
+
+#endif  // NCP_IPC_BRIDGE_H_
