@@ -1,0 +1,173 @@
+// ncp-child: the trampoline every child execs (from a memfd embedded in
+// libchild_process.so). It runs in a fresh process image, so it may load
+// libraries: it reads the bootstrap message (fd 3), optionally becomes the
+// init of an isolated child's pid namespace, loads libipc_capi.so and the
+// user's library, and runs the entry.
+//
+// The executable carries DT_SONAME libchild_process.so and exports the
+// child edition of OH_Ability_* (child_capi.cc): user libraries linked
+// against libchild_process.so bind to it instead of loading the parent
+// library.
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "api/bootstrap.h"
+#include "api/child_state.h"
+
+namespace ncp::api {
+namespace {
+
+constexpr int kExitLoadFailed = 127;  // decisions.md §2.7
+constexpr int kExitBadBootstrap = 126;
+
+const char* g_name = "ncp-child";
+
+[[noreturn]] void Die(int code, const char* fmt, const char* a,
+                      const char* b = "") {
+  fprintf(stderr, "ncp-child[%s]: ", g_name);
+  fprintf(stderr, fmt, a, b);
+  fputc('\n', stderr);
+  exit(code);
+}
+
+bool ReadBootstrap(Bootstrap* out) {
+  struct stat st;
+  if (fstat(kBootstrapFd, &st) != 0 || st.st_size <= 0 ||
+      st.st_size > (1 << 20)) {
+    return false;
+  }
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = pread(kBootstrapFd, &data[done], data.size() - done,
+                      static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  close(kBootstrapFd);
+  return DecodeBootstrap(data.data(), data.size(), out);
+}
+
+// Pid 1 of an isolated child's pid namespace: forks the real child, then
+// reaps everything, forwards signals to the real child, and when it ends
+// reports how on status_fd and exits (which ends the namespace).
+void BecomeInit(int status_fd) {
+  sigset_t all, saved;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &saved);
+  pid_t child = fork();
+  if (child < 0) Die(kExitBadBootstrap, "fork: %s", strerror(errno));
+  if (child == 0) {
+    close(status_fd);
+    sigprocmask(SIG_SETMASK, &saved, nullptr);
+    return;
+  }
+  // Keep nothing open but the report channel: the real child's fds (an IPC
+  // socket, user fds) must close when it exits, not when we do.
+  for (int fd = 0; fd < 3; ++fd) {
+    if (fd != status_fd) close(fd);
+  }
+  syscall(SYS_close_range, 3, status_fd - 1, 0);
+  syscall(SYS_close_range, status_fd + 1, ~0U, 0);
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&all, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
+    }
+    for (;;) {
+      int status;
+      pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
+      if (pid <= 0) break;
+      if (pid != child) continue;
+      InitReport report = {kInitReportMagic, WIFSIGNALED(status) ? 1 : 0,
+                           WIFSIGNALED(status) ? WTERMSIG(status)
+                                               : WEXITSTATUS(status),
+                           WIFSIGNALED(status) && WCOREDUMP(status) ? 1 : 0};
+      ssize_t w = write(status_fd, &report, sizeof(report));
+      (void)w;
+      _exit(report.signaled ? 128 + report.status : report.status);
+    }
+  }
+}
+
+void SetProcessName(const std::string& name) {
+  char comm[16] = {};
+  strncpy(comm, name.c_str(), sizeof(comm) - 1);
+  prctl(PR_SET_NAME, comm);
+}
+
+[[noreturn]] void RunStart(const Bootstrap& boot) {
+  void* handle =
+      boot.library.empty() ? nullptr : dlopen(boot.library.c_str(), RTLD_LAZY);
+  if (handle == nullptr) {
+    Die(kExitLoadFailed, "cannot load library \"%s\": %s",
+        boot.library.c_str(), boot.library.empty() ? "empty name" : dlerror());
+  }
+  dlerror();
+  void* symbol = dlsym(handle, boot.symbol.c_str());
+  if (symbol == nullptr) {
+    const char* error = dlerror();
+    Die(kExitLoadFailed, "cannot find entry \"%s\": %s", boot.symbol.c_str(),
+        error != nullptr ? error : "NULL symbol");
+  }
+
+  // Allocated once, owned by the child for its lifetime (spec §1.5.2).
+  static NativeChildProcess_Args args;
+  args.entryParams = strdup(boot.params.c_str());
+  NativeChildProcess_Fd** tail = &args.fdList.head;
+  for (const auto& [name, fd] : boot.fds) {  // sorted by the parent
+    auto* node = static_cast<NativeChildProcess_Fd*>(
+        calloc(1, sizeof(NativeChildProcess_Fd)));
+    if (node == nullptr) Die(kExitBadBootstrap, "%s", "out of memory");
+    node->fdName = strdup(name.c_str());
+    node->fd = fd;
+    *tail = node;
+    tail = &node->next;
+  }
+  g_current_args = &args;
+
+  using Entry = void (*)(NativeChildProcess_Args);
+  reinterpret_cast<Entry>(symbol)(args);
+  exit(0);
+}
+
+}  // namespace
+}  // namespace ncp::api
+
+int main(int /*argc*/, char** /*argv*/) {
+  using namespace ncp::api;
+  Bootstrap boot;
+  if (!ReadBootstrap(&boot)) {
+    fprintf(stderr, "ncp-child: invalid bootstrap message on fd %d\n",
+            kBootstrapFd);
+    return kExitBadBootstrap;
+  }
+  g_name = boot.process_name.c_str();
+  if ((boot.flags & Bootstrap::kRunAsInit) != 0) BecomeInit(boot.status_fd);
+  SetProcessName(boot.process_name);
+
+  // One IPC runtime per process: the user's library must bind to the same
+  // libipc_capi.so the parent uses, whatever its own search path says.
+  if (!boot.ipc_library.empty() &&
+      dlopen(boot.ipc_library.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
+    Die(kExitBadBootstrap, "cannot load \"%s\": %s", boot.ipc_library.c_str(),
+        dlerror());
+  }
+  if (boot.kind == Bootstrap::kStart) RunStart(boot);
+  Die(kExitBadBootstrap, "%s", "Create* children are not supported yet");
+}

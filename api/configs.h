@@ -1,0 +1,15 @@
+// The object behind the opaque Ability_ChildProcessConfigs handle.
+#ifndef NCP_API_CONFIGS_H_
+#define NCP_API_CONFIGS_H_
+
+#include <string>
+
+#include "AbilityKit/native_child_process.h"
+
+struct Ability_ChildProcessConfigs {
+  std::string process_name;  // empty: the default name
+  NativeChildProcess_IsolationMode isolation_mode = NCP_ISOLATION_MODE_NORMAL;
+  bool isolation_uid = false;
+};
+
+#endif  // NCP_API_CONFIGS_H_

@@ -1,0 +1,62 @@
+// Launching a child: from a LaunchRequest (what to run, which fds, which
+// isolation) to a running trampoline with a pid and a pidfd.
+//
+// The API layer only talks to the Launcher interface. The direct launcher
+// clones from the supervisor thread and execs the embedded trampoline; a
+// pre-initialised zygote can implement the same interface later without
+// touching the API layer.
+#ifndef NCP_API_LAUNCHER_H_
+#define NCP_API_LAUNCHER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "api/bootstrap.h"
+#include "api/validation.h"
+#include "base/unique_fd.h"
+#include "isolation/isolation.h"
+
+namespace ncp::api {
+
+struct LaunchRequest {
+  // What the trampoline runs. The launcher fills in the fd numbers
+  // (bootstrap.fds, channel_fd, status_fd) and the kRunAsInit flag.
+  Bootstrap bootstrap;
+  // Parent fds handed to the child, sorted by name; used during the call
+  // only (the child gets duplicates).
+  std::vector<NamedFd> fds;
+  // Create*: the parent's end of nothing; this is the child's end of the
+  // IPC socket pair (used during the call only).
+  int channel_fd = -1;
+  // ISOLATED mode (nullptr: NORMAL).
+  const isolation::IsolationOptions* isolation = nullptr;
+};
+
+struct LaunchedChild {
+  pid_t pid = -1;
+  UniqueFd pidfd;
+  // Isolated children: read end of the init's report channel (InitReport).
+  UniqueFd status_fd;
+  // Isolated children with their own uid: the uid taken from the pool.
+  int isolation_uid_slot = -1;
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  virtual absl::StatusOr<LaunchedChild> Launch(LaunchRequest& request) = 0;
+};
+
+// The process's launcher (the direct one for now).
+Launcher& DefaultLauncher();
+
+// True if the trampoline can be prepared (memfd + exec possible here).
+bool LauncherAvailable();
+
+}  // namespace ncp::api
+
+#endif  // NCP_API_LAUNCHER_H_

@@ -1,0 +1,68 @@
+// Helpers for tests that start real children through the public C API.
+#ifndef NCP_API_TESTING_CHILD_TEST_UTIL_H_
+#define NCP_API_TESTING_CHILD_TEST_UTIL_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "AbilityKit/native_child_process.h"
+
+namespace ncp::testing {
+
+// Absolute path of a //testdata fixture (e.g. "libncp_reporter.so").
+std::string FixturePath(const std::string& name);
+// The directory the fixtures are in.
+std::string FixtureDir();
+
+// Owns the nodes of an fd list built from (name, fd) pairs.
+class FdList {
+ public:
+  FdList() = default;
+  explicit FdList(std::vector<std::pair<std::string, int>> fds);
+  NativeChildProcess_FdList list();
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<NativeChildProcess_Fd> nodes_;
+};
+
+// A pipe whose write end goes to the child; ReadAll() reads to EOF once
+// the parent's copy of the write end is closed (CloseWriteEnd()).
+class Pipe {
+ public:
+  Pipe();
+  ~Pipe();
+  int write_fd() const { return fds_[1]; }
+  void CloseWriteEnd();
+  std::string ReadAll();
+
+ private:
+  int fds_[2];
+};
+
+// Blocks until `pid` (a child of this process) has exited, up to
+// `timeout_ms`. Uses a pidfd, so it works whoever reaps the child.
+bool WaitForExit(pid_t pid, int timeout_ms = 10000);
+
+// True if a process `pid` exists and is not a zombie.
+bool ProcessAlive(pid_t pid);
+
+// Number of open fds of this process.
+int CountOpenFds();
+
+// Zombie children of this process.
+int CountZombieChildren();
+
+// /proc/<pid>/cmdline (NULs kept) and comm (no newline).
+std::string ReadCmdline(pid_t pid);
+std::string ReadComm(pid_t pid);
+
+// The name of the calling thread.
+std::string CurrentThreadName();
+
+}  // namespace ncp::testing
+
+#endif  // NCP_API_TESTING_CHILD_TEST_UTIL_H_
