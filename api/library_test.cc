@@ -1,0 +1,115 @@
+// The shipped library as an artifact: exports, soname, runpath, and that a
+// copy of it alone (with libipc_capi.so when present) works from another
+// directory.
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+
+#include "AbilityKit/native_child_process.h"
+#include "api/testing/child_test_util.h"
+#include "base/testing/elf_info.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+const std::set<std::string>& ExpectedExports() {
+  static const auto* names = new std::set<std::string>{
+      "OH_Ability_CreateChildProcessConfigs",
+      "OH_Ability_DestroyChildProcessConfigs",
+      "OH_Ability_ChildProcessConfigs_SetIsolationMode",
+      "OH_Ability_ChildProcessConfigs_SetIsolationUid",
+      "OH_Ability_ChildProcessConfigs_SetProcessName",
+      "OH_Ability_CreateNativeChildProcess",
+      "OH_Ability_CreateNativeChildProcessWithConfigs",
+      "OH_Ability_StartNativeChildProcess",
+      "OH_Ability_StartNativeChildProcessWithConfigs",
+      "OH_Ability_GetCurrentChildProcessArgs",
+      "OH_Ability_RegisterNativeChildProcessExitCallback",
+      "OH_Ability_UnregisterNativeChildProcessExitCallback",
+      "OH_Ability_KillChildProcess",
+      "OH_Ability_IsNativeChildProcessSupported",
+  };
+  return *names;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
+TEST(LibraryTest, ExportsExactlyTheOhApi) {
+  ncp::testing::ElfInfo info;
+  ASSERT_TRUE(ncp::testing::ReadElfInfo("api/libchild_process.so", &info));
+  std::set<std::string> exported(info.defined_symbols.begin(),
+                                 info.defined_symbols.end());
+  EXPECT_EQ(exported, ExpectedExports());
+  EXPECT_EQ(info.soname, "libchild_process.so");
+  EXPECT_EQ(info.runpath, "$ORIGIN");
+}
+
+TEST(LibraryTest, TrampolineIsTheChildEditionOfTheSameApi) {
+  ncp::testing::ElfInfo info;
+  ASSERT_TRUE(ncp::testing::ReadElfInfo("api/ncp_child", &info));
+  std::set<std::string> exported(info.defined_symbols.begin(),
+                                 info.defined_symbols.end());
+  EXPECT_EQ(exported, ExpectedExports());
+  EXPECT_EQ(info.soname, "libchild_process.so");
+  // A child loads nothing heavy before the user's library.
+  for (const std::string& needed : info.needed) {
+    EXPECT_TRUE(needed == "libc.so.6" || needed == "ld-linux-x86-64.so.2" ||
+                needed.rfind("libasan", 0) == 0 || needed.rfind("libtsan", 0) == 0 ||
+                needed.rfind("libubsan", 0) == 0)
+        << needed;
+  }
+}
+
+TEST(LibraryTest, NoBuildTreePathsInside) {
+  std::string bytes = ReadFile("api/libchild_process.so");
+  ASSERT_FALSE(bytes.empty());
+  for (const char* path : {"bazel-out", "execroot", "/_solib_", "sandbox/linux"}) {
+    EXPECT_EQ(bytes.find(path), std::string::npos) << path;
+  }
+}
+
+TEST(LibraryTest, WorksWhenCopiedAlone) {
+  const char* tmp = getenv("TEST_TMPDIR");
+  ASSERT_NE(tmp, nullptr);
+  std::string dir = std::string(tmp) + "/copied_lib";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  for (const char* lib : {"libchild_process.so"}) {
+    std::ofstream(dir + "/" + lib, std::ios::binary)
+        << ReadFile(std::string("api/") + lib);
+  }
+  void* handle = dlopen((dir + "/libchild_process.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  auto start = reinterpret_cast<decltype(&OH_Ability_StartNativeChildProcess)>(
+      dlsym(handle, "OH_Ability_StartNativeChildProcess"));
+  ASSERT_NE(start, nullptr);
+
+  char path[] = "/tmp/ncp_copied_XXXXXX";
+  int file = mkstemp(path);
+  ASSERT_GE(file, 0);
+  unlink(path);
+  ncp::testing::FdList fds({{"fd1", file}});
+  NativeChildProcess_Args args = {};
+  args.fdList = fds.list();
+  NativeChildProcess_Options options = {};
+  int32_t pid = -1;
+  std::string entry = ncp::testing::FixturePath("libncp_reporter.so") + ":Main";
+  ASSERT_EQ(start(entry.c_str(), args, options, &pid), NCP_NO_ERROR);
+  ASSERT_TRUE(ncp::testing::WaitForExit(pid));
+  char buf[8] = {};
+  EXPECT_EQ(pread(file, buf, sizeof(buf), 0), 4);
+  EXPECT_STREQ(buf, "SUCC");
+  close(file);
+}
+
+}  // namespace
