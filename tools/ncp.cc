@@ -1,0 +1,195 @@
+// ncp: start a library entry as a native child process from the command line.
+//
+//   ncp start [--param TEXT] [--fd NAME=PATH]... [--name NAME] [--isolated]
+//             [--isolation-uid] LIBRARY:ENTRY
+//
+// Starts the child with OH_Ability_StartNativeChildProcessWithConfigs,
+// waits for it, and prints its pid and how it ended. Exit status: the
+// child's exit value (0 when it returned normally), 2 for usage errors, 3
+// when the start itself failed.
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "AbilityKit/native_child_process.h"
+#include "tools/error_names.h"
+
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kStartError = 3;
+
+std::mutex g_mu;
+std::condition_variable g_cv;
+int32_t g_watched_pid = -1;
+bool g_ended = false;
+int32_t g_end_value = 0;
+
+void OnExit(int32_t pid, int32_t value) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  if (pid != g_watched_pid) return;
+  g_ended = true;
+  g_end_value = value;
+  g_cv.notify_all();
+}
+
+void Usage(FILE* out) {
+  fprintf(out,
+          "usage: ncp start [options] LIBRARY:ENTRY\n"
+          "\n"
+          "Starts ENTRY of LIBRARY in a native child process, waits for it and\n"
+          "prints its pid and how it ended.\n"
+          "\n"
+          "options:\n"
+          "  --param TEXT        entryParams handed to the entry (<= 150 KiB)\n"
+          "  --fd NAME=PATH      open PATH (read-write, created if missing) and\n"
+          "                      pass it as the fd named NAME (repeatable, <= 16)\n"
+          "  --name NAME         custom process name ([A-Za-z0-9_], 1..64)\n"
+          "  --isolated          NCP_ISOLATION_MODE_ISOLATED (sandboxed child)\n"
+          "  --isolation-uid     with --isolated: a uid of the child's own\n"
+          "  -h, --help          this text\n"
+          "\n"
+          "LIBRARY is a path, or a bare name looked up in NCP_LIBRARY_PATH, the\n"
+          "directory of the running program, then the dynamic linker's path.\n"
+          "\n"
+          "exit status: the child's exit value (exit code, or signal number if\n"
+          "it was killed), 2 on usage errors, 3 if the child could not start.\n");
+}
+
+struct Options {
+  std::string param;
+  bool has_param = false;
+  std::vector<std::pair<std::string, std::string>> fds;
+  std::string name;
+  bool isolated = false;
+  bool isolation_uid = false;
+  std::string entry;
+};
+
+bool TakeValue(int argc, char** argv, int* i, const char* flag, std::string* out) {
+  size_t len = strlen(flag);
+  if (strncmp(argv[*i], flag, len) == 0 && argv[*i][len] == '=') {
+    *out = argv[*i] + len + 1;
+    return true;
+  }
+  if (strcmp(argv[*i], flag) == 0) {
+    if (*i + 1 >= argc) {
+      fprintf(stderr, "ncp: %s needs a value\n", flag);
+      exit(kUsageError);
+    }
+    *out = argv[++*i];
+    return true;
+  }
+  return false;
+}
+
+int Start(int argc, char** argv) {
+  Options o;
+  for (int i = 0; i < argc; ++i) {
+    std::string value;
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      Usage(stdout);
+      return 0;
+    } else if (TakeValue(argc, argv, &i, "--param", &value)) {
+      o.param = value;
+      o.has_param = true;
+    } else if (TakeValue(argc, argv, &i, "--fd", &value)) {
+      size_t eq = value.find('=');
+      if (eq == std::string::npos) {
+        fprintf(stderr, "ncp: --fd wants NAME=PATH, got \"%s\"\n", value.c_str());
+        return kUsageError;
+      }
+      o.fds.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    } else if (TakeValue(argc, argv, &i, "--name", &value)) {
+      o.name = value;
+    } else if (strcmp(argv[i], "--isolated") == 0) {
+      o.isolated = true;
+    } else if (strcmp(argv[i], "--isolation-uid") == 0) {
+      o.isolation_uid = true;
+    } else if (argv[i][0] == '-') {
+      fprintf(stderr, "ncp: unknown option %s\n", argv[i]);
+      return kUsageError;
+    } else if (o.entry.empty()) {
+      o.entry = argv[i];
+    } else {
+      fprintf(stderr, "ncp: unexpected argument %s\n", argv[i]);
+      return kUsageError;
+    }
+  }
+  if (o.entry.empty()) {
+    Usage(stderr);
+    return kUsageError;
+  }
+
+  std::vector<NativeChildProcess_Fd> nodes(o.fds.size());
+  for (size_t i = 0; i < o.fds.size(); ++i) {
+    int fd = open(o.fds[i].second.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      fprintf(stderr, "ncp: cannot open %s: %s\n", o.fds[i].second.c_str(),
+              strerror(errno));
+      return kUsageError;
+    }
+    nodes[i].fdName = o.fds[i].first.data();
+    nodes[i].fd = fd;
+    nodes[i].next = i + 1 < nodes.size() ? &nodes[i + 1] : nullptr;
+  }
+  NativeChildProcess_Args args = {};
+  args.entryParams = o.has_param ? o.param.data() : nullptr;
+  args.fdList.head = nodes.empty() ? nullptr : nodes.data();
+
+  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
+  OH_Ability_ChildProcessConfigs_SetIsolationMode(
+      configs, o.isolated ? NCP_ISOLATION_MODE_ISOLATED : NCP_ISOLATION_MODE_NORMAL);
+  OH_Ability_ChildProcessConfigs_SetIsolationUid(configs, o.isolation_uid);
+  if (!o.name.empty()) {
+    int code = OH_Ability_ChildProcessConfigs_SetProcessName(configs, o.name.c_str());
+    if (code != NCP_NO_ERROR) {
+      fprintf(stderr, "ncp: bad process name \"%s\": %d (%s)\n", o.name.c_str(),
+              code, ncp::tools::NcpErrorName(code));
+      return kUsageError;
+    }
+  }
+  OH_Ability_RegisterNativeChildProcessExitCallback(&OnExit);
+
+  int32_t pid = -1;
+  std::unique_lock<std::mutex> lock(g_mu);  // OnExit waits for g_watched_pid
+  int code = OH_Ability_StartNativeChildProcessWithConfigs(o.entry.c_str(), args,
+                                                           configs, &pid);
+  OH_Ability_DestroyChildProcessConfigs(configs);
+  for (const NativeChildProcess_Fd& node : nodes) close(node.fd);
+  if (code != NCP_NO_ERROR) {
+    fprintf(stderr, "ncp: cannot start %s: %d (%s)\n", o.entry.c_str(), code,
+            ncp::tools::NcpErrorName(code));
+    return kStartError;
+  }
+  g_watched_pid = pid;
+  printf("started %s as pid %d%s\n", o.entry.c_str(), pid,
+         o.isolated ? " (isolated)" : "");
+  fflush(stdout);
+  g_cv.wait(lock, [] { return g_ended; });
+  printf("pid %d ended: %d (%s)\n", pid, g_end_value,
+         g_end_value == 0 ? "returned normally"
+                          : "exit status, or the signal that killed it");
+  return g_end_value;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    Usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? kUsageError : 0;
+  }
+  if (strcmp(argv[1], "start") == 0) return Start(argc - 2, argv + 2);
+  fprintf(stderr, "ncp: unknown command \"%s\" (try: ncp start --help)\n", argv[1]);
+  return kUsageError;
+}
