@@ -18,6 +18,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "base/per_process.h"
 #include "base/unique_fd.h"
 
 namespace ncp::spawner {
@@ -253,35 +254,9 @@ class Supervisor::Impl {
   std::deque<std::function<void()>> callbacks_ ABSL_GUARDED_BY(callbacks_mu_);
 };
 
-namespace {
+Supervisor::Supervisor() : impl_(new Impl()) {}
 
-std::mutex g_create_mu;
-Supervisor* g_supervisor = nullptr;
-
-void AtForkPrepare() { g_create_mu.lock(); }
-void AtForkParent() { g_create_mu.unlock(); }
-void AtForkChild() {
-  // The supervisor's threads do not exist in the fork; its state (and any
-  // lock those threads held) is abandoned, not touched.
-  g_supervisor = nullptr;
-  g_create_mu.unlock();
-}
-
-}  // namespace
-
-Supervisor& Supervisor::Get() {
-  std::lock_guard<std::mutex> lock(g_create_mu);
-  if (g_supervisor == nullptr) {
-    static bool registered = [] {
-      pthread_atfork(&AtForkPrepare, &AtForkParent, &AtForkChild);
-      return true;
-    }();
-    (void)registered;
-    // Leaked on purpose: its threads run until the process ends.
-    g_supervisor = new Supervisor(new Impl());
-  }
-  return *g_supervisor;
-}
+Supervisor& Supervisor::Get() { return PerProcess<Supervisor>::Get(); }
 
 absl::StatusOr<SpawnedChild> Supervisor::Spawn(SpawnPlan& plan) {
   return impl_->Spawn(plan);

@@ -67,10 +67,12 @@ class Supervisor {
   // Number of children being watched (for tests and leak checks).
   int WatchedCount();
 
+  // Use Get(). (Public for base/per_process.h; never destroyed.)
+  Supervisor();
+
   class Impl;
 
  private:
-  explicit Supervisor(Impl* impl) : impl_(impl) {}
   Impl* impl_;
 };
 
