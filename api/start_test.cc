@@ -6,7 +6,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,7 +16,6 @@
 #include "AbilityKit/native_child_process.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "api/testing/child_test_util.h"
 #include "gmock/gmock.h"
@@ -73,24 +74,24 @@ struct ExitEvent {
   int32_t signal;
   std::string thread;
 };
-absl::Mutex g_exit_mu;
+std::mutex g_exit_mu;
+std::condition_variable g_exit_cv;
 std::map<int32_t, std::vector<ExitEvent>>* g_exits =
     new std::map<int32_t, std::vector<ExitEvent>>();
 
 void RecordExit(int32_t pid, int32_t signal) {
-  absl::MutexLock lock(&g_exit_mu);
+  std::lock_guard<std::mutex> lock(g_exit_mu);
   (*g_exits)[pid].push_back({signal, ncp::testing::CurrentThreadName()});
+  g_exit_cv.notify_all();
 }
 
 void RecordExitToo(int32_t pid, int32_t signal) { RecordExit(-pid, signal); }
 
 // Waits until `pid`'s exit was reported, then returns all reports for it.
 std::vector<ExitEvent> ExitsOf(int32_t pid) {
-  absl::MutexLock lock(&g_exit_mu);
-  auto reported = [pid]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_exit_mu) {
-    return g_exits->count(pid) > 0;
-  };
-  g_exit_mu.AwaitWithTimeout(absl::Condition(&reported), absl::Seconds(10));
+  std::unique_lock<std::mutex> lock(g_exit_mu);
+  g_exit_cv.wait_for(lock, std::chrono::seconds(10),
+                     [pid] { return g_exits->count(pid) > 0; });
   auto it = g_exits->find(pid);
   return it == g_exits->end() ? std::vector<ExitEvent>{} : it->second;
 }

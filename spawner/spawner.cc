@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
@@ -55,7 +56,10 @@ enum Level : int {
 std::atomic<int> g_level{kLevelClone3};
 std::atomic<int> g_last_level{kLevelClone3};
 
-// A child stack with a guard page below it, reused by the calling thread.
+// A child stack with a guard page below it, reused by every spawn: the
+// mutex is held from before clone until the child has exec'd or exited.
+// (Not thread_local: dynamic TLS in a dlopen()ed library confuses
+// LeakSanitizer's thread scan with this glibc.)
 class ChildStack {
  public:
   ~ChildStack() {
@@ -79,7 +83,8 @@ class ChildStack {
   void* base_ = nullptr;
 };
 
-thread_local ChildStack t_stack;
+std::mutex g_stack_mu;
+ChildStack* g_stack = new ChildStack();  // never unmapped: spawns may race exit
 
 // One attempt at `level`. Returns the pid (> 0) or -errno; *pidfd is set
 // for levels that produce one.
@@ -164,7 +169,8 @@ CloneMethod LastCloneMethod() {
 }
 
 absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan) {
-  absl::StatusOr<void*> stack = t_stack.Get();
+  std::unique_lock<std::mutex> stack_lock(g_stack_mu);
+  absl::StatusOr<void*> stack = g_stack->Get();
   if (!stack.ok()) return stack.status();
 
   SetupReport report = {0, 0, -1};
@@ -178,6 +184,7 @@ absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan) {
   int pidfd = -1;
   long pid = CloneWithFallbacks(plan, *stack, &pidfd);
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  stack_lock.unlock();
   plan.report = nullptr;
 
   if (pid < 0) {

@@ -9,15 +9,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "base/per_process.h"
 #include "base/unique_fd.h"
 
@@ -61,18 +60,18 @@ class Supervisor::Impl {
     if (OnSupervisorThread()) return spawner::Spawn(plan);
     SpawnRequest request{&plan};
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       requests_.push_back(&request);
     }
     Wake();
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&request.done));
+    std::unique_lock<std::mutex> lock(mu_);
+    spawned_.wait(lock, [&request] { return request.done; });
     return std::move(request.result);
   }
 
   void Watch(pid_t pid, int pidfd, std::function<void(const ChildExit&)> on_exit) {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       watched_[pidfd] = Watched{pid, std::move(on_exit)};
     }
     epoll_event ev = {};
@@ -85,7 +84,7 @@ class Supervisor::Impl {
     uint64_t id;
     bool earliest;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       id = ++next_timer_id_;
       timers_.emplace(std::make_pair(deadline, id), std::move(fn));
       timer_deadline_[id] = deadline;
@@ -96,7 +95,7 @@ class Supervisor::Impl {
   }
 
   bool CancelTimer(uint64_t id) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = timer_deadline_.find(id);
     if (it == timer_deadline_.end()) return false;
     timers_.erase(std::make_pair(it->second, id));
@@ -105,8 +104,9 @@ class Supervisor::Impl {
   }
 
   void Post(std::function<void()> fn) {
-    absl::MutexLock lock(&callbacks_mu_);
+    std::lock_guard<std::mutex> lock(callbacks_mu_);
     callbacks_.push_back(std::move(fn));
+    callbacks_ready_.notify_one();
   }
 
   bool OnSupervisorThread() const {
@@ -117,7 +117,7 @@ class Supervisor::Impl {
   }
 
   int WatchedCount() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return static_cast<int>(watched_.size());
   }
 
@@ -140,7 +140,7 @@ class Supervisor::Impl {
   }
 
   int MillisUntilNextTimer() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (timers_.empty()) return -1;
     absl::Duration left = timers_.begin()->first.first - absl::Now();
     if (left <= absl::ZeroDuration()) return 0;
@@ -151,7 +151,7 @@ class Supervisor::Impl {
     for (;;) {
       std::function<void()> fn;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         if (timers_.empty() || timers_.begin()->first.first > absl::Now()) return;
         auto it = timers_.begin();
         fn = std::move(it->second);
@@ -169,15 +169,16 @@ class Supervisor::Impl {
     for (;;) {
       SpawnRequest* request;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         if (requests_.empty()) return;
         request = requests_.front();
         requests_.pop_front();
       }
       absl::StatusOr<SpawnedChild> result = spawner::Spawn(*request->plan);
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       request->result = std::move(result);
       request->done = true;
+      spawned_.notify_all();
     }
   }
 
@@ -191,7 +192,7 @@ class Supervisor::Impl {
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, pidfd, nullptr);
     Watched watched;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       auto it = watched_.find(pidfd);
       if (it == watched_.end()) return;
       watched = std::move(it->second);
@@ -227,10 +228,8 @@ class Supervisor::Impl {
     for (;;) {
       std::function<void()> fn;
       {
-        absl::MutexLock lock(&callbacks_mu_);
-        callbacks_mu_.Await(absl::Condition(
-            +[](std::deque<std::function<void()>>* q) { return !q->empty(); },
-            &callbacks_));
+        std::unique_lock<std::mutex> lock(callbacks_mu_);
+        callbacks_ready_.wait(lock, [this] { return !callbacks_.empty(); });
         fn = std::move(callbacks_.front());
         callbacks_.pop_front();
       }
@@ -243,15 +242,19 @@ class Supervisor::Impl {
   std::atomic<pid_t> supervisor_tid_{0};
   std::atomic<pid_t> callback_tid_{0};
 
-  absl::Mutex mu_;
-  std::deque<SpawnRequest*> requests_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<int, Watched> watched_ ABSL_GUARDED_BY(mu_);
-  std::map<TimerKey, std::function<void()>> timers_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, absl::Time> timer_deadline_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_timer_id_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::mutex rather than absl::Mutex: Debian's abseil is not built for
+  // ThreadSanitizer, which would not see its synchronisation.
+  std::mutex mu_;  // guards the members up to callbacks_mu_
+  std::condition_variable spawned_;
+  std::deque<SpawnRequest*> requests_;
+  absl::flat_hash_map<int, Watched> watched_;
+  std::map<TimerKey, std::function<void()>> timers_;
+  absl::flat_hash_map<uint64_t, absl::Time> timer_deadline_;
+  uint64_t next_timer_id_ = 0;
 
-  absl::Mutex callbacks_mu_;
-  std::deque<std::function<void()>> callbacks_ ABSL_GUARDED_BY(callbacks_mu_);
+  std::mutex callbacks_mu_;
+  std::condition_variable callbacks_ready_;
+  std::deque<std::function<void()>> callbacks_;
 };
 
 Supervisor::Supervisor() : impl_(new Impl()) {}

@@ -6,8 +6,8 @@
 
 #include <thread>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "base/notification.h"
 #include "gtest/gtest.h"
 
 namespace ncp::spawner {
@@ -32,7 +32,7 @@ absl::StatusOr<SpawnedChild> SpawnShell(const char* script) {
 TEST(SupervisorTest, ReportsExitCodeOnSupervisorThread) {
   absl::StatusOr<SpawnedChild> child = SpawnShell("exit 3");
   ASSERT_TRUE(child.ok()) << child.status();
-  absl::Notification done;
+  ncp::Notification done;
   ChildExit seen;
   bool on_thread = false;
   Supervisor::Get().Watch(child->pid, child->pidfd.get(), [&](const ChildExit& e) {
@@ -40,7 +40,7 @@ TEST(SupervisorTest, ReportsExitCodeOnSupervisorThread) {
     on_thread = Supervisor::Get().OnSupervisorThread();
     done.Notify();
   });
-  done.WaitForNotification();
+  done.Wait();
   EXPECT_TRUE(on_thread);
   EXPECT_EQ(seen.pid, child->pid);
   EXPECT_FALSE(seen.signaled);
@@ -50,13 +50,13 @@ TEST(SupervisorTest, ReportsExitCodeOnSupervisorThread) {
 TEST(SupervisorTest, ReportsSignal) {
   absl::StatusOr<SpawnedChild> child = SpawnShell("kill -SEGV $$");
   ASSERT_TRUE(child.ok()) << child.status();
-  absl::Notification done;
+  ncp::Notification done;
   ChildExit seen;
   Supervisor::Get().Watch(child->pid, child->pidfd.get(), [&](const ChildExit& e) {
     seen = e;
     done.Notify();
   });
-  done.WaitForNotification();
+  done.Wait();
   EXPECT_TRUE(seen.signaled);
   EXPECT_EQ(seen.status, SIGSEGV);
 }
@@ -69,13 +69,13 @@ TEST(SupervisorTest, SpawnFromManyThreads) {
       for (int i = 0; i < 10; ++i) {
         absl::StatusOr<SpawnedChild> child = SpawnShell("exit 0");
         ASSERT_TRUE(child.ok()) << child.status();
-        absl::Notification done;
+        ncp::Notification done;
         int fd = child->pidfd.get();
         Supervisor::Get().Watch(child->pid, fd, [&](const ChildExit& e) {
           if (!e.signaled && e.status == 0) exits.fetch_add(1);
           done.Notify();
         });
-        done.WaitForNotification();
+        done.Wait();
       }
     });
   }
@@ -85,38 +85,38 @@ TEST(SupervisorTest, SpawnFromManyThreads) {
 }
 
 TEST(SupervisorTest, TimersRunInOrderAndCancel) {
-  absl::Notification done;
+  ncp::Notification done;
   std::vector<int> order;
-  absl::Mutex mu;
+  std::mutex mu;
   absl::Time now = absl::Now();
   uint64_t cancelled = Supervisor::Get().AddTimer(now + absl::Milliseconds(5), [&] {
-    absl::MutexLock l(&mu);
+    std::lock_guard<std::mutex> l(mu);
     order.push_back(99);
   });
   Supervisor::Get().AddTimer(now + absl::Milliseconds(20), [&] {
-    absl::MutexLock l(&mu);
+    std::lock_guard<std::mutex> l(mu);
     order.push_back(2);
     done.Notify();
   });
   Supervisor::Get().AddTimer(now + absl::Milliseconds(10), [&] {
-    absl::MutexLock l(&mu);
+    std::lock_guard<std::mutex> l(mu);
     order.push_back(1);
   });
   EXPECT_TRUE(Supervisor::Get().CancelTimer(cancelled));
   EXPECT_FALSE(Supervisor::Get().CancelTimer(cancelled));
-  done.WaitForNotification();
-  absl::MutexLock l(&mu);
+  done.Wait();
+  std::lock_guard<std::mutex> l(mu);
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
 }
 
 TEST(SupervisorTest, PostRunsOnCallbackThread) {
-  absl::Notification done;
+  ncp::Notification done;
   bool on_thread = false;
   Supervisor::Get().Post([&] {
     on_thread = Supervisor::Get().OnCallbackThread();
     done.Notify();
   });
-  done.WaitForNotification();
+  done.Wait();
   EXPECT_TRUE(on_thread);
 }
 

@@ -1,13 +1,17 @@
 // libncp_crasher.so: entries that die.
 #include <signal.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 
 #include "AbilityKit/native_child_process.h"
 
 void Segfault(NativeChildProcess_Args args) {
   (void)args;
-  volatile int* null_pointer = (volatile int*)0;
-  *null_pointer = 1;
+  // A real fault, not undefined behaviour a sanitizer would stop first: a
+  // store to a page mapped without access.
+  volatile int* page = (volatile int*)mmap(NULL, 4096, PROT_NONE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *page = 1;
 }
 
 void Abort(NativeChildProcess_Args args) {

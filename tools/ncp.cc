@@ -154,6 +154,8 @@ int Start(int argc, char** argv) {
     if (code != NCP_NO_ERROR) {
       fprintf(stderr, "ncp: bad process name \"%s\": %d (%s)\n", o.name.c_str(),
               code, ncp::tools::NcpErrorName(code));
+      OH_Ability_DestroyChildProcessConfigs(configs);
+      for (const NativeChildProcess_Fd& node : nodes) close(node.fd);
       return kUsageError;
     }
   }

@@ -1,5 +1,6 @@
 // libncp_demo.so: child entries used by the README's demo (tools/demo.sh).
 #include <stdio.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -50,8 +51,11 @@ void Inspect(NativeChildProcess_Args args) {
 
 void Crash(NativeChildProcess_Args args) {
   (void)args;
-  printf("  [child %d] about to dereference NULL\n", getpid());
+  printf("  [child %d] about to touch a page it may not access\n", getpid());
   fflush(stdout);
-  volatile int* null_pointer = (volatile int*)0;
-  *null_pointer = 1;
+  // A real fault, not undefined behaviour a sanitizer would stop first: a
+  // store to a page mapped without access.
+  volatile int* page = (volatile int*)mmap(NULL, 4096, PROT_NONE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *page = 1;
 }
