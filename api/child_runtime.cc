@@ -121,7 +121,8 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
   // An isolated child's pid is its namespace's init; the init reports how
   // the real child ended.
   bool signaled = exit.signaled;
-  int status = exit.status;
+  // -1: the app reaped the child itself (waitpid(-1)); its status is lost.
+  int status = exit.status_unknown ? -1 : exit.status;
   if (record->status_fd.valid()) {
     InitReport report;
     if (read(record->status_fd.get(), &report, sizeof(report)) ==

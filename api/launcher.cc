@@ -188,7 +188,8 @@ class DirectLauncher : public Launcher {
                         absl::StrCat("cannot create the sandbox: ",
                                      spawned.status().message()));
       }
-      return NcpError(NCP_ERR_SERVICE_ERROR,
+      // As OpenHarmony maps a failed fork: an internal error.
+      return NcpError(NCP_ERR_INTERNAL,
                       absl::StrCat("cannot start the child: ",
                                    spawned.status().message()));
     }

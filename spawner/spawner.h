@@ -1,9 +1,10 @@
 // Clone a child that runs a SpawnPlan and execs.
 //
 // The child is created with clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD |
-// CLONE_CLEAR_SIGHAND | namespace flags) and exit_signal 0: it shares no
-// memory with the caller after exec, gets no SIGCHLD-visible status (so the
-// host's own waitpid(-1) loops never reap it), and comes with a pidfd.
+// CLONE_CLEAR_SIGHAND | namespace flags): it shares no memory with the
+// caller after exec and comes with a pidfd. (exit_signal is 0, but execve
+// resets it to SIGCHLD: an app that reaps with waitpid(-1) can take a
+// child's status; the supervisor then reports it as unknown.)
 // Fallbacks, each used only when the kernel or a seccomp filter refuses the
 // one before: clone3 without CLONE_CLEAR_SIGHAND (handlers reset by the
 // child), clone() with CLONE_PIDFD, clone() then pidfd_open().

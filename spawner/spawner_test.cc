@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include <seccomp.h>
+
 #include "gtest/gtest.h"
 
 namespace ncp::spawner {
@@ -118,6 +120,75 @@ TEST(SpawnerTest, NewNamespacesDiffer) {
   ASSERT_EQ(stat("/proc/self/ns/uts", &uts), 0);
   EXPECT_EQ(std::string(buf).find(std::to_string(net.st_ino)), std::string::npos);
   EXPECT_EQ(std::string(buf).find(std::to_string(uts.st_ino)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ncp::spawner
+
+namespace ncp::spawner {
+namespace {
+
+// Runs `body` in a forked copy of this (single-threaded) test process and
+// returns its exit status; `body` returns 0 for success.
+int InForkedChild(int (*body)()) {
+  pid_t pid = fork();
+  if (pid == 0) _exit(body());
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+int SpawnExit5() {
+  char arg0[] = "sh";
+  char arg1[] = "-c";
+  char arg2[] = "exit 5";
+  char* argv[] = {arg0, arg1, arg2, nullptr};
+  char* envp[] = {nullptr};
+  int fds[] = {0, 1, 2};
+  SpawnPlan plan;
+  plan.exec_path = "/bin/sh";
+  plan.argv = argv;
+  plan.envp = envp;
+  plan.source_fds = fds;
+  plan.n_fds = 3;
+  absl::StatusOr<SpawnedChild> child = Spawn(plan);
+  if (!child.ok()) return 10;
+  siginfo_t info = {};
+  if (waitid(P_PIDFD, child->pidfd.get(), &info, WEXITED | __WALL) != 0) return 11;
+  if (info.si_code != CLD_EXITED || info.si_status != 5) return 12;
+  return 0;
+}
+
+template <int kErrno>
+int Clone3RefusedWith() {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (ctx == nullptr || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(kErrno),
+                                         SCMP_SYS(clone3), 0) != 0 ||
+      seccomp_load(ctx) != 0) {
+    return 20;
+  }
+  seccomp_release(ctx);
+  int r = SpawnExit5();
+  if (r != 0) return r;
+  return LastCloneMethod() == CloneMethod::kClone ? 0 : 13;
+}
+
+TEST(SpawnerFallbackTest, Clone3AvailableHere) {
+  ASSERT_EQ(InForkedChild(&SpawnExit5), 0);
+  // The first choice works on these machines (kernel >= 5.5).
+  EXPECT_EQ(InForkedChild(+[] {
+              int r = SpawnExit5();
+              return r != 0 ? r : LastCloneMethod() == CloneMethod::kClone3 ? 0 : 14;
+            }),
+            0);
+}
+
+TEST(SpawnerFallbackTest, Clone3RefusedWithEnosysFallsBackToClone) {
+  EXPECT_EQ(InForkedChild(&Clone3RefusedWith<ENOSYS>), 0);
+}
+
+TEST(SpawnerFallbackTest, Clone3RefusedWithEpermFallsBackToClone) {
+  EXPECT_EQ(InForkedChild(&Clone3RefusedWith<EPERM>), 0);
 }
 
 }  // namespace

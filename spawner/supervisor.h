@@ -6,9 +6,10 @@
 // as long as the process makes "children die with the app" hold whichever
 // app thread asked for the child.
 //
-// Why pidfds + epoll: no thread per child, no SIGCHLD handler (children are
-// created with exit_signal 0, so the app's own waitpid(-1) never sees them),
-// no zombies (each exit is reaped with waitid(P_PIDFD)).
+// Why pidfds + epoll: no thread per child, no SIGCHLD handler (the library
+// never touches the app's signal dispositions, and only ever waits for its
+// own children, by pidfd), no zombies (each exit is reaped with
+// waitid(P_PIDFD)).
 //
 // User-visible callbacks never run on the supervisor thread: Post() queues
 // them for the callback thread, so a slow callback cannot delay reaping.

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <thread>
@@ -118,6 +119,31 @@ TEST(SupervisorTest, PostRunsOnCallbackThread) {
   });
   done.Wait();
   EXPECT_TRUE(on_thread);
+}
+
+}  // namespace
+}  // namespace ncp::spawner
+
+namespace ncp::spawner {
+namespace {
+
+TEST(SupervisorTest, NeverReapsTheAppsOwnChildren) {
+  pid_t own = fork();  // the app's own child, exiting with 42
+  if (own == 0) _exit(42);
+  ASSERT_GT(own, 0);
+  // Our children come and go meanwhile; the supervisor reaps only them.
+  for (int i = 0; i < 5; ++i) {
+    absl::StatusOr<SpawnedChild> child = SpawnShell("exit 0");
+    ASSERT_TRUE(child.ok()) << child.status();
+    ncp::Notification done;
+    Supervisor::Get().Watch(child->pid, child->pidfd.get(),
+                            [&](const ChildExit&) { done.Notify(); });
+    done.Wait();
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(own, &status, 0), own);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 42);
 }
 
 }  // namespace

@@ -477,7 +477,10 @@ NativeChildProcess_Args* OH_Ability_GetCurrentChildProcessArgs(void);
 //   signal  the number of the signal that killed the child (e.g. 9 after
 //           OH_Ability_KillChildProcess, 11 on SIGSEGV, 6 on abort), or the
 //           child's exit status if it exited normally (0 after its entry
-//           function returned, 127 if its library or function was missing).
+//           function returned, 127 if its library or function was missing);
+//           -1 if the status was lost because the app itself reaped the
+//           child (e.g. a waitpid(-1, ...) loop: execve makes children
+//           report SIGCHLD, so such loops can see them).
 // IPC-flavour children are not reported; use death recipients for them.
 typedef void (*OH_Ability_OnNativeChildProcessExit)(int32_t pid,
                                                     int32_t signal);
@@ -516,10 +519,12 @@ OH_Ability_UnregisterNativeChildProcessExitCallback(
 
 // OH_Ability_KillChildProcess()
 //
-// Sends SIGKILL to `pid`, a live child of this process of either flavour, and
-// returns without waiting for it to die. An args-flavour child's exit is then
-// reported to the exit callbacks with signal 9; the proxy of an IPC-flavour
-// child becomes dead (death recipients fire).
+// Sends SIGKILL to `pid`, a live child of this process of either flavour,
+// then waits (at most 10 s) until the library has observed its exit, so that
+// the child no longer counts toward the limits when this returns. An
+// args-flavour child's exit is reported to the exit callbacks with signal 9
+// (on the callback thread, possibly after this returns); the proxy of an
+// IPC-flavour child becomes dead (death recipients fire).
 // Returns:
 //   NCP_NO_ERROR         the signal was sent;
 //   NCP_ERR_INVALID_PID  `pid` is not a child started by this process that is
