@@ -32,8 +32,8 @@ struct Bootstrap {
   std::string symbol;        // Start*: the entry function
   std::string params;        // Start*: entryParams
   std::vector<std::pair<std::string, int>> fds;  // Start*: name -> child fd
-  int channel_fd = -1;       // Create*: IPC socket to the parent
-  int status_fd = -1;        // kRunAsInit: where the init reports
+  int channel_fd = -1;  // Create*: IPC socket to the parent
+  int status_fd = -1;   // kRunAsInit: where the init reports
 };
 
 std::string EncodeBootstrap(const Bootstrap& message);
@@ -44,8 +44,8 @@ bool DecodeBootstrap(const void* data, size_t size, Bootstrap* out);
 // What the init (kRunAsInit) writes on status_fd before it exits: how the
 // real child ended.
 struct InitReport {
-  uint32_t magic;   // kInitReportMagic
-  int32_t signaled; // 1: killed by `status`; 0: exited with `status`
+  uint32_t magic;    // kInitReportMagic
+  int32_t signaled;  // 1: killed by `status`; 0: exited with `status`
   int32_t status;
   int32_t core_dumped;
 };

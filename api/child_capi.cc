@@ -23,7 +23,8 @@ using ncp::api::EntryPoint;
 using ncp::api::NamedFd;
 
 NCP_EXPORT int OH_Ability_CreateNativeChildProcess(
-    const char* libName, OH_Ability_OnNativeChildProcessStarted onProcessStarted) {
+    const char* libName,
+    OH_Ability_OnNativeChildProcessStarted onProcessStarted) {
   if (CheckLibraryName(libName) != nullptr || onProcessStarted == nullptr) {
     return NCP_ERR_INVALID_PARAM;
   }
@@ -43,9 +44,9 @@ OH_Ability_CreateNativeChildProcessWithConfigs(
 
 namespace {
 
-Ability_NativeChildProcess_ErrCode CheckStart(const char* entry,
-                                              const NativeChildProcess_Args& args,
-                                              const int32_t* pid) {
+Ability_NativeChildProcess_ErrCode CheckStart(
+    const char* entry, const NativeChildProcess_Args& args,
+    const int32_t* pid) {
   EntryPoint entry_point;
   std::vector<NamedFd> fds;
   if (ncp::api::ParseEntry(entry, &entry_point) != nullptr || pid == nullptr ||
@@ -58,22 +59,24 @@ Ability_NativeChildProcess_ErrCode CheckStart(const char* entry,
 
 }  // namespace
 
-NCP_EXPORT Ability_NativeChildProcess_ErrCode OH_Ability_StartNativeChildProcess(
-    const char* entry, NativeChildProcess_Args args,
-    NativeChildProcess_Options /*options*/, int32_t* pid) {
+NCP_EXPORT Ability_NativeChildProcess_ErrCode
+OH_Ability_StartNativeChildProcess(const char* entry,
+                                   NativeChildProcess_Args args,
+                                   NativeChildProcess_Options /*options*/,
+                                   int32_t* pid) {
   return CheckStart(entry, args, pid);
 }
 
 NCP_EXPORT Ability_NativeChildProcess_ErrCode
-OH_Ability_StartNativeChildProcessWithConfigs(const char* entry,
-                                              NativeChildProcess_Args args,
-                                              Ability_ChildProcessConfigs* configs,
-                                              int32_t* pid) {
+OH_Ability_StartNativeChildProcessWithConfigs(
+    const char* entry, NativeChildProcess_Args args,
+    Ability_ChildProcessConfigs* configs, int32_t* pid) {
   if (configs == nullptr) return NCP_ERR_INVALID_PARAM;
   return CheckStart(entry, args, pid);
 }
 
-NCP_EXPORT NativeChildProcess_Args* OH_Ability_GetCurrentChildProcessArgs(void) {
+NCP_EXPORT NativeChildProcess_Args* OH_Ability_GetCurrentChildProcessArgs(
+    void) {
   return ncp::api::g_current_args;
 }
 
@@ -92,8 +95,8 @@ OH_Ability_UnregisterNativeChildProcessExitCallback(
   return NCP_ERR_CALLBACK_NOT_EXIST;
 }
 
-NCP_EXPORT Ability_NativeChildProcess_ErrCode OH_Ability_KillChildProcess(
-    int32_t /*pid*/) {
+NCP_EXPORT Ability_NativeChildProcess_ErrCode
+OH_Ability_KillChildProcess(int32_t /*pid*/) {
   return NCP_ERR_INVALID_PID;  // a child has no children
 }
 

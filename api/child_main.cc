@@ -94,10 +94,10 @@ void BecomeInit(int status_fd) {
       pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
       if (pid <= 0) break;
       if (pid != child) continue;
-      InitReport report = {kInitReportMagic, WIFSIGNALED(status) ? 1 : 0,
-                           WIFSIGNALED(status) ? WTERMSIG(status)
-                                               : WEXITSTATUS(status),
-                           WIFSIGNALED(status) && WCOREDUMP(status) ? 1 : 0};
+      InitReport report = {
+          kInitReportMagic, WIFSIGNALED(status) ? 1 : 0,
+          WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+          WIFSIGNALED(status) && WCOREDUMP(status) ? 1 : 0};
       ssize_t w = write(status_fd, &report, sizeof(report));
       (void)w;
       _exit(report.signaled ? 128 + report.status : report.status);
@@ -115,8 +115,8 @@ void SetProcessName(const std::string& name) {
   void* handle =
       boot.library.empty() ? nullptr : dlopen(boot.library.c_str(), RTLD_LAZY);
   if (handle == nullptr) {
-    Die(kExitLoadFailed, "cannot load library \"%s\": %s",
-        boot.library.c_str(), boot.library.empty() ? "empty name" : dlerror());
+    Die(kExitLoadFailed, "cannot load library \"%s\": %s", boot.library.c_str(),
+        boot.library.empty() ? "empty name" : dlerror());
   }
   dlerror();
   void* symbol = dlsym(handle, boot.symbol.c_str());

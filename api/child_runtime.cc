@@ -31,10 +31,11 @@ absl::StatusOr<uint64_t> ChildRuntime::Reserve(Kind kind) {
     return NcpError(NCP_ERR_MAX_CHILD_PROCESSES_REACHED,
                     absl::StrCat(kMaxLiveChildren, " children are alive"));
   }
-  if (kind == Kind::kCreate && live_ipc_ + reserved_ipc_ >= kMaxLiveIpcChildren) {
-    return NcpError(NCP_ERR_MAX_CHILD_PROCESSES_REACHED,
-                    absl::StrCat(kMaxLiveIpcChildren,
-                                 " Create*-type children are alive"));
+  if (kind == Kind::kCreate &&
+      live_ipc_ + reserved_ipc_ >= kMaxLiveIpcChildren) {
+    return NcpError(
+        NCP_ERR_MAX_CHILD_PROCESSES_REACHED,
+        absl::StrCat(kMaxLiveIpcChildren, " Create*-type children are alive"));
   }
   ++reserved_;
   if (kind == Kind::kCreate) ++reserved_ipc_;

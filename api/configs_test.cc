@@ -26,7 +26,8 @@ TEST(ConfigsTest, CreateSetDestroy) {
 }
 
 TEST(ConfigsTest, NullConfigsIs401) {
-  EXPECT_EQ(OH_Ability_DestroyChildProcessConfigs(nullptr), NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(OH_Ability_DestroyChildProcessConfigs(nullptr),
+            NCP_ERR_INVALID_PARAM);
   EXPECT_EQ(OH_Ability_ChildProcessConfigs_SetIsolationMode(
                 nullptr, NCP_ISOLATION_MODE_NORMAL),
             NCP_ERR_INVALID_PARAM);
@@ -39,9 +40,9 @@ TEST(ConfigsTest, NullConfigsIs401) {
 TEST(ConfigsTest, BadProcessNamesAre401) {
   Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
   ASSERT_NE(configs, nullptr);
-  for (const char* name :
-       {static_cast<const char*>(nullptr), "", "abc_123([", "with space", "a-b",
-        "dot.name", "ünï", "70 characters with spaces are far too long for a "
+  for (const char* name : {static_cast<const char*>(nullptr), "", "abc_123([",
+                           "with space", "a-b", "dot.name", "ünï",
+                           "70 characters with spaces are far too long for a "
                            "process name, surely"}) {
     EXPECT_EQ(OH_Ability_ChildProcessConfigs_SetProcessName(configs, name),
               NCP_ERR_INVALID_PARAM)

@@ -12,8 +12,10 @@ constexpr char kPayloadUrl[] = "type.ncp/ncp.ErrCode";
 
 absl::StatusCode CanonicalFor(Ability_NativeChildProcess_ErrCode code) {
   switch (code) {
-    case NCP_ERR_INVALID_PARAM: return absl::StatusCode::kInvalidArgument;
-    case NCP_ERR_NOT_SUPPORTED: return absl::StatusCode::kUnimplemented;
+    case NCP_ERR_INVALID_PARAM:
+      return absl::StatusCode::kInvalidArgument;
+    case NCP_ERR_NOT_SUPPORTED:
+      return absl::StatusCode::kUnimplemented;
     case NCP_ERR_MAX_CHILD_PROCESSES_REACHED:
       return absl::StatusCode::kResourceExhausted;
     case NCP_ERR_ALREADY_IN_CHILD:
@@ -22,9 +24,12 @@ absl::StatusCode CanonicalFor(Ability_NativeChildProcess_ErrCode code) {
     case NCP_ERR_INVALID_PID:
     case NCP_ERR_CALLBACK_NOT_EXIST:
       return absl::StatusCode::kNotFound;
-    case NCP_ERR_TIMEOUT: return absl::StatusCode::kDeadlineExceeded;
-    case NCP_ERR_SERVICE_ERROR: return absl::StatusCode::kUnavailable;
-    default: return absl::StatusCode::kInternal;
+    case NCP_ERR_TIMEOUT:
+      return absl::StatusCode::kDeadlineExceeded;
+    case NCP_ERR_SERVICE_ERROR:
+      return absl::StatusCode::kUnavailable;
+    default:
+      return absl::StatusCode::kInternal;
   }
 }
 
@@ -33,7 +38,8 @@ absl::StatusCode CanonicalFor(Ability_NativeChildProcess_ErrCode code) {
 absl::Status NcpError(Ability_NativeChildProcess_ErrCode code,
                       absl::string_view message) {
   absl::Status status(CanonicalFor(code), message);
-  status.SetPayload(kPayloadUrl, absl::Cord(absl::StrCat(static_cast<int>(code))));
+  status.SetPayload(kPayloadUrl,
+                    absl::Cord(absl::StrCat(static_cast<int>(code))));
   return status;
 }
 
@@ -46,11 +52,14 @@ Ability_NativeChildProcess_ErrCode ToNcpErrCode(const absl::Status& status) {
     }
   }
   switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument: return NCP_ERR_INVALID_PARAM;
+    case absl::StatusCode::kInvalidArgument:
+      return NCP_ERR_INVALID_PARAM;
     case absl::StatusCode::kResourceExhausted:
       return NCP_ERR_MAX_CHILD_PROCESSES_REACHED;
-    case absl::StatusCode::kUnimplemented: return NCP_ERR_NOT_SUPPORTED;
-    default: return NCP_ERR_INTERNAL;
+    case absl::StatusCode::kUnimplemented:
+      return NCP_ERR_NOT_SUPPORTED;
+    default:
+      return NCP_ERR_INTERNAL;
   }
 }
 

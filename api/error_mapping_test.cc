@@ -23,7 +23,8 @@ TEST(ErrorMappingTest, ExplicitCodesRoundTrip) {
 }
 
 TEST(ErrorMappingTest, CanonicalCodesWithoutPayload) {
-  EXPECT_EQ(ToNcpErrCode(absl::InvalidArgumentError("x")), NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(ToNcpErrCode(absl::InvalidArgumentError("x")),
+            NCP_ERR_INVALID_PARAM);
   EXPECT_EQ(ToNcpErrCode(absl::ResourceExhaustedError("x")),
             NCP_ERR_MAX_CHILD_PROCESSES_REACHED);
   EXPECT_EQ(ToNcpErrCode(absl::UnimplementedError("x")), NCP_ERR_NOT_SUPPORTED);

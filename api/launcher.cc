@@ -54,8 +54,8 @@ class TrampolineFile {
       return fd_.get();
     }
     fd_.Release();  // not ours any more, if it was ever closed under us
-    UniqueFd fd(static_cast<int>(
-        syscall(SYS_memfd_create, "ncp-child", MFD_CLOEXEC | MFD_ALLOW_SEALING)));
+    UniqueFd fd(static_cast<int>(syscall(SYS_memfd_create, "ncp-child",
+                                         MFD_CLOEXEC | MFD_ALLOW_SEALING)));
     if (!fd.valid()) return LastErrnoError("memfd_create", "ncp-child");
     NCP_RETURN_IF_ERROR(WriteAll(fd.get(), kTrampoline, kTrampolineSize));
     if (fchmod(fd.get(), 0555) != 0) return LastErrnoError("fchmod");
@@ -189,9 +189,9 @@ class DirectLauncher : public Launcher {
                                      spawned.status().message()));
       }
       // As OpenHarmony maps a failed fork: an internal error.
-      return NcpError(NCP_ERR_INTERNAL,
-                      absl::StrCat("cannot start the child: ",
-                                   spawned.status().message()));
+      return NcpError(
+          NCP_ERR_INTERNAL,
+          absl::StrCat("cannot start the child: ", spawned.status().message()));
     }
     child.pid = spawned->pid;
     child.pidfd = std::move(spawned->pidfd);

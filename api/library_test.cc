@@ -90,7 +90,8 @@ TEST(LibraryTest, NoBuildTreePathsInside) {
   }
   std::string bytes = ReadFile("api/libchild_process.so");
   ASSERT_FALSE(bytes.empty());
-  for (const char* path : {"bazel-out", "execroot", "/_solib_", "sandbox/linux"}) {
+  for (const char* path :
+       {"bazel-out", "execroot", "/_solib_", "sandbox/linux"}) {
     EXPECT_EQ(bytes.find(path), std::string::npos) << path;
   }
 }
@@ -104,7 +105,8 @@ TEST(LibraryTest, WorksWhenCopiedAlone) {
     std::ofstream(dir + "/" + lib, std::ios::binary)
         << ReadFile(std::string("api/") + lib);
   }
-  void* handle = dlopen((dir + "/libchild_process.so").c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* handle =
+      dlopen((dir + "/libchild_process.so").c_str(), RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(handle, nullptr) << dlerror();
   auto start = reinterpret_cast<decltype(&OH_Ability_StartNativeChildProcess)>(
       dlsym(handle, "OH_Ability_StartNativeChildProcess"));

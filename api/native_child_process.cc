@@ -1,15 +1,16 @@
 // The OH_Ability_* C API of the parent library: argument checks, then one
 // call into ChildRuntime, whose absl::Status goes through ToNcpErrCode().
+#include "AbilityKit/native_child_process.h"
+
 #include <vector>
 
-#include "AbilityKit/native_child_process.h"
+#include "api/app_context.h"
 #include "api/child_runtime.h"
 #include "api/configs.h"
 #include "api/error_mapping.h"
 #include "api/exports.h"
 #include "api/launcher.h"
 #include "api/validation.h"
-#include "api/app_context.h"
 
 using ncp::api::ChildOptions;
 using ncp::api::ChildRuntime;
@@ -19,10 +20,9 @@ using ncp::api::ToNcpErrCode;
 
 namespace {
 
-Ability_NativeChildProcess_ErrCode StartChild(const char* entry,
-                                              const NativeChildProcess_Args& args,
-                                              const ChildOptions& options,
-                                              int32_t* pid) {
+Ability_NativeChildProcess_ErrCode StartChild(
+    const char* entry, const NativeChildProcess_Args& args,
+    const ChildOptions& options, int32_t* pid) {
   // The order of the checks is OpenHarmony's (spec §1.4).
   EntryPoint entry_point;
   if (ncp::api::ParseEntry(entry, &entry_point) != nullptr) {
@@ -52,7 +52,8 @@ ChildOptions OptionsFrom(const Ability_ChildProcessConfigs& configs) {
 }  // namespace
 
 NCP_EXPORT int OH_Ability_CreateNativeChildProcess(
-    const char* libName, OH_Ability_OnNativeChildProcessStarted onProcessStarted) {
+    const char* libName,
+    OH_Ability_OnNativeChildProcessStarted onProcessStarted) {
   if (ncp::api::CheckLibraryName(libName) != nullptr ||
       onProcessStarted == nullptr) {
     return NCP_ERR_INVALID_PARAM;
@@ -71,27 +72,28 @@ OH_Ability_CreateNativeChildProcessWithConfigs(
   return NCP_ERR_NOT_SUPPORTED;
 }
 
-NCP_EXPORT Ability_NativeChildProcess_ErrCode OH_Ability_StartNativeChildProcess(
-    const char* entry, NativeChildProcess_Args args,
-    NativeChildProcess_Options options, int32_t* pid) {
+NCP_EXPORT Ability_NativeChildProcess_ErrCode
+OH_Ability_StartNativeChildProcess(const char* entry,
+                                   NativeChildProcess_Args args,
+                                   NativeChildProcess_Options options,
+                                   int32_t* pid) {
   ChildOptions child_options;
-  child_options.isolated =
-      options.isolationMode == NCP_ISOLATION_MODE_ISOLATED;
+  child_options.isolated = options.isolationMode == NCP_ISOLATION_MODE_ISOLATED;
   return StartChild(entry, args, child_options, pid);
 }
 
 NCP_EXPORT Ability_NativeChildProcess_ErrCode
-OH_Ability_StartNativeChildProcessWithConfigs(const char* entry,
-                                              NativeChildProcess_Args args,
-                                              Ability_ChildProcessConfigs* configs,
-                                              int32_t* pid) {
+OH_Ability_StartNativeChildProcessWithConfigs(
+    const char* entry, NativeChildProcess_Args args,
+    Ability_ChildProcessConfigs* configs, int32_t* pid) {
   if (entry == nullptr || entry[0] == '\0' || configs == nullptr) {
     return NCP_ERR_INVALID_PARAM;
   }
   return StartChild(entry, args, OptionsFrom(*configs), pid);
 }
 
-NCP_EXPORT NativeChildProcess_Args* OH_Ability_GetCurrentChildProcessArgs(void) {
+NCP_EXPORT NativeChildProcess_Args* OH_Ability_GetCurrentChildProcessArgs(
+    void) {
   return nullptr;  // only children have args (the trampoline's edition)
 }
 
@@ -106,11 +108,12 @@ NCP_EXPORT Ability_NativeChildProcess_ErrCode
 OH_Ability_UnregisterNativeChildProcessExitCallback(
     OH_Ability_OnNativeChildProcessExit onProcessExit) {
   if (onProcessExit == nullptr) return NCP_ERR_INVALID_PARAM;
-  return ToNcpErrCode(ChildRuntime::Get().UnregisterExitCallback(onProcessExit));
+  return ToNcpErrCode(
+      ChildRuntime::Get().UnregisterExitCallback(onProcessExit));
 }
 
-NCP_EXPORT Ability_NativeChildProcess_ErrCode OH_Ability_KillChildProcess(
-    int32_t pid) {
+NCP_EXPORT Ability_NativeChildProcess_ErrCode
+OH_Ability_KillChildProcess(int32_t pid) {
   return ToNcpErrCode(ChildRuntime::Get().Kill(pid));
 }
 

@@ -31,7 +31,8 @@ TEST(ParentDeathTest, ChildrenDieWithTheApp) {
   std::string entry = ncp::testing::FixturePath("libncp_sleeper.so") + ":Sleep";
   char* argv[] = {helper.data(), entry.data(), const_cast<char*>("5"), nullptr};
   pid_t app;
-  ASSERT_EQ(posix_spawn(&app, helper.c_str(), &actions, nullptr, argv, environ), 0);
+  ASSERT_EQ(posix_spawn(&app, helper.c_str(), &actions, nullptr, argv, environ),
+            0);
   posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
 

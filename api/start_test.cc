@@ -8,8 +8,8 @@
 
 #include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,7 +51,8 @@ std::string RunAndCollect(const std::string& entry, const char* params,
   args.entryParams = const_cast<char*>(params);
   args.fdList = fds.list();
   int32_t pid = -1;
-  int code = OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid);
+  int code =
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid);
   EXPECT_EQ(code, NCP_NO_ERROR);
   if (code != NCP_NO_ERROR) return "";
   EXPECT_GT(pid, 0);
@@ -60,7 +61,8 @@ std::string RunAndCollect(const std::string& entry, const char* params,
 
 std::map<std::string, std::string> ParseReport(const std::string& report) {
   std::map<std::string, std::string> items;
-  for (absl::string_view line : absl::StrSplit(report, '\n', absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(report, '\n', absl::SkipEmpty())) {
     std::pair<std::string, std::string> kv =
         absl::StrSplit(line, absl::MaxSplits(' ', 1));
     items[kv.first] = kv.second;
@@ -108,8 +110,9 @@ class StartTest : public ::testing::Test {
 
   int32_t StartOk(const std::string& entry, NativeChildProcess_Args args = {}) {
     int32_t pid = -1;
-    EXPECT_EQ(OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
-              NCP_NO_ERROR);
+    EXPECT_EQ(
+        OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
+        NCP_NO_ERROR);
     EXPECT_GT(pid, 0);
     return pid;
   }
@@ -143,11 +146,11 @@ TEST_F(StartTest, NullParamsAndNoFdsWork) {
 }
 
 TEST_F(StartTest, MissingLibraryOrSymbolStillStartsAndExits127) {
-  for (const std::string& entry :
-       {std::string("libnoexisted.so:Main"),
-        Entry("libncp_reporter.so", "notexisted"),
-        Entry("libncp_missing_symbol.so", "Main")}) {
-    Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
+  for (const std::string& entry : {std::string("libnoexisted.so:Main"),
+                                   Entry("libncp_reporter.so", "notexisted"),
+                                   Entry("libncp_missing_symbol.so", "Main")}) {
+    Ability_ChildProcessConfigs* configs =
+        OH_Ability_CreateChildProcessConfigs();
     ASSERT_NE(configs, nullptr);
     int32_t pid = -1;
     NativeChildProcess_Args args = {};
@@ -197,15 +200,18 @@ TEST_F(StartTest, InvalidEntriesAre401) {
               NCP_ERR_INVALID_PARAM)
         << (entry ? entry : "NULL");
   }
-  EXPECT_EQ(OH_Ability_StartNativeChildProcess("libx.so:Main", args, Normal(), nullptr),
+  EXPECT_EQ(OH_Ability_StartNativeChildProcess("libx.so:Main", args, Normal(),
+                                               nullptr),
             NCP_ERR_INVALID_PARAM);
   Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
-  EXPECT_EQ(OH_Ability_StartNativeChildProcessWithConfigs(nullptr, args, configs, &pid),
+  EXPECT_EQ(OH_Ability_StartNativeChildProcessWithConfigs(nullptr, args,
+                                                          configs, &pid),
             NCP_ERR_INVALID_PARAM);
   EXPECT_EQ(OH_Ability_StartNativeChildProcessWithConfigs("libx.so:Main", args,
                                                           nullptr, &pid),
             NCP_ERR_INVALID_PARAM);
-  EXPECT_EQ(OH_Ability_StartNativeChildProcessWithConfigs("libx.so", args, configs, &pid),
+  EXPECT_EQ(OH_Ability_StartNativeChildProcessWithConfigs("libx.so", args,
+                                                          configs, &pid),
             NCP_ERR_INVALID_PARAM);
   EXPECT_EQ(OH_Ability_StartNativeChildProcessWithConfigs("libx.so:Main", args,
                                                           configs, nullptr),
@@ -221,7 +227,8 @@ TEST_F(StartTest, InvalidFdListsAre401) {
   auto start = [&](std::vector<std::pair<std::string, int>> list) {
     FdList fds(list);
     args.fdList = fds.list();
-    return OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid);
+    return OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(),
+                                              &pid);
   };
   std::vector<std::pair<std::string, int>> seventeen;
   for (int i = 0; i < 17; ++i) seventeen.emplace_back(absl::StrCat("n", i), 1);
@@ -237,13 +244,15 @@ TEST_F(StartTest, InvalidFdListsAre401) {
 
   NativeChildProcess_Fd null_name = {nullptr, 1, nullptr};
   args.fdList.head = &null_name;
-  EXPECT_EQ(OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
-            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
+      NCP_ERR_INVALID_PARAM);
   NativeChildProcess_Fd cycle = {const_cast<char*>("loop"), 1, nullptr};
   cycle.next = &cycle;
   args.fdList.head = &cycle;
-  EXPECT_EQ(OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
-            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
+      NCP_ERR_INVALID_PARAM);
   EXPECT_EQ(pid, -1);
 }
 
@@ -259,23 +268,27 @@ TEST_F(StartTest, SixteenNamesOfTwentyBytesAndDuplicatesAreFine) {
       RunAndCollect(Entry("libncp_reporter.so", "Report"), nullptr, list);
   std::map<std::string, std::string> items = ParseReport(report);
   // 16 names, sorted; the duplicate kept its first fd.
-  std::vector<std::string> fds = absl::StrSplit(items["fds"], ' ', absl::SkipEmpty());
+  std::vector<std::string> fds =
+      absl::StrSplit(items["fds"], ' ', absl::SkipEmpty());
   ASSERT_EQ(fds.size(), 16u);
   EXPECT_TRUE(std::is_sorted(fds.begin(), fds.end()));
 }
 
 TEST_F(StartTest, EntryParamsLimitIsExact) {
   std::string max(153600, 'p');
-  for (size_t i = 0; i < max.size(); ++i) max[i] = static_cast<char>('!' + i % 90);
-  EXPECT_EQ(RunAndCollect(Entry("libncp_reporter.so", "EchoParams"), max.c_str()), max);
+  for (size_t i = 0; i < max.size(); ++i)
+    max[i] = static_cast<char>('!' + i % 90);
+  EXPECT_EQ(
+      RunAndCollect(Entry("libncp_reporter.so", "EchoParams"), max.c_str()),
+      max);
 
   std::string over(153601, 'p');
   NativeChildProcess_Args args = {};
   args.entryParams = over.data();
   int32_t pid = -1;
   EXPECT_EQ(OH_Ability_StartNativeChildProcess(
-                Entry("libncp_reporter.so", "EchoParams").c_str(), args, Normal(),
-                &pid),
+                Entry("libncp_reporter.so", "EchoParams").c_str(), args,
+                Normal(), &pid),
             NCP_ERR_INVALID_PARAM);
 }
 
@@ -285,14 +298,15 @@ TEST_F(StartTest, ChildSeesParamsFdsArgsAndNothingElse) {
   Pipe a, b;
   int stray = open("/dev/null", O_RDONLY);  // not CLOEXEC: must not leak
   ASSERT_GE(stray, 0);
-  std::string report = RunAndCollect(Entry("libncp_reporter.so", "Report"),
-                                     "hello world", {{"zeta", a.write_fd()},
-                                                     {"alpha", b.write_fd()}});
+  std::string report =
+      RunAndCollect(Entry("libncp_reporter.so", "Report"), "hello world",
+                    {{"zeta", a.write_fd()}, {"alpha", b.write_fd()}});
   close(stray);
   std::map<std::string, std::string> items = ParseReport(report);
   EXPECT_THAT(items["params"], StartsWith("11 "));
   // Sorted by name; numbers are the child's.
-  std::vector<std::string> fds = absl::StrSplit(items["fds"], ' ', absl::SkipEmpty());
+  std::vector<std::string> fds =
+      absl::StrSplit(items["fds"], ' ', absl::SkipEmpty());
   ASSERT_EQ(fds.size(), 3u);
   EXPECT_THAT(fds[0], StartsWith("alpha="));
   EXPECT_THAT(fds[1], StartsWith("out="));
@@ -302,7 +316,8 @@ TEST_F(StartTest, ChildSeesParamsFdsArgsAndNothingElse) {
   std::vector<std::string> open_fds =
       absl::StrSplit(items["open"], ' ', absl::SkipEmpty());
   std::vector<std::string> expected = {"0", "1", "2"};
-  for (const std::string& fd : fds) expected.push_back(fd.substr(fd.find('=') + 1));
+  for (const std::string& fd : fds)
+    expected.push_back(fd.substr(fd.find('=') + 1));
   std::sort(open_fds.begin(), open_fds.end());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(open_fds, expected) << report;
@@ -327,8 +342,9 @@ TEST_F(StartTest, PassedFdSharesTheOpenFileDescription) {
 }
 
 TEST_F(StartTest, ChildCannotStartChildren) {
-  EXPECT_EQ(RunAndCollect(Entry("libncp_reporter.so", "StartGrandchild"), nullptr),
-            "16010005 0 16010010");
+  EXPECT_EQ(
+      RunAndCollect(Entry("libncp_reporter.so", "StartGrandchild"), nullptr),
+      "16010005 0 16010010");
 }
 
 TEST_F(StartTest, CppLibraryRuns) {
@@ -408,9 +424,10 @@ TEST_F(StartTest, ProcessNamesAreVisible) {
   ASSERT_EQ(OH_Ability_ChildProcessConfigs_SetProcessName(configs, "abc_123"),
             NCP_NO_ERROR);
   int32_t pid = -1;
-  ASSERT_EQ(OH_Ability_StartNativeChildProcessWithConfigs(
-                Entry("libncp_sleeper.so", "Sleep").c_str(), args, configs, &pid),
-            NCP_NO_ERROR);
+  ASSERT_EQ(
+      OH_Ability_StartNativeChildProcessWithConfigs(
+          Entry("libncp_sleeper.so", "Sleep").c_str(), args, configs, &pid),
+      NCP_NO_ERROR);
   OH_Ability_DestroyChildProcessConfigs(configs);
   EXPECT_EQ(ready.ReadAll(), "ready");
   std::string expected = "ncp_test_bundle:abc_123";
@@ -434,19 +451,23 @@ TEST_F(StartTest, The513thLiveChildIsRefused) {
   const std::string entry = Entry("libncp_sleeper.so", "Sleep");
   for (int i = 0; i < 512; ++i) {
     int32_t pid = -1;
-    int code = OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid);
+    int code =
+        OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid);
     ASSERT_EQ(code, NCP_NO_ERROR) << i;
     pids.push_back(pid);
   }
   int32_t pid = -1;
-  EXPECT_EQ(OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
-            NCP_ERR_MAX_CHILD_PROCESSES_REACHED);
+  EXPECT_EQ(
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
+      NCP_ERR_MAX_CHILD_PROCESSES_REACHED);
   EXPECT_EQ(OH_Ability_KillChildProcess(pids.back()), NCP_NO_ERROR);
   pids.pop_back();
-  EXPECT_EQ(OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
-            NCP_NO_ERROR);
+  EXPECT_EQ(
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, Normal(), &pid),
+      NCP_NO_ERROR);
   pids.push_back(pid);
-  for (int32_t p : pids) EXPECT_EQ(OH_Ability_KillChildProcess(p), NCP_NO_ERROR);
+  for (int32_t p : pids)
+    EXPECT_EQ(OH_Ability_KillChildProcess(p), NCP_NO_ERROR);
 }
 
 TEST_F(StartTest, ThousandSpawnsLeaveNoZombiesAndNoFds) {

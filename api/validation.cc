@@ -55,7 +55,8 @@ const char* CollectFds(const NativeChildProcess_FdList& list,
 }
 
 const char* CheckEntryParams(const char* params) {
-  if (params != nullptr && strnlen(params, kMaxEntryParams + 1) > kMaxEntryParams) {
+  if (params != nullptr &&
+      strnlen(params, kMaxEntryParams + 1) > kMaxEntryParams) {
     return "entryParams longer than 153600 bytes";
   }
   return nullptr;

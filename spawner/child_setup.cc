@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/securebits.h>
 #include <linux/seccomp.h>
+#include <linux/securebits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -185,8 +185,7 @@ NCP_CHILD_FN long SetupFileSystem(const SpawnPlan* plan, Stage* stage,
   if ((r = Syscall(__NR_chdir, P("/"))) < 0) return r;
   if (plan->root_read_only) {
     r = Mount(nullptr, "/", nullptr,
-              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
-              nullptr);
+              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr);
     if (r < 0) return r;
   }
   return 0;
@@ -222,7 +221,8 @@ NCP_CHILD_FN long CloseFrom(int from) {
       if (n <= 0) break;
       for (long off = 0; off < n;) {
         const char* ent = buf + off;
-        unsigned short reclen = *reinterpret_cast<const unsigned short*>(ent + 16);
+        unsigned short reclen =
+            *reinterpret_cast<const unsigned short*>(ent + 16);
         const char* name = ent + 19;
         long fd = 0;
         bool numeric = name[0] != '\0';
@@ -257,8 +257,8 @@ NCP_CHILD_FN long SetupFds(const SpawnPlan* plan, int* extra, int n_extra,
   int parked[64];
   if (n > 64) return -EMFILE;
   for (int i = 0; i < n; ++i) {
-    long r = Syscall(__NR_fcntl, plan->source_fds[i], F_DUPFD_CLOEXEC,
-                     park_base);
+    long r =
+        Syscall(__NR_fcntl, plan->source_fds[i], F_DUPFD_CLOEXEC, park_base);
     if (r < 0) {
       *index = i;
       return r;
@@ -420,31 +420,47 @@ NCP_CHILD_FN int ChildSetupMain(void* arg) {
     r = Syscall(__NR_execveat, exec_fd, P(""), P(plan->argv), P(plan->envp),
                 AT_EMPTY_PATH);
   } else {
-    r = Syscall(__NR_execve, P(plan->exec_path), P(plan->argv),
-                P(plan->envp));
+    r = Syscall(__NR_execve, P(plan->exec_path), P(plan->argv), P(plan->envp));
   }
   return Fail(plan, Stage::kExec, r);
 }
 
 const char* StageName(Stage stage) {
   switch (stage) {
-    case Stage::kNone: return "none";
-    case Stage::kSignals: return "signals";
-    case Stage::kUserNamespace: return "user namespace id maps";
-    case Stage::kMountPrivate: return "make mounts private";
-    case Stage::kMountRoot: return "mount new root";
-    case Stage::kMountOp: return "mount";
-    case Stage::kPivotRoot: return "pivot_root";
-    case Stage::kHostname: return "sethostname";
-    case Stage::kLoopback: return "loopback up";
-    case Stage::kFds: return "fd table";
-    case Stage::kCloseFds: return "close fds";
-    case Stage::kCapabilities: return "drop capabilities";
-    case Stage::kIds: return "set uid/gid";
-    case Stage::kNoNewPrivs: return "no_new_privs";
-    case Stage::kParentDeath: return "parent death signal";
-    case Stage::kSeccomp: return "seccomp";
-    case Stage::kExec: return "exec";
+    case Stage::kNone:
+      return "none";
+    case Stage::kSignals:
+      return "signals";
+    case Stage::kUserNamespace:
+      return "user namespace id maps";
+    case Stage::kMountPrivate:
+      return "make mounts private";
+    case Stage::kMountRoot:
+      return "mount new root";
+    case Stage::kMountOp:
+      return "mount";
+    case Stage::kPivotRoot:
+      return "pivot_root";
+    case Stage::kHostname:
+      return "sethostname";
+    case Stage::kLoopback:
+      return "loopback up";
+    case Stage::kFds:
+      return "fd table";
+    case Stage::kCloseFds:
+      return "close fds";
+    case Stage::kCapabilities:
+      return "drop capabilities";
+    case Stage::kIds:
+      return "set uid/gid";
+    case Stage::kNoNewPrivs:
+      return "no_new_privs";
+    case Stage::kParentDeath:
+      return "parent death signal";
+    case Stage::kSeccomp:
+      return "seccomp";
+    case Stage::kExec:
+      return "exec";
   }
   return "unknown";
 }

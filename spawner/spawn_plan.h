@@ -46,14 +46,14 @@ struct SetupReport {
 };
 
 enum class MountOpKind : int32_t {
-  kMkdir,           // mkdir(target, 0755); EEXIST is fine
-  kBind,            // bind source on target (recursive), read-write
-  kBindReadOnly,    // bind source on target (recursive), then read-only
-  kTmpfs,           // tmpfs on target; data = mount options
-  kProc,            // proc on target
-  kCreateFile,      // empty file at target (a bind target for a file)
-  kSymlink,         // symlink(source, target)
-  kRemountReadOnly, // make the mount at target read-only (recursive)
+  kMkdir,            // mkdir(target, 0755); EEXIST is fine
+  kBind,             // bind source on target (recursive), read-write
+  kBindReadOnly,     // bind source on target (recursive), then read-only
+  kTmpfs,            // tmpfs on target; data = mount options
+  kProc,             // proc on target
+  kCreateFile,       // empty file at target (a bind target for a file)
+  kSymlink,          // symlink(source, target)
+  kRemountReadOnly,  // make the mount at target read-only (recursive)
 };
 
 struct MountOp {

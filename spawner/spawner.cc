@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <mutex>
 #include <cstdint>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "base/errno_status.h"
@@ -156,10 +156,14 @@ long CloneWithFallbacks(SpawnPlan& plan, void* stack, int* pidfd) {
 
 const char* CloneMethodName(CloneMethod method) {
   switch (method) {
-    case CloneMethod::kClone3: return "clone3";
-    case CloneMethod::kClone3NoClearSighand: return "clone3 (no CLONE_CLEAR_SIGHAND)";
-    case CloneMethod::kClone: return "clone (CLONE_PIDFD)";
-    case CloneMethod::kCloneThenPidfdOpen: return "clone + pidfd_open";
+    case CloneMethod::kClone3:
+      return "clone3";
+    case CloneMethod::kClone3NoClearSighand:
+      return "clone3 (no CLONE_CLEAR_SIGHAND)";
+    case CloneMethod::kClone:
+      return "clone (CLONE_PIDFD)";
+    case CloneMethod::kCloneThenPidfdOpen:
+      return "clone + pidfd_open";
   }
   return "unknown";
 }
@@ -188,8 +192,9 @@ absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan) {
   plan.report = nullptr;
 
   if (pid < 0) {
-    return ErrnoError(static_cast<int>(-pid), "clone",
-                      absl::StrCat("flags 0x", absl::Hex(plan.namespace_flags)));
+    return ErrnoError(
+        static_cast<int>(-pid), "clone",
+        absl::StrCat("flags 0x", absl::Hex(plan.namespace_flags)));
   }
   SpawnedChild child;
   child.pid = static_cast<pid_t>(pid);

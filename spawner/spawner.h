@@ -25,7 +25,12 @@ struct SpawnedChild {
 };
 
 // Which clone path the spawner ended up using (for tests and diagnostics).
-enum class CloneMethod { kClone3, kClone3NoClearSighand, kClone, kCloneThenPidfdOpen };
+enum class CloneMethod {
+  kClone3,
+  kClone3NoClearSighand,
+  kClone,
+  kCloneThenPidfdOpen
+};
 const char* CloneMethodName(CloneMethod method);
 
 // Clones a child that executes `plan` (see child_setup.h) and execs.

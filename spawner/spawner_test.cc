@@ -3,13 +3,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <string>
-
-#include <seccomp.h>
 
 #include "gtest/gtest.h"
 
@@ -90,7 +89,8 @@ TEST(SpawnerTest, ChildGetsOnlyPlannedFds) {
 }
 
 TEST(SpawnerTest, NewNamespacesDiffer) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root for namespaces without userns";
+  if (geteuid() != 0)
+    GTEST_SKIP() << "needs root for namespaces without userns";
   int pipefd[2];
   ASSERT_EQ(pipe2(pipefd, O_CLOEXEC), 0);
   char arg0[] = "sh";
@@ -118,8 +118,10 @@ TEST(SpawnerTest, NewNamespacesDiffer) {
   struct stat net, uts;
   ASSERT_EQ(stat("/proc/self/ns/net", &net), 0);
   ASSERT_EQ(stat("/proc/self/ns/uts", &uts), 0);
-  EXPECT_EQ(std::string(buf).find(std::to_string(net.st_ino)), std::string::npos);
-  EXPECT_EQ(std::string(buf).find(std::to_string(uts.st_ino)), std::string::npos);
+  EXPECT_EQ(std::string(buf).find(std::to_string(net.st_ino)),
+            std::string::npos);
+  EXPECT_EQ(std::string(buf).find(std::to_string(uts.st_ino)),
+            std::string::npos);
 }
 
 }  // namespace
@@ -154,7 +156,8 @@ int SpawnExit5() {
   absl::StatusOr<SpawnedChild> child = Spawn(plan);
   if (!child.ok()) return 10;
   siginfo_t info = {};
-  if (waitid(P_PIDFD, child->pidfd.get(), &info, WEXITED | __WALL) != 0) return 11;
+  if (waitid(P_PIDFD, child->pidfd.get(), &info, WEXITED | __WALL) != 0)
+    return 11;
   if (info.si_code != CLD_EXITED || info.si_status != 5) return 12;
   return 0;
 }
@@ -162,8 +165,8 @@ int SpawnExit5() {
 template <int kErrno>
 int Clone3RefusedWith() {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (ctx == nullptr || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(kErrno),
-                                         SCMP_SYS(clone3), 0) != 0 ||
+  if (ctx == nullptr ||
+      seccomp_rule_add(ctx, SCMP_ACT_ERRNO(kErrno), SCMP_SYS(clone3), 0) != 0 ||
       seccomp_load(ctx) != 0) {
     return 20;
   }
@@ -176,11 +179,12 @@ int Clone3RefusedWith() {
 TEST(SpawnerFallbackTest, Clone3AvailableHere) {
   ASSERT_EQ(InForkedChild(&SpawnExit5), 0);
   // The first choice works on these machines (kernel >= 5.5).
-  EXPECT_EQ(InForkedChild(+[] {
-              int r = SpawnExit5();
-              return r != 0 ? r : LastCloneMethod() == CloneMethod::kClone3 ? 0 : 14;
-            }),
-            0);
+  EXPECT_EQ(
+      InForkedChild(+[] {
+        int r = SpawnExit5();
+        return r != 0 ? r : LastCloneMethod() == CloneMethod::kClone3 ? 0 : 14;
+      }),
+      0);
 }
 
 TEST(SpawnerFallbackTest, Clone3RefusedWithEnosysFallsBackToClone) {

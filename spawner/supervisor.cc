@@ -69,7 +69,8 @@ class Supervisor::Impl {
     return std::move(request.result);
   }
 
-  void Watch(pid_t pid, int pidfd, std::function<void(const ChildExit&)> on_exit) {
+  void Watch(pid_t pid, int pidfd,
+             std::function<void(const ChildExit&)> on_exit) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       watched_[pidfd] = Watched{pid, std::move(on_exit)};
@@ -144,7 +145,8 @@ class Supervisor::Impl {
     if (timers_.empty()) return -1;
     absl::Duration left = timers_.begin()->first.first - absl::Now();
     if (left <= absl::ZeroDuration()) return 0;
-    return static_cast<int>(absl::ToInt64Milliseconds(left + absl::Milliseconds(1)));
+    return static_cast<int>(
+        absl::ToInt64Milliseconds(left + absl::Milliseconds(1)));
   }
 
   void RunDueTimers() {
@@ -152,7 +154,8 @@ class Supervisor::Impl {
       std::function<void()> fn;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (timers_.empty() || timers_.begin()->first.first > absl::Now()) return;
+        if (timers_.empty() || timers_.begin()->first.first > absl::Now())
+          return;
         auto it = timers_.begin();
         fn = std::move(it->second);
         timer_deadline_.erase(it->first.second);
@@ -273,7 +276,9 @@ uint64_t Supervisor::AddTimer(absl::Time deadline, std::function<void()> fn) {
 }
 bool Supervisor::CancelTimer(uint64_t id) { return impl_->CancelTimer(id); }
 void Supervisor::Post(std::function<void()> fn) { impl_->Post(std::move(fn)); }
-bool Supervisor::OnSupervisorThread() const { return impl_->OnSupervisorThread(); }
+bool Supervisor::OnSupervisorThread() const {
+  return impl_->OnSupervisorThread();
+}
 bool Supervisor::OnCallbackThread() const { return impl_->OnCallbackThread(); }
 int Supervisor::WatchedCount() { return impl_->WatchedCount(); }
 

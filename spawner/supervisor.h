@@ -30,8 +30,8 @@ namespace ncp::spawner {
 // How a child ended, from waitid().
 struct ChildExit {
   pid_t pid = 0;
-  bool signaled = false;     // killed by a signal
-  int status = 0;            // exit code, or the signal number if signaled
+  bool signaled = false;  // killed by a signal
+  int status = 0;         // exit code, or the signal number if signaled
   bool core_dumped = false;
   bool status_unknown = false;  // reaped by someone else (see Reap)
 };
@@ -50,7 +50,8 @@ class Supervisor {
   // has exited and has been reaped. `pidfd` must stay open until then.
   // `on_exit` must be quick and must not block on the supervisor (it may
   // call Post, AddTimer, CancelTimer).
-  void Watch(pid_t pid, int pidfd, std::function<void(const ChildExit&)> on_exit);
+  void Watch(pid_t pid, int pidfd,
+             std::function<void(const ChildExit&)> on_exit);
 
   // Runs `fn` on the supervisor thread at `deadline` unless cancelled
   // first. Same rules as on_exit. Returns a non-zero timer id.

@@ -36,11 +36,12 @@ TEST(SupervisorTest, ReportsExitCodeOnSupervisorThread) {
   ncp::Notification done;
   ChildExit seen;
   bool on_thread = false;
-  Supervisor::Get().Watch(child->pid, child->pidfd.get(), [&](const ChildExit& e) {
-    seen = e;
-    on_thread = Supervisor::Get().OnSupervisorThread();
-    done.Notify();
-  });
+  Supervisor::Get().Watch(child->pid, child->pidfd.get(),
+                          [&](const ChildExit& e) {
+                            seen = e;
+                            on_thread = Supervisor::Get().OnSupervisorThread();
+                            done.Notify();
+                          });
   done.Wait();
   EXPECT_TRUE(on_thread);
   EXPECT_EQ(seen.pid, child->pid);
@@ -53,10 +54,11 @@ TEST(SupervisorTest, ReportsSignal) {
   ASSERT_TRUE(child.ok()) << child.status();
   ncp::Notification done;
   ChildExit seen;
-  Supervisor::Get().Watch(child->pid, child->pidfd.get(), [&](const ChildExit& e) {
-    seen = e;
-    done.Notify();
-  });
+  Supervisor::Get().Watch(child->pid, child->pidfd.get(),
+                          [&](const ChildExit& e) {
+                            seen = e;
+                            done.Notify();
+                          });
   done.Wait();
   EXPECT_TRUE(seen.signaled);
   EXPECT_EQ(seen.status, SIGSEGV);
@@ -90,10 +92,11 @@ TEST(SupervisorTest, TimersRunInOrderAndCancel) {
   std::vector<int> order;
   std::mutex mu;
   absl::Time now = absl::Now();
-  uint64_t cancelled = Supervisor::Get().AddTimer(now + absl::Milliseconds(5), [&] {
-    std::lock_guard<std::mutex> l(mu);
-    order.push_back(99);
-  });
+  uint64_t cancelled =
+      Supervisor::Get().AddTimer(now + absl::Milliseconds(5), [&] {
+        std::lock_guard<std::mutex> l(mu);
+        order.push_back(99);
+      });
   Supervisor::Get().AddTimer(now + absl::Milliseconds(20), [&] {
     std::lock_guard<std::mutex> l(mu);
     order.push_back(2);

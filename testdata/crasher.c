@@ -1,7 +1,7 @@
 // libncp_crasher.so: entries that die.
 #include <signal.h>
-#include <sys/mman.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "AbilityKit/native_child_process.h"
 

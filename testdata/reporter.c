@@ -102,9 +102,8 @@ void StartGrandchild(NativeChildProcess_Args args) {
   NativeChildProcess_Args none = {NULL, {NULL}};
   NativeChildProcess_Options options = {NCP_ISOLATION_MODE_NORMAL, 0};
   int32_t pid = -1;
-  Ability_NativeChildProcess_ErrCode code =
-      OH_Ability_StartNativeChildProcess("libncp_reporter.so:Main", none,
-                                         options, &pid);
+  Ability_NativeChildProcess_ErrCode code = OH_Ability_StartNativeChildProcess(
+      "libncp_reporter.so:Main", none, options, &pid);
   char line[64];
   snprintf(line, sizeof(line), "%d %d %d", (int)code,
            OH_Ability_IsNativeChildProcessSupported() ? 1 : 0,

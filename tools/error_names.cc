@@ -6,22 +6,36 @@ namespace ncp::tools {
 
 const char* NcpErrorName(int code) {
   switch (code) {
-    case NCP_NO_ERROR: return "NCP_NO_ERROR";
-    case NCP_ERR_INVALID_PARAM: return "NCP_ERR_INVALID_PARAM";
-    case NCP_ERR_NOT_SUPPORTED: return "NCP_ERR_NOT_SUPPORTED";
-    case NCP_ERR_INTERNAL: return "NCP_ERR_INTERNAL";
-    case NCP_ERR_BUSY: return "NCP_ERR_BUSY";
-    case NCP_ERR_TIMEOUT: return "NCP_ERR_TIMEOUT";
-    case NCP_ERR_SERVICE_ERROR: return "NCP_ERR_SERVICE_ERROR";
-    case NCP_ERR_MULTI_PROCESS_DISABLED: return "NCP_ERR_MULTI_PROCESS_DISABLED";
-    case NCP_ERR_ALREADY_IN_CHILD: return "NCP_ERR_ALREADY_IN_CHILD";
+    case NCP_NO_ERROR:
+      return "NCP_NO_ERROR";
+    case NCP_ERR_INVALID_PARAM:
+      return "NCP_ERR_INVALID_PARAM";
+    case NCP_ERR_NOT_SUPPORTED:
+      return "NCP_ERR_NOT_SUPPORTED";
+    case NCP_ERR_INTERNAL:
+      return "NCP_ERR_INTERNAL";
+    case NCP_ERR_BUSY:
+      return "NCP_ERR_BUSY";
+    case NCP_ERR_TIMEOUT:
+      return "NCP_ERR_TIMEOUT";
+    case NCP_ERR_SERVICE_ERROR:
+      return "NCP_ERR_SERVICE_ERROR";
+    case NCP_ERR_MULTI_PROCESS_DISABLED:
+      return "NCP_ERR_MULTI_PROCESS_DISABLED";
+    case NCP_ERR_ALREADY_IN_CHILD:
+      return "NCP_ERR_ALREADY_IN_CHILD";
     case NCP_ERR_MAX_CHILD_PROCESSES_REACHED:
       return "NCP_ERR_MAX_CHILD_PROCESSES_REACHED";
-    case NCP_ERR_LIB_LOADING_FAILED: return "NCP_ERR_LIB_LOADING_FAILED";
-    case NCP_ERR_CONNECTION_FAILED: return "NCP_ERR_CONNECTION_FAILED";
-    case NCP_ERR_CALLBACK_NOT_EXIST: return "NCP_ERR_CALLBACK_NOT_EXIST";
-    case NCP_ERR_INVALID_PID: return "NCP_ERR_INVALID_PID";
-    default: return "unknown";
+    case NCP_ERR_LIB_LOADING_FAILED:
+      return "NCP_ERR_LIB_LOADING_FAILED";
+    case NCP_ERR_CONNECTION_FAILED:
+      return "NCP_ERR_CONNECTION_FAILED";
+    case NCP_ERR_CALLBACK_NOT_EXIST:
+      return "NCP_ERR_CALLBACK_NOT_EXIST";
+    case NCP_ERR_INVALID_PID:
+      return "NCP_ERR_INVALID_PID";
+    default:
+      return "unknown";
   }
 }
 

@@ -42,26 +42,27 @@ void OnExit(int32_t pid, int32_t value) {
 }
 
 void Usage(FILE* out) {
-  fprintf(out,
-          "usage: ncp start [options] LIBRARY:ENTRY\n"
-          "\n"
-          "Starts ENTRY of LIBRARY in a native child process, waits for it and\n"
-          "prints its pid and how it ended.\n"
-          "\n"
-          "options:\n"
-          "  --param TEXT        entryParams handed to the entry (<= 150 KiB)\n"
-          "  --fd NAME=PATH      open PATH (read-write, created if missing) and\n"
-          "                      pass it as the fd named NAME (repeatable, <= 16)\n"
-          "  --name NAME         custom process name ([A-Za-z0-9_], 1..64)\n"
-          "  --isolated          NCP_ISOLATION_MODE_ISOLATED (sandboxed child)\n"
-          "  --isolation-uid     with --isolated: a uid of the child's own\n"
-          "  -h, --help          this text\n"
-          "\n"
-          "LIBRARY is a path, or a bare name looked up in NCP_LIBRARY_PATH, the\n"
-          "directory of the running program, then the dynamic linker's path.\n"
-          "\n"
-          "exit status: the child's exit value (exit code, or signal number if\n"
-          "it was killed), 2 on usage errors, 3 if the child could not start.\n");
+  fprintf(
+      out,
+      "usage: ncp start [options] LIBRARY:ENTRY\n"
+      "\n"
+      "Starts ENTRY of LIBRARY in a native child process, waits for it and\n"
+      "prints its pid and how it ended.\n"
+      "\n"
+      "options:\n"
+      "  --param TEXT        entryParams handed to the entry (<= 150 KiB)\n"
+      "  --fd NAME=PATH      open PATH (read-write, created if missing) and\n"
+      "                      pass it as the fd named NAME (repeatable, <= 16)\n"
+      "  --name NAME         custom process name ([A-Za-z0-9_], 1..64)\n"
+      "  --isolated          NCP_ISOLATION_MODE_ISOLATED (sandboxed child)\n"
+      "  --isolation-uid     with --isolated: a uid of the child's own\n"
+      "  -h, --help          this text\n"
+      "\n"
+      "LIBRARY is a path, or a bare name looked up in NCP_LIBRARY_PATH, the\n"
+      "directory of the running program, then the dynamic linker's path.\n"
+      "\n"
+      "exit status: the child's exit value (exit code, or signal number if\n"
+      "it was killed), 2 on usage errors, 3 if the child could not start.\n");
 }
 
 struct Options {
@@ -74,7 +75,8 @@ struct Options {
   std::string entry;
 };
 
-bool TakeValue(int argc, char** argv, int* i, const char* flag, std::string* out) {
+bool TakeValue(int argc, char** argv, int* i, const char* flag,
+               std::string* out) {
   size_t len = strlen(flag);
   if (strncmp(argv[*i], flag, len) == 0 && argv[*i][len] == '=') {
     *out = argv[*i] + len + 1;
@@ -104,7 +106,8 @@ int Start(int argc, char** argv) {
     } else if (TakeValue(argc, argv, &i, "--fd", &value)) {
       size_t eq = value.find('=');
       if (eq == std::string::npos) {
-        fprintf(stderr, "ncp: --fd wants NAME=PATH, got \"%s\"\n", value.c_str());
+        fprintf(stderr, "ncp: --fd wants NAME=PATH, got \"%s\"\n",
+                value.c_str());
         return kUsageError;
       }
       o.fds.emplace_back(value.substr(0, eq), value.substr(eq + 1));
@@ -147,10 +150,12 @@ int Start(int argc, char** argv) {
 
   Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
   OH_Ability_ChildProcessConfigs_SetIsolationMode(
-      configs, o.isolated ? NCP_ISOLATION_MODE_ISOLATED : NCP_ISOLATION_MODE_NORMAL);
+      configs,
+      o.isolated ? NCP_ISOLATION_MODE_ISOLATED : NCP_ISOLATION_MODE_NORMAL);
   OH_Ability_ChildProcessConfigs_SetIsolationUid(configs, o.isolation_uid);
   if (!o.name.empty()) {
-    int code = OH_Ability_ChildProcessConfigs_SetProcessName(configs, o.name.c_str());
+    int code =
+        OH_Ability_ChildProcessConfigs_SetProcessName(configs, o.name.c_str());
     if (code != NCP_NO_ERROR) {
       fprintf(stderr, "ncp: bad process name \"%s\": %d (%s)\n", o.name.c_str(),
               code, ncp::tools::NcpErrorName(code));
@@ -163,8 +168,8 @@ int Start(int argc, char** argv) {
 
   int32_t pid = -1;
   std::unique_lock<std::mutex> lock(g_mu);  // OnExit waits for g_watched_pid
-  int code = OH_Ability_StartNativeChildProcessWithConfigs(o.entry.c_str(), args,
-                                                           configs, &pid);
+  int code = OH_Ability_StartNativeChildProcessWithConfigs(o.entry.c_str(),
+                                                           args, configs, &pid);
   OH_Ability_DestroyChildProcessConfigs(configs);
   for (const NativeChildProcess_Fd& node : nodes) close(node.fd);
   if (code != NCP_NO_ERROR) {
@@ -186,12 +191,13 @@ int Start(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-      strcmp(argv[1], "help") == 0) {
+  if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
     Usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? kUsageError : 0;
   }
   if (strcmp(argv[1], "start") == 0) return Start(argc - 2, argv + 2);
-  fprintf(stderr, "ncp: unknown command \"%s\" (try: ncp start --help)\n", argv[1]);
+  fprintf(stderr, "ncp: unknown command \"%s\" (try: ncp start --help)\n",
+          argv[1]);
   return kUsageError;
 }

@@ -13,7 +13,8 @@ bool ReadElfInfo(const std::string& path, ElfInfo* out) {
   if (!in) return false;
   std::string data((std::istreambuf_iterator<char>(in)),
                    std::istreambuf_iterator<char>());
-  if (data.size() < sizeof(Elf64_Ehdr) || memcmp(data.data(), ELFMAG, SELFMAG) != 0 ||
+  if (data.size() < sizeof(Elf64_Ehdr) ||
+      memcmp(data.data(), ELFMAG, SELFMAG) != 0 ||
       data[EI_CLASS] != ELFCLASS64) {
     return false;
   }

@@ -12,7 +12,7 @@ struct ElfInfo {
   std::vector<std::string> defined_symbols;  // global/weak, defined
   std::vector<std::string> needed;           // DT_NEEDED
   std::string soname;
-  std::string runpath;                       // DT_RUNPATH or DT_RPATH
+  std::string runpath;  // DT_RUNPATH or DT_RPATH
 };
 
 // False if `path` cannot be read or is not a 64-bit ELF file.

@@ -10,7 +10,8 @@ void Stamp(NativeChildProcess_Args args) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   long long ns = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
-  for (NativeChildProcess_Fd* fd = args.fdList.head; fd != NULL; fd = fd->next) {
+  for (NativeChildProcess_Fd* fd = args.fdList.head; fd != NULL;
+       fd = fd->next) {
     if (strcmp(fd->fdName, "t") == 0) {
       ssize_t n = write(fd->fd, &ns, sizeof(ns));
       (void)n;

@@ -42,7 +42,8 @@ std::string Sibling(const char* argv0, const std::string& name) {
 }
 
 bool ReadStamp(int fd, long long* stamp) {
-  return read(fd, stamp, sizeof(*stamp)) == static_cast<ssize_t>(sizeof(*stamp));
+  return read(fd, stamp, sizeof(*stamp)) ==
+         static_cast<ssize_t>(sizeof(*stamp));
 }
 
 void WaitGone(pid_t pid) {
@@ -62,7 +63,8 @@ double TimeStart(const std::string& entry) {
   NativeChildProcess_Options options = {};
   int32_t pid = -1;
   long long t0 = NowNs();
-  int code = OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid);
+  int code =
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid);
   close(p[1]);
   long long stamp = 0;
   bool ok = code == 0 && ReadStamp(p[0], &stamp);
@@ -78,7 +80,8 @@ double TimeBaseline(const std::string& helper, const std::string& library) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, p[1], 3);
-  char* argv[] = {const_cast<char*>(helper.c_str()), const_cast<char*>(library.c_str()),
+  char* argv[] = {const_cast<char*>(helper.c_str()),
+                  const_cast<char*>(library.c_str()),
                   const_cast<char*>("Stamp"), const_cast<char*>("3"), nullptr};
   pid_t pid;
   long long t0 = NowNs();
@@ -93,7 +96,8 @@ double TimeBaseline(const std::string& helper, const std::string& library) {
 }
 
 void Print(const char* what, const ncp::bench::Summary& s) {
-  printf("%-46s %9.1f %9.1f %9.1f   (n=%zu)\n", what, s.min, s.median, s.p99, s.n);
+  printf("%-46s %9.1f %9.1f %9.1f   (n=%zu)\n", what, s.min, s.median, s.p99,
+         s.n);
 }
 
 }  // namespace
@@ -113,7 +117,8 @@ int main(int argc, char** argv) {
     double a = TimeStart(entry);
     double b = TimeBaseline(helper, library);
     if (a < 0 || b < 0) {
-      fprintf(stderr, "iteration %d failed (start %.1f, baseline %.1f)\n", i, a, b);
+      fprintf(stderr, "iteration %d failed (start %.1f, baseline %.1f)\n", i, a,
+              b);
       return 1;
     }
     if (i >= warmup) {

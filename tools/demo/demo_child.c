@@ -1,7 +1,7 @@
 // libncp_demo.so: child entries used by the README's demo (tools/demo.sh).
 #include <stdio.h>
-#include <sys/mman.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -10,7 +10,8 @@
 // Greets on stdout, lists the fds it was given and writes a line to "log".
 void Hello(NativeChildProcess_Args args) {
   printf("  [child %d] entryParams: \"%s\"\n", getpid(), args.entryParams);
-  for (NativeChildProcess_Fd* fd = args.fdList.head; fd != NULL; fd = fd->next) {
+  for (NativeChildProcess_Fd* fd = args.fdList.head; fd != NULL;
+       fd = fd->next) {
     printf("  [child %d] fd \"%s\" is %d\n", getpid(), fd->fdName, fd->fd);
     if (strcmp(fd->fdName, "log") == 0) {
       dprintf(fd->fd, "hello from child %d\n", getpid());
@@ -29,7 +30,8 @@ void Inspect(NativeChildProcess_Args args) {
   (void)args;
   struct utsname uts;
   uname(&uts);
-  printf("  [child %d] hostname %s, uid %d\n", getpid(), uts.nodename, getuid());
+  printf("  [child %d] hostname %s, uid %d\n", getpid(), uts.nodename,
+         getuid());
   printf("  [child %d] /home visible: %s, network: ", getpid(),
          access("/home", F_OK) == 0 ? "yes" : "no");
   FILE* dev = fopen("/proc/net/dev", "r");
