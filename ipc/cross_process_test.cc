@@ -1,0 +1,705 @@
+// Cross-process behaviour with a real peer process (ipc/testing/ipc_peer).
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "IPCKit/ipc_kit.h"
+#include "gtest/gtest.h"
+#include "ipc/bridge.h"
+#include "ipc/runtime.h"
+#include "ipc/testing/peer_process.h"
+#include "ipc/testing/peer_protocol.h"
+
+namespace ncp::ipc::testing {
+namespace {
+
+using std::chrono::seconds;
+
+const OH_IPC_MessageOption kSync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+const OH_IPC_MessageOption kAsync = {OH_IPC_REQUEST_MODE_ASYNC, 0, nullptr};
+
+void* MallocAllocator(int32_t len) { return malloc(len); }
+
+const Bridge* GetBridge() {
+  return FindBridge(OH_IPCParcel_Create, OH_IPCParcel_Destroy);
+}
+
+struct ParcelDeleter {
+  void operator()(OHIPCParcel* p) const { OH_IPCParcel_Destroy(p); }
+};
+using ParcelPtr = std::unique_ptr<OHIPCParcel, ParcelDeleter>;
+ParcelPtr NewParcel() { return ParcelPtr(OH_IPCParcel_Create()); }
+
+// State of the test process's own callback stub.
+struct ParentState {
+  std::mutex mu;
+  std::condition_variable cv;
+  int pinged = 0;
+  int answers = 0;
+  uint64_t calling_pid = 0;
+  uint64_t calling_uid = 0;
+  int handling = -1;
+  pthread_t handler_thread{};
+  int destroyed = 0;
+  OHIPCRemoteStub* self = nullptr;
+};
+
+int ParentHandler(uint32_t code, const OHIPCParcel* data, OHIPCParcel* reply,
+                  void* user) {
+  ParentState* st = static_cast<ParentState*>(user);
+  switch (code) {
+    case kParentAnswer: {
+      std::lock_guard<std::mutex> l(st->mu);
+      ++st->answers;
+      st->calling_pid = OH_IPCSkeleton_GetCallingPid();
+      st->calling_uid = OH_IPCSkeleton_GetCallingUid();
+      st->handling = OH_IPCSkeleton_IsHandlingTransaction();
+      st->handler_thread = pthread_self();
+      return OH_IPCParcel_WriteInt32(reply, 4242);
+    }
+    case kParentPinged: {
+      int32_t v = 0;
+      OH_IPCParcel_ReadInt32(data, &v);
+      std::lock_guard<std::mutex> l(st->mu);
+      st->pinged += v;
+      st->cv.notify_all();
+      return 0;
+    }
+    case kParentNested: {
+      int32_t depth = 0;
+      OH_IPCParcel_ReadInt32(data, &depth);
+      OHIPCRemoteProxy* q = OH_IPCParcel_ReadRemoteProxy(data);
+      if (q == nullptr) return 1909010;
+      int32_t value = 0;
+      int rc = 0;
+      if (depth > 0) {
+        ParcelPtr d = NewParcel();
+        ParcelPtr r = NewParcel();
+        OH_IPCParcel_WriteRemoteStub(d.get(), st->self);
+        OH_IPCParcel_WriteInt32(d.get(), depth - 1);
+        rc =
+            OH_IPCRemoteProxy_SendRequest(q, kNested, d.get(), r.get(), &kSync);
+        OH_IPCParcel_ReadInt32(r.get(), &value);
+        value += 1;
+      }
+      OH_IPCRemoteProxy_Destroy(q);
+      if (rc != 0) return rc;
+      return OH_IPCParcel_WriteInt32(reply, value);
+    }
+    default:
+      return 1909998;
+  }
+}
+
+void OnParentDestroy(void* user) {
+  ParentState* st = static_cast<ParentState*>(user);
+  std::lock_guard<std::mutex> l(st->mu);
+  ++st->destroyed;
+  st->cv.notify_all();
+}
+
+// A peer in "serve" mode and a proxy to its root.
+class PeerFixture : public ::testing::Test {
+ protected:
+  void StartPeer(const std::vector<std::string>& env = {}) {
+    peer_ =
+        std::make_unique<PeerProcess>(std::vector<std::string>{"serve"}, env);
+    ASSERT_GT(peer_->pid(), 0);
+    state_.self = OH_IPCRemoteStub_Create("ncp.test.Parent", ParentHandler,
+                                          OnParentDestroy, &state_);
+    ASSERT_NE(state_.self, nullptr);
+    ASSERT_EQ(
+        GetBridge()->adopt_connection(peer_->TakeFd(), state_.self, &proxy_),
+        0);
+    ASSERT_NE(proxy_, nullptr);
+  }
+  void SetUp() override { StartPeer(); }
+  void TearDown() override {
+    if (proxy_ != nullptr) OH_IPCRemoteProxy_Destroy(proxy_);
+    if (peer_) peer_->Kill();
+    if (state_.self != nullptr) OH_IPCRemoteStub_Destroy(state_.self);
+    // The connection keeps `state_.self` (its root) until it has seen the
+    // peer's end; the destroy callback uses `state_`.
+    ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+    EXPECT_EQ(state_.destroyed, 1);
+  }
+
+  int Call(uint32_t code, OHIPCParcel* data, OHIPCParcel* reply) {
+    return OH_IPCRemoteProxy_SendRequest(proxy_, code, data, reply, &kSync);
+  }
+  int ReturnCode(int32_t code, bool write_reply, OHIPCParcel* reply) {
+    ParcelPtr d = NewParcel();
+    OH_IPCParcel_WriteInt32(d.get(), code);
+    OH_IPCParcel_WriteInt32(d.get(), write_reply ? 1 : 0);
+    return Call(kReturnCode, d.get(), reply);
+  }
+
+  std::unique_ptr<PeerProcess> peer_;
+  OHIPCRemoteProxy* proxy_ = nullptr;
+  ParentState state_;
+};
+
+TEST_F(PeerFixture, SyncEchoReplacesReplyContent) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  OH_IPCParcel_WriteInt32(data.get(), 123);
+  OH_IPCParcel_WriteString(data.get(), "hello");
+  OH_IPCParcel_WriteInt64(data.get(), -9);
+  OH_IPCParcel_WriteInt32(reply.get(), 999);  // replaced on success
+  ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+  EXPECT_EQ(OH_IPCParcel_GetReadPosition(reply.get()), 0);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply.get()),
+            OH_IPCParcel_GetDataSize(data.get()));
+  int32_t v = 0;
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &v), 0);
+  EXPECT_EQ(v, 123);
+  EXPECT_STREQ(OH_IPCParcel_ReadString(reply.get()), "hello");
+  int64_t w = 0;
+  ASSERT_EQ(OH_IPCParcel_ReadInt64(reply.get(), &w), 0);
+  EXPECT_EQ(w, -9);
+  // The data parcel is not consumed: send it again.
+  ParcelPtr reply2 = NewParcel();
+  ASSERT_EQ(Call(kEcho, data.get(), reply2.get()), 0);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply2.get()),
+            OH_IPCParcel_GetDataSize(data.get()));
+}
+
+TEST_F(PeerFixture, StatusOnlyRepliesLeaveReplyAsItWas) {
+  ParcelPtr reply = NewParcel();
+  OH_IPCParcel_WriteInt32(reply.get(), 31);
+  EXPECT_EQ(ReturnCode(0, false, reply.get()), 0);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply.get()), 4);
+  // decisions.md §2.11: the error reaches the caller even though the handler
+  // wrote to its reply.
+  EXPECT_EQ(ReturnCode(1909123, true, reply.get()), 1909123);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply.get()), 4);
+  int32_t v = 0;
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &v), 0);
+  EXPECT_EQ(v, 31);
+  ParcelPtr empty = NewParcel();
+  EXPECT_EQ(Call(kWriteThenFail, empty.get(), reply.get()), 1909001);
+}
+
+TEST_F(PeerFixture, HandlerCodeMapping) {
+  ParcelPtr reply = NewParcel();
+  EXPECT_EQ(ReturnCode(-1, false, reply.get()), OH_IPC_INVALID_USER_ERROR_CODE);
+  EXPECT_EQ(ReturnCode(401, true, reply.get()), OH_IPC_INVALID_USER_ERROR_CODE);
+  EXPECT_EQ(ReturnCode(1909123, false, reply.get()), 1909123);
+  EXPECT_EQ(ReturnCode(1909000, false, reply.get()), 1909000);
+  EXPECT_EQ(ReturnCode(1909999, false, reply.get()), 1909999);
+  EXPECT_EQ(ReturnCode(1910000, false, reply.get()),
+            OH_IPC_INVALID_USER_ERROR_CODE);
+  EXPECT_EQ(ReturnCode(OH_IPC_INNER_ERROR, false, reply.get()),
+            OH_IPC_INNER_ERROR);
+  EXPECT_EQ(ReturnCode(OH_IPC_CHECK_PARAM_ERROR, false, reply.get()),
+            OH_IPC_CHECK_PARAM_ERROR);
+  EXPECT_EQ(ReturnCode(1901008, false, reply.get()),
+            OH_IPC_INVALID_USER_ERROR_CODE);
+}
+
+TEST_F(PeerFixture, RequestCodeRange) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  EXPECT_EQ(Call(0, data.get(), reply.get()), OH_IPC_CODE_OUT_OF_RANGE);
+  EXPECT_EQ(Call(0x01000000, data.get(), reply.get()),
+            OH_IPC_CODE_OUT_OF_RANGE);
+  EXPECT_EQ(Call(0xFFFFFFFF, data.get(), reply.get()),
+            OH_IPC_CODE_OUT_OF_RANGE);
+  // An unknown code inside the range reaches the handler.
+  EXPECT_EQ(Call(0x00FFFFFF, data.get(), reply.get()), 1909999);
+}
+
+TEST_F(PeerFixture, AsyncRequestReturnsAndRunsRemotely) {
+  ParcelPtr data = NewParcel();
+  OH_IPCParcel_WriteRemoteStub(data.get(), state_.self);
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy_, kAsyncPing, data.get(),
+                                          nullptr, &kAsync),
+            0);
+  std::unique_lock<std::mutex> l(state_.mu);
+  ASSERT_TRUE(
+      state_.cv.wait_for(l, seconds(20), [&] { return state_.pinged == 7; }));
+}
+
+TEST_F(PeerFixture, LargePayloadRoundTrip) {
+  std::vector<uint8_t> big(204000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 7);
+  ParcelPtr data = NewParcel();
+  ASSERT_EQ(OH_IPCParcel_WriteBuffer(data.get(), big.data(), big.size()), 0);
+  for (int round = 0; round < 3; ++round) {
+    ParcelPtr reply = NewParcel();
+    ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+    ASSERT_EQ(OH_IPCParcel_GetDataSize(reply.get()), 204000);
+    const uint8_t* got = OH_IPCParcel_ReadBuffer(reply.get(), big.size());
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(memcmp(got, big.data(), big.size()), 0);
+  }
+}
+
+TEST_F(PeerFixture, FileDescriptorsBothWaysShareOpenFileDescription) {
+  char path[] = "/tmp/ncp_ipc_fd_XXXXXX";
+  int file = mkostemp(path, O_CLOEXEC);
+  ASSERT_GE(file, 0);
+  unlink(path);
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data.get(), file), 0);
+  ASSERT_EQ(Call(kFd, data.get(), reply.get()), 0);
+  // The peer wrote through its own fd: our offset moved.
+  EXPECT_EQ(lseek(file, 0, SEEK_CUR), 4);
+  char buf[16] = {};
+  EXPECT_EQ(pread(file, buf, 4, 0), 4);
+  EXPECT_STREQ(buf, "peer");
+  close(file);
+  int32_t fd = -1;
+  ASSERT_EQ(OH_IPCParcel_ReadFileDescriptor(reply.get(), &fd), 0);
+  EXPECT_GT(fd, 0);
+  EXPECT_EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+  memset(buf, 0, sizeof(buf));
+  EXPECT_EQ(read(fd, buf, sizeof(buf)), 9);
+  EXPECT_STREQ(buf, "from-peer");
+  close(fd);
+}
+
+TEST_F(PeerFixture, StubFromPeerArrivesAsProxy) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  ASSERT_EQ(Call(kGetStub, data.get(), reply.get()), 0);
+  EXPECT_EQ(OH_IPCParcel_ReadRemoteStub(reply.get()), nullptr);
+  OHIPCRemoteProxy* child = OH_IPCParcel_ReadRemoteProxy(reply.get());
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(child), 0);
+  char* desc = nullptr;
+  int32_t len = 0;
+  ASSERT_EQ(OH_IPCRemoteProxy_GetInterfaceDescriptor(child, &desc, &len,
+                                                     MallocAllocator),
+            0);
+  EXPECT_STREQ(desc, kPeerChildStubDescriptor);
+  free(desc);
+  ParcelPtr d = NewParcel();
+  ParcelPtr r = NewParcel();
+  OH_IPCParcel_WriteInt32(d.get(), 55);
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(child, 9, d.get(), r.get(), &kSync),
+            0);
+  int32_t v = 0;
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(r.get(), &v), 0);
+  EXPECT_EQ(v, 55);
+  OH_IPCRemoteProxy_Destroy(child);
+}
+
+TEST_F(PeerFixture, CallbackStubIsInvokedWithPeerIdentity) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  OH_IPCParcel_WriteRemoteStub(data.get(), state_.self);
+  OH_IPCParcel_WriteInt32(data.get(), kParentAnswer);
+  ASSERT_EQ(Call(kCallback, data.get(), reply.get()), 0);
+  int32_t rc = -1, value = 0;
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &rc), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &value), 0);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(value, 4242);
+  std::lock_guard<std::mutex> l(state_.mu);
+  EXPECT_EQ(state_.answers, 1);
+  EXPECT_EQ(state_.calling_pid, static_cast<uint64_t>(peer_->pid()));
+  EXPECT_EQ(state_.calling_uid, static_cast<uint64_t>(getuid()));
+  EXPECT_EQ(state_.handling, 1);
+  // Re-entrant: the peer called back while this thread waited in
+  // SendRequest, so this thread ran the handler (binder semantics).
+  EXPECT_TRUE(pthread_equal(state_.handler_thread, pthread_self()));
+}
+
+TEST_F(PeerFixture, PeerSeesOurPidAndIpcContext) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  ASSERT_EQ(Call(kCalling, data.get(), reply.get()), 0);
+  int32_t handling = 0;
+  int64_t pid = 0, uid = -1, first = -1;
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &handling), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt64(reply.get(), &pid), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt64(reply.get(), &uid), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt64(reply.get(), &first), 0);
+  EXPECT_EQ(handling, 1);
+  EXPECT_EQ(pid, getpid());
+  EXPECT_EQ(uid, getuid());
+  EXPECT_EQ(first, getuid());
+  EXPECT_EQ(GetBridge()->proxy_peer_pid(proxy_), peer_->pid());
+}
+
+TEST_F(PeerFixture, IdentityResetAndSetInIpcContext) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  ASSERT_EQ(Call(kIdentity, data.get(), reply.get()), 0);
+  int32_t reset_rc = -1, set_rc = -1, malformed_rc = -1;
+  int64_t after_reset = 0, after_set = 0;
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &reset_rc), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt64(reply.get(), &after_reset), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &set_rc), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt64(reply.get(), &after_set), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &malformed_rc), 0);
+  EXPECT_EQ(reset_rc, 0);
+  EXPECT_EQ(after_reset, peer_->pid());  // acting as the peer itself
+  EXPECT_EQ(set_rc, 0);
+  EXPECT_EQ(after_set, getpid());  // restored: the caller is us
+  EXPECT_EQ(malformed_rc, OH_IPC_INNER_ERROR);
+}
+
+TEST_F(PeerFixture, ProxySentBackResolvesToLocalStub) {
+  // Give the peer a proxy to our stub, and have it send that proxy back.
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  OH_IPCParcel_WriteRemoteStub(data.get(), state_.self);
+  ASSERT_EQ(Call(kSendBack, data.get(), reply.get()), 0);
+  OHIPCRemoteStub* stub = OH_IPCParcel_ReadRemoteStub(reply.get());
+  ASSERT_NE(stub, nullptr);
+  OH_IPCRemoteStub_Destroy(stub);
+  ASSERT_EQ(OH_IPCParcel_RewindReadPosition(reply.get(), 0), 0);
+  OHIPCRemoteProxy* local = OH_IPCParcel_ReadRemoteProxy(reply.get());
+  ASSERT_NE(local, nullptr);
+  // A local proxy: the handler runs inline on this thread.
+  ParcelPtr d = NewParcel();
+  ParcelPtr r = NewParcel();
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(local, kParentAnswer, d.get(),
+                                          r.get(), &kSync),
+            0);
+  EXPECT_TRUE(pthread_equal(state_.handler_thread, pthread_self()));
+  EXPECT_EQ(state_.handling, 0);  // not a remote request
+  OHIPCDeathRecipient* rec =
+      OH_IPCDeathRecipient_Create([](void*) {}, nullptr, nullptr);
+  EXPECT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(local, rec),
+            OH_IPC_INNER_ERROR);
+  OH_IPCDeathRecipient_Destroy(rec);
+  OH_IPCRemoteProxy_Destroy(local);
+}
+
+TEST_F(PeerFixture, RemoteReferencesAreReleased) {
+  ParentState st;
+  OHIPCRemoteStub* s = OH_IPCRemoteStub_Create("ncp.test.Temp", ParentHandler,
+                                               OnParentDestroy, &st);
+  {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    OH_IPCParcel_WriteRemoteStub(data.get(), s);
+    OH_IPCParcel_WriteInt32(data.get(), kParentAnswer);
+    ASSERT_EQ(Call(kCallback, data.get(), reply.get()), 0);
+  }
+  // The peer destroyed its proxy before replying; its release was read
+  // before the reply, so only our own handle is left.
+  EXPECT_EQ(st.destroyed, 0);
+  OH_IPCRemoteStub_Destroy(s);
+  EXPECT_EQ(st.destroyed, 1);
+}
+
+TEST_F(PeerFixture, DescriptorIsQueriedAndCached) {
+  char* desc = nullptr;
+  int32_t len = 0;
+  ASSERT_EQ(OH_IPCRemoteProxy_GetInterfaceDescriptor(proxy_, &desc, &len,
+                                                     MallocAllocator),
+            0);
+  EXPECT_STREQ(desc, kPeerDescriptor);
+  EXPECT_EQ(len, static_cast<int32_t>(strlen(kPeerDescriptor) + 1));
+  free(desc);
+  desc = reinterpret_cast<char*>(1);
+  EXPECT_EQ(OH_IPCRemoteProxy_GetInterfaceDescriptor(
+                proxy_, &desc, &len, [](int32_t) -> void* { return nullptr; }),
+            OH_IPC_MEM_ALLOCATOR_ERROR);
+  EXPECT_EQ(desc, nullptr);
+  // Cached: still answered after the peer is gone.
+  peer_->Kill();
+  ASSERT_EQ(OH_IPCRemoteProxy_GetInterfaceDescriptor(proxy_, &desc, &len,
+                                                     MallocAllocator),
+            0);
+  EXPECT_STREQ(desc, kPeerDescriptor);
+  free(desc);
+}
+
+struct DeathState {
+  std::mutex mu;
+  std::condition_variable cv;
+  int deaths = 0;
+  int destroyed = 0;
+  bool on_main_thread = false;
+  pthread_t main_thread;
+};
+
+void OnDeath(void* user) {
+  DeathState* d = static_cast<DeathState*>(user);
+  std::lock_guard<std::mutex> l(d->mu);
+  ++d->deaths;
+  d->on_main_thread = pthread_equal(pthread_self(), d->main_thread);
+  d->cv.notify_all();
+}
+
+void OnDeathDestroy(void* user) {
+  DeathState* d = static_cast<DeathState*>(user);
+  std::lock_guard<std::mutex> l(d->mu);
+  ++d->destroyed;
+}
+
+TEST_F(PeerFixture, DeathRecipientFiresOnceWhenPeerIsKilled) {
+  DeathState ds;
+  ds.main_thread = pthread_self();
+  OHIPCDeathRecipient* r =
+      OH_IPCDeathRecipient_Create(OnDeath, OnDeathDestroy, &ds);
+  OHIPCDeathRecipient* removed =
+      OH_IPCDeathRecipient_Create(OnDeath, nullptr, &ds);
+  ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(proxy_, r), 0);
+  ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(proxy_, removed), 0);
+  ASSERT_EQ(OH_IPCRemoteProxy_RemoveDeathRecipient(proxy_, removed), 0);
+  EXPECT_EQ(OH_IPCRemoteProxy_RemoveDeathRecipient(proxy_, removed),
+            OH_IPC_INNER_ERROR);
+  OH_IPCDeathRecipient_Destroy(removed);
+  OH_IPCDeathRecipient_Destroy(r);  // the proxy keeps its own reference
+  EXPECT_EQ(ds.destroyed, 0);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 0);
+  peer_->Kill();  // SIGKILL + reap
+  {
+    std::unique_lock<std::mutex> l(ds.mu);
+    ASSERT_TRUE(ds.cv.wait_for(l, seconds(20), [&] { return ds.deaths > 0; }));
+    EXPECT_FALSE(ds.on_main_thread);
+  }
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 1);
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  EXPECT_EQ(Call(kEcho, data.get(), reply.get()), OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy_, kEcho, data.get(), nullptr,
+                                          &kAsync),
+            OH_IPC_DEAD_REMOTE_OBJECT);
+  char* desc = nullptr;
+  int32_t len = 0;
+  EXPECT_EQ(OH_IPCRemoteProxy_GetInterfaceDescriptor(proxy_, &desc, &len,
+                                                     MallocAllocator),
+            OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_EQ(desc, nullptr);
+  OHIPCDeathRecipient* late =
+      OH_IPCDeathRecipient_Create(OnDeath, nullptr, &ds);
+  EXPECT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(proxy_, late),
+            OH_IPC_INNER_ERROR);
+  OH_IPCDeathRecipient_Destroy(late);
+  OH_IPCRemoteProxy_Destroy(proxy_);
+  proxy_ = nullptr;
+  std::lock_guard<std::mutex> l(ds.mu);
+  EXPECT_EQ(ds.deaths, 1);
+  EXPECT_EQ(ds.destroyed, 1);
+}
+
+TEST_F(PeerFixture, PeerExitingMidTransactionGivesDeadRemote) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  EXPECT_EQ(Call(kExit, data.get(), reply.get()), OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 1);
+}
+
+TEST_F(PeerFixture, SyncTimeoutWhenPeerNeverReplies) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  const OH_IPC_MessageOption timeout = {OH_IPC_REQUEST_MODE_SYNC, 1, nullptr};
+  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy_, kHang, data.get(),
+                                          reply.get(), &timeout),
+            OH_IPC_INNER_ERROR);
+  // The connection stays usable (the peer's other workers still serve).
+  OH_IPCParcel_WriteInt32(data.get(), 5);
+  ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 0);
+}
+
+TEST_F(PeerFixture, ProxyForwardedToThirdProcessIsRelayed) {
+  PeerProcess other({"serve"});
+  ASSERT_GT(other.pid(), 0);
+  OHIPCRemoteProxy* other_proxy = nullptr;
+  ASSERT_EQ(
+      GetBridge()->adopt_connection(other.TakeFd(), nullptr, &other_proxy), 0);
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  OH_IPCParcel_WriteRemoteProxy(data.get(), other_proxy);
+  OH_IPCParcel_WriteInt32(data.get(), 77);
+  ASSERT_EQ(Call(kForward, data.get(), reply.get()), 0);
+  int32_t rc = -1, echoed = 0;
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &rc), 0);
+  ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &echoed), 0);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(echoed, 77);
+  EXPECT_STREQ(OH_IPCParcel_ReadString(reply.get()), kPeerDescriptor);
+  OH_IPCRemoteProxy_Destroy(other_proxy);
+}
+
+TEST(CrossProcessTest, NestedReentrantCallsWithOneWorkerThread) {
+  ASSERT_EQ(OH_IPCSkeleton_SetMaxWorkThreadNum(1), 0);
+  PeerProcess peer({"serve"}, {"NCP_TEST_MAX_THREADS=1"});
+  ParentState st;
+  st.self =
+      OH_IPCRemoteStub_Create("ncp.test.Parent", ParentHandler, nullptr, &st);
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  for (int depth : {0, 1, 5}) {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    OH_IPCParcel_WriteRemoteStub(data.get(), st.self);
+    OH_IPCParcel_WriteInt32(data.get(), depth);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kNested, data.get(),
+                                            reply.get(), &kSync),
+              0)
+        << depth;
+    int32_t v = -1;
+    ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &v), 0);
+    EXPECT_EQ(v, 2 * depth + 1);
+  }
+  OH_IPCRemoteProxy_Destroy(proxy);
+  OH_IPCRemoteStub_Destroy(st.self);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  ASSERT_EQ(OH_IPCSkeleton_SetMaxWorkThreadNum(16), 0);
+}
+
+// The exact flow of libchild_process.so: the parent adopts its end with a
+// registrar stub; the child adopts the other end, gets the registrar proxy
+// and sends its own stub to it one-way; the parent's registrar handler (on
+// an IPC worker) keeps the proxy, which is then used from the main thread.
+struct Registrar {
+  std::mutex mu;
+  std::condition_variable cv;
+  OHIPCRemoteProxy* child = nullptr;
+  bool on_main_thread = true;
+  pthread_t main_thread;
+};
+
+int RegistrarHandler(uint32_t, const OHIPCParcel* data, OHIPCParcel*,
+                     void* user) {
+  Registrar* reg = static_cast<Registrar*>(user);
+  OHIPCRemoteProxy* p = OH_IPCParcel_ReadRemoteProxy(data);
+  std::lock_guard<std::mutex> l(reg->mu);
+  reg->child = p;
+  reg->on_main_thread = pthread_equal(pthread_self(), reg->main_thread);
+  reg->cv.notify_all();
+  return 0;
+}
+
+TEST(CrossProcessTest, BridgeFlowOfChildProcessLibrary) {
+  const Bridge* bridge = GetBridge();
+  ASSERT_NE(bridge, nullptr);
+  Registrar reg;
+  reg.main_thread = pthread_self();
+  OHIPCRemoteStub* registrar =
+      OH_IPCRemoteStub_Create("ncp.registrar", RegistrarHandler, nullptr, &reg);
+  PeerProcess child({"child"});
+  ASSERT_GT(child.pid(), 0);
+  ASSERT_EQ(bridge->adopt_connection(child.TakeFd(), registrar, nullptr), 0);
+  {
+    std::unique_lock<std::mutex> l(reg.mu);
+    ASSERT_TRUE(
+        reg.cv.wait_for(l, seconds(20), [&] { return reg.child != nullptr; }));
+    EXPECT_FALSE(reg.on_main_thread);
+  }
+  OHIPCRemoteProxy* proxy = reg.child;
+  EXPECT_EQ(bridge->proxy_peer_pid(proxy), child.pid());
+  char* desc = nullptr;
+  int32_t len = 0;
+  ASSERT_EQ(OH_IPCRemoteProxy_GetInterfaceDescriptor(proxy, &desc, &len,
+                                                     MallocAllocator),
+            0);
+  EXPECT_STREQ(desc, kPeerDescriptor);
+  free(desc);
+  // Used from another thread too.
+  std::thread([&] {
+    ParcelPtr d = NewParcel();
+    ParcelPtr r = NewParcel();
+    OH_IPCParcel_WriteInt32(d.get(), 579);
+    EXPECT_EQ(
+        OH_IPCRemoteProxy_SendRequest(proxy, kEcho, d.get(), r.get(), &kSync),
+        0);
+    int32_t v = 0;
+    EXPECT_EQ(OH_IPCParcel_ReadInt32(r.get(), &v), 0);
+    EXPECT_EQ(v, 579);
+    EXPECT_EQ(
+        OH_IPCRemoteProxy_SendRequest(proxy, kEcho, d.get(), nullptr, &kAsync),
+        0);
+  }).join();
+  DeathState ds;
+  ds.main_thread = pthread_self();
+  OHIPCDeathRecipient* r = OH_IPCDeathRecipient_Create(OnDeath, nullptr, &ds);
+  ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(proxy, r), 0);
+  child.Kill();
+  {
+    std::unique_lock<std::mutex> l(ds.mu);
+    ASSERT_TRUE(ds.cv.wait_for(l, seconds(20), [&] { return ds.deaths > 0; }));
+  }
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 1);
+  ParcelPtr d = NewParcel();
+  ParcelPtr rp = NewParcel();
+  EXPECT_EQ(
+      OH_IPCRemoteProxy_SendRequest(proxy, kEcho, d.get(), rp.get(), &kSync),
+      OH_IPC_DEAD_REMOTE_OBJECT);
+  OH_IPCRemoteProxy_Destroy(proxy);
+  OH_IPCDeathRecipient_Destroy(r);
+  OH_IPCRemoteStub_Destroy(registrar);
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  std::lock_guard<std::mutex> l(ds.mu);
+  EXPECT_EQ(ds.deaths, 1);
+}
+
+int EchoStub(uint32_t, const OHIPCParcel* data, OHIPCParcel* reply, void*) {
+  return OH_IPCParcel_Append(reply, data);
+}
+
+// A forked child must not use the parent's runtime (its threads do not
+// exist there): old proxies are dead, and a fresh runtime works.
+TEST(CrossProcessTest, ForkedChildGetsAFreshRuntime) {
+  PeerProcess peer({"serve"});
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(), reply.get(),
+                                          &kSync),
+            0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // Only library calls and _exit here (no gtest in a forked child).
+    int code = 0;
+    OHIPCParcel* d = OH_IPCParcel_Create();
+    OHIPCParcel* r = OH_IPCParcel_Create();
+    if (OH_IPCRemoteProxy_IsRemoteDead(proxy) != 1) code |= 1;
+    if (OH_IPCRemoteProxy_SendRequest(proxy, kEcho, d, r, &kSync) !=
+        OH_IPC_DEAD_REMOTE_OBJECT) {
+      code |= 2;
+    }
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv);
+    OHIPCRemoteStub* s =
+        OH_IPCRemoteStub_Create("fork", EchoStub, nullptr, nullptr);
+    OHIPCRemoteProxy* p = nullptr;
+    const Bridge* b = FindBridge(OH_IPCParcel_Create, OH_IPCParcel_Destroy);
+    if (b->adopt_connection(sv[0], s, nullptr) != 0) code |= 4;
+    if (b->adopt_connection(sv[1], nullptr, &p) != 0) code |= 8;
+    OH_IPCParcel_WriteInt32(d, 31);
+    if (OH_IPCRemoteProxy_SendRequest(p, 1, d, r, &kSync) != 0) code |= 16;
+    int32_t v = 0;
+    if (OH_IPCParcel_ReadInt32(r, &v) != 0 || v != 31) code |= 32;
+    _exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // The parent's runtime is unaffected.
+  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(), reply.get(),
+                                          &kSync),
+            0);
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+}  // namespace
+}  // namespace ncp::ipc::testing

@@ -1,0 +1,1475 @@
+#include "ipc/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+namespace ncp::ipc {
+namespace {
+
+using wire::WireHeader;
+using wire::WireObject;
+using wire::WireRelease;
+
+// A message read while waiting for a reply that is neither the reply nor a
+// request of the waiter's chain is queued for the pool. These bounds turn a
+// flood from a peer into a protocol violation instead of unbounded memory
+// and fd use.
+constexpr uint32_t kMaxQueuedMessages = 1024;
+constexpr uint32_t kMaxQueuedFds = 4096;
+// Abandoned (timed out) transaction ids remembered per connection, so that
+// a late reply is discarded instead of being taken for a violation.
+constexpr size_t kMaxTimedOut = 256;
+// Epoll token of the work queue's eventfd (connections use ids >= 1).
+constexpr uint64_t kQueueToken = 0;
+
+std::atomic<int> g_max_threads{16};
+
+// ---------------------------------------------------------------------------
+// Fork support: every fd the runtime creates is listed here (lock-free, so
+// the atfork child handler can walk it although other threads of the parent
+// may have been in the middle of anything).
+constexpr int kTrackedFdSlots = 4096;
+// Slots hold fd + 1, so that the zero-initialised state means "free".
+std::atomic<int> g_tracked_fds[kTrackedFdSlots];
+
+void TrackFd(int fd) {
+  if (fd < 0) return;
+  for (auto& slot : g_tracked_fds) {
+    int expected = 0;
+    if (slot.compare_exchange_strong(expected, fd + 1)) return;
+  }
+  // More than kTrackedFdSlots runtime fds: this one is not closed in a
+  // forked child (it is still CLOEXEC).
+}
+
+void UntrackFd(int fd) {
+  if (fd < 0) return;
+  for (auto& slot : g_tracked_fds) {
+    int expected = fd + 1;
+    if (slot.compare_exchange_strong(expected, 0)) return;
+  }
+}
+
+void CloseTracked(UniqueFd& fd) {
+  UntrackFd(fd.get());
+  fd.Reset();
+}
+
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Remaining milliseconds until `deadline` (-1: none) for poll().
+int PollTimeout(int64_t deadline) {
+  if (deadline < 0) return -1;
+  int64_t left = deadline - NowMs();
+  if (left <= 0) return 0;
+  return left > 1000000 ? 1000000 : static_cast<int>(left);
+}
+
+WireHeader NewHeader(uint8_t type) {
+  WireHeader h{};
+  h.magic = wire::kMagic;
+  h.version = wire::kVersion;
+  h.type = type;
+  return h;
+}
+
+// Thread-local holder of the current ThreadState reference.
+struct ThreadStateHolder {
+  ThreadState* ts = nullptr;
+  ~ThreadStateHolder() {
+    if (ts != nullptr) ts->Release();
+  }
+};
+thread_local ThreadStateHolder t_state;
+
+std::mutex g_live_mu;
+std::condition_variable g_live_cv;
+int g_live_connections = 0;  // guarded by g_live_mu
+
+std::mutex g_create_mu;
+std::atomic<Runtime*> g_runtime{nullptr};
+bool g_atfork_registered = false;  // guarded by g_create_mu
+
+void AtforkPrepare() { g_create_mu.lock(); }
+void AtforkParent() { g_create_mu.unlock(); }
+void AtforkChild() {
+  // The mutex may have been taken by the forking thread (prepare); the
+  // child has only this thread, so a fresh mutex is the unlocked state.
+  new (&g_create_mu) std::mutex;
+  Runtime::AbandonInChild();
+}
+
+}  // namespace
+
+// A sync request waiting for its reply. Lives on the caller's stack.
+struct Waiter {
+  uint64_t txn = 0;
+  Ref<ThreadState> ts;
+  bool idle = false;  // guarded by the connection mutex
+  // Guarded by ts->mu:
+  bool done = false;
+  bool dead = false;
+  std::unique_ptr<Incoming> reply;
+};
+
+// ---------------------------------------------------------------------------
+// ThreadState
+
+ThreadState* ThreadState::Current() {
+  if (t_state.ts == nullptr) t_state.ts = new ThreadState();
+  return t_state.ts;
+}
+
+ThreadState::~ThreadState() { CloseTracked(wake_fd_); }
+
+int ThreadState::wake_fd() {
+  if (!wake_fd_.valid()) {
+    wake_fd_.Reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    TrackFd(wake_fd_.get());
+  }
+  return wake_fd_.get();
+}
+
+void ThreadState::Wake() {
+  uint64_t one = 1;
+  ssize_t n;
+  do {
+    n = write(wake_fd(), &one, sizeof(one));
+  } while (n < 0 && errno == EINTR);
+}
+
+bool ThreadState::WaitForWake(int64_t timeout_ms) {
+  const int64_t deadline = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
+  pollfd p = {wake_fd(), POLLIN, 0};
+  for (;;) {
+    int n = poll(&p, 1, PollTimeout(deadline));
+    if (n > 0) {
+      uint64_t v;
+      while (read(p.fd, &v, sizeof(v)) < 0 && errno == EINTR) {
+      }
+      return true;
+    }
+    if (n == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+CallContext& CurrentContext() { return ThreadState::Current()->ctx; }
+
+// ---------------------------------------------------------------------------
+// Runtime
+
+Runtime* Runtime::GetIfExists() {
+  return g_runtime.load(std::memory_order_acquire);
+}
+
+Runtime* Runtime::Get() {
+  Runtime* rt = g_runtime.load(std::memory_order_acquire);
+  if (rt != nullptr) return rt;
+  std::lock_guard<std::mutex> l(g_create_mu);
+  rt = g_runtime.load(std::memory_order_acquire);
+  if (rt != nullptr) return rt;
+  if (!g_atfork_registered) {
+    pthread_atfork(AtforkPrepare, AtforkParent, AtforkChild);
+    g_atfork_registered = true;
+  }
+  rt = new Runtime();
+  if (!rt->epfd_.valid() || !rt->queue_fd_.valid()) {
+    // Out of fds: report failure to the caller, retry on the next use.
+    CloseTracked(rt->epfd_);
+    CloseTracked(rt->queue_fd_);
+    delete rt;
+    return nullptr;
+  }
+  g_runtime.store(rt, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> ml(rt->mu_);
+    rt->workers_ = 1;
+  }
+  rt->SpawnWorker();
+  return rt;
+}
+
+Runtime::Runtime() {
+  if (const char* env = getenv("NCP_IPC_TIMEOUT_MS")) {
+    char* end = nullptr;
+    long long v = strtoll(env, &end, 10);
+    if (end != env && *end == '\0' && v >= 0) default_timeout_ms_ = v;
+  }
+  uint64_t seed = 0;
+  if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed)) {
+    seed = static_cast<uint64_t>(getpid()) << 32 ^ NowMs();
+  }
+  // Chain ids only need to differ between processes that talk to each
+  // other; the low 24 bits count calls of this process.
+  chain_base_ = seed & ~uint64_t{0xFFFFFF};
+  epfd_.Reset(epoll_create1(EPOLL_CLOEXEC));
+  TrackFd(epfd_.get());
+  queue_fd_.Reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  TrackFd(queue_fd_.get());
+  if (epfd_.valid() && queue_fd_.valid()) {
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT;
+    ev.data.u64 = kQueueToken;
+    epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, queue_fd_.get(), &ev);
+  }
+}
+
+void Runtime::SetMaxThreads(int n) { g_max_threads.store(n); }
+
+void Runtime::AbandonInChild() {
+  Runtime* rt = g_runtime.exchange(nullptr);
+  if (rt != nullptr) rt->abandoned_.store(true, std::memory_order_release);
+  for (auto& slot : g_tracked_fds) {
+    int fd = slot.exchange(0) - 1;
+    if (fd >= 0) close(fd);
+  }
+  // The forking thread's state may be mid-use by threads that do not exist
+  // here (its mutex held, its wake fd just closed): start afresh. The old
+  // state is leaked on purpose.
+  t_state.ts = nullptr;
+}
+
+uint64_t Runtime::NewChain() {
+  return chain_base_ | (chain_counter_.fetch_add(1) & 0xFFFFFF) |
+         (chain_counter_.load() == 0 ? 1 : 0);
+}
+
+void Runtime::EnterChain(ThreadState* ts, uint64_t chain) {
+  std::lock_guard<std::mutex> l(chain_mu_);
+  if (ts->chain_depth++ == 0) {
+    ts->chain = chain;
+    chains_[chain] = Ref<ThreadState>(ts);
+  }
+}
+
+void Runtime::LeaveChain(ThreadState* ts) {
+  std::deque<std::unique_ptr<Incoming>> orphans;
+  {
+    std::lock_guard<std::mutex> l(chain_mu_);
+    if (--ts->chain_depth > 0) return;
+    auto it = chains_.find(ts->chain);
+    if (it != chains_.end() && it->second.get() == ts) chains_.erase(it);
+    ts->chain = 0;
+    std::lock_guard<std::mutex> tl(ts->mu);
+    orphans.swap(ts->nested);
+  }
+  // Requests routed to this thread just as it stopped waiting: the pool
+  // serves them.
+  for (auto& m : orphans) PostRequest(std::move(m));
+}
+
+bool Runtime::DeliverToChain(uint64_t chain, ThreadState* ts,
+                             std::unique_ptr<Incoming>& msg) {
+  {
+    std::lock_guard<std::mutex> l(chain_mu_);
+    auto it = chains_.find(chain);
+    if (it == chains_.end() || it->second.get() != ts) return false;
+    std::lock_guard<std::mutex> tl(ts->mu);
+    ts->nested.push_back(std::move(msg));
+  }
+  ts->Wake();
+  return true;
+}
+
+Ref<ThreadState> Runtime::ChainWaiter(uint64_t chain) {
+  std::lock_guard<std::mutex> l(chain_mu_);
+  auto it = chains_.find(chain);
+  return it == chains_.end() ? Ref<ThreadState>() : it->second;
+}
+
+int Runtime::AddConnection(const Ref<Connection>& conn) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    conns_[conn->id()] = conn;
+  }
+  std::lock_guard<std::mutex> cl(conn->mu_);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u64 = conn->id();
+  if (epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, conn->sock_.get(), &ev) != 0) {
+    return OH_IPC_INNER_ERROR;
+  }
+  conn->armed_ = true;
+  return OH_IPC_SUCCESS;
+}
+
+void Runtime::RemoveConnection(Connection* conn) {
+  Ref<Connection> drop;
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = conns_.find(conn->id());
+  if (it != conns_.end()) {
+    drop = std::move(it->second);
+    conns_.erase(it);
+  }
+  // `drop` is released after unlocking (declared first, destroyed last).
+}
+
+Ref<Connection> Runtime::FindConnection(uint64_t id) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = conns_.find(id);
+  return it == conns_.end() ? Ref<Connection>() : it->second;
+}
+
+void Runtime::Arm(Connection* conn, int fd, bool on) {
+  epoll_event ev{};
+  ev.events = on ? (EPOLLIN | EPOLLONESHOT) : EPOLLONESHOT;
+  ev.data.u64 = conn->id();
+  epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, fd, &ev);
+}
+
+void Runtime::Unwatch(int fd) {
+  epoll_ctl(epfd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void Runtime::Post(Task task) {
+  std::lock_guard<std::mutex> l(mu_);
+  tasks_.push_back(std::move(task));
+  uint64_t one = 1;
+  while (write(queue_fd_.get(), &one, sizeof(one)) < 0 && errno == EINTR) {
+  }
+}
+
+void Runtime::PostRequest(std::unique_ptr<Incoming> msg) {
+  Task t;
+  t.msg = std::move(msg);
+  Post(std::move(t));
+}
+
+void Runtime::PostDeath(std::vector<Ref<DeathRecipient>> recipients) {
+  Task t;
+  t.recipients = std::move(recipients);
+  Post(std::move(t));
+}
+
+bool Runtime::RunTask() {
+  Task task;
+  bool got = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!tasks_.empty()) {
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+      got = true;
+    }
+    if (tasks_.empty()) {
+      // Reset the eventfd under the lock: a concurrent Post() either came
+      // before (and we saw its task) or will write again after.
+      uint64_t v;
+      while (read(queue_fd_.get(), &v, sizeof(v)) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u64 = kQueueToken;
+  epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, queue_fd_.get(), &ev);
+  if (!got) return false;
+  BeforeBusy();
+  if (task.msg) {
+    Ref<Connection> conn = task.msg->conn;
+    conn->ServeRequest(std::move(task.msg));
+  }
+  for (auto& r : task.recipients) r->Notify();
+  return true;
+}
+
+void Runtime::BeforeBusy() {
+  bool spawn = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (idle_ == 0 && workers_ < g_max_threads.load()) {
+      ++workers_;
+      spawn = true;
+    }
+  }
+  if (spawn) SpawnWorker();
+}
+
+namespace {
+void* WorkerMain(void* arg) {
+  Runtime* rt = static_cast<Runtime*>(arg);
+  ThreadState* ts = ThreadState::Current();
+  ts->is_pool_worker = true;
+  rt->WorkerLoop(ts);
+  return nullptr;
+}
+}  // namespace
+
+void Runtime::SpawnWorker() {
+  // Library threads block every signal: the application's handlers must
+  // never run on them. The mask is inherited from the creating thread.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  int rc = pthread_create(&thread, &attr, WorkerMain, this);
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (rc != 0) {
+    std::lock_guard<std::mutex> l(mu_);
+    --workers_;
+    return;
+  }
+  pthread_setname_np(thread, "ncp-ipc");
+}
+
+void Runtime::WorkerLoop(ThreadState* ts) {
+  ts->in_worker_loop = true;
+  ts->stop_requested = false;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (ts->is_pool_worker && workers_ > g_max_threads.load()) {
+        // The limit was lowered: this worker retires.
+        --workers_;
+        break;
+      }
+      ++idle_;
+    }
+    epoll_event ev{};
+    int n = epoll_wait(epfd_.get(), &ev, 1, -1);
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      --idle_;
+    }
+    if (n == 1) {
+      if (ev.data.u64 == kQueueToken) {
+        RunTask();
+      } else if (Ref<Connection> c = FindConnection(ev.data.u64)) {
+        c->OnReadable();
+      }
+    } else if (n < 0 && errno != EINTR) {
+      break;  // the epoll fd is gone (never expected)
+    }
+    if (ts->stop_requested) break;
+  }
+  ts->in_worker_loop = false;
+  ts->stop_requested = false;
+}
+
+// ---------------------------------------------------------------------------
+// Connection
+
+Connection::Connection(Runtime* rt, UniqueFd sock, uint64_t id)
+    : rt_(rt), id_(id), sock_(std::move(sock)) {
+  TrackFd(sock_.get());
+  std::lock_guard<std::mutex> l(g_live_mu);
+  ++g_live_connections;
+}
+
+int Connection::LiveCount() {
+  std::lock_guard<std::mutex> l(g_live_mu);
+  return g_live_connections;
+}
+
+bool Connection::WaitLiveCountAtMost(int n, int64_t timeout_ms) {
+  std::unique_lock<std::mutex> l(g_live_mu);
+  return g_live_cv.wait_for(l, std::chrono::milliseconds(timeout_ms),
+                            [n] { return g_live_connections <= n; });
+}
+
+Connection::~Connection() {
+  if (rt_->abandoned()) {
+    // In a forked child the fd was already closed by the atfork handler
+    // and its number may have been reused.
+    sock_.Release();
+  } else {
+    if (!dead()) rt_->Unwatch(sock_.get());
+    CloseTracked(sock_);
+  }
+  std::lock_guard<std::mutex> l(g_live_mu);
+  --g_live_connections;
+  g_live_cv.notify_all();
+}
+
+int32_t Connection::peer_pid() {
+  std::lock_guard<std::mutex> l(mu_);
+  return hello_ ? peer_pid_ : -1;
+}
+
+int Connection::Start(Stub* root) {
+  WireHeader h = NewHeader(wire::kHello);
+  if (root != nullptr) {
+    std::lock_guard<std::mutex> l(mu_);
+    Export& e = exports_[0];
+    e.object = Ref<RemoteObject>(root);
+    e.pinned = true;
+    export_index_[root] = 0;
+    h.flags = wire::kFlagHasRoot;
+  }
+  return SendRaw(&h, sizeof(h), rt_->default_timeout_ms(),
+                 /*with_creds=*/true);
+}
+
+Ref<Proxy> Connection::RootProxy() {
+  Ref<Proxy> proxy;
+  bool no_root = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = imports_.find(0);
+    if (it != imports_.end() && it->second->TryAddRef()) {
+      return Ref<Proxy>::Adopt(it->second);
+    }
+    proxy = MakeRef<Proxy>(Ref<Connection>(this), 0);
+    if (!dead()) imports_[0] = proxy.get();
+    no_root = hello_ && !peer_has_root_;
+  }
+  if (no_root) proxy->MarkDead();
+  return proxy;
+}
+
+int Connection::SendRaw(const void* buf, size_t len, int64_t timeout_ms,
+                        bool with_creds) {
+  iovec iov = {const_cast<void*>(buf), len};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+  if (with_creds) {
+    m.msg_control = control;
+    m.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_CREDENTIALS;
+    c->cmsg_len = CMSG_LEN(sizeof(ucred));
+    ucred cred = {getpid(), getuid(), getgid()};
+    std::memcpy(CMSG_DATA(c), &cred, sizeof(cred));
+  }
+  const int64_t deadline = timeout_ms <= 0 ? -1 : NowMs() + timeout_ms;
+  for (;;) {
+    ssize_t n = sendmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) return OH_IPC_SUCCESS;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {
+      pollfd p = {sock_.get(), POLLOUT, 0};
+      int r = poll(&p, 1, PollTimeout(deadline));
+      if (r > 0 || (r < 0 && errno == EINTR)) continue;
+      Kill();
+      return OH_IPC_INNER_ERROR;
+    }
+    const bool gone = errno == EPIPE || errno == ECONNRESET ||
+                      errno == ENOTCONN || errno == EBADF;
+    Kill();
+    return gone ? OH_IPC_DEAD_REMOTE_OBJECT : OH_IPC_INNER_ERROR;
+  }
+}
+
+int Connection::SendMessage(WireHeader h, const Parcel* parcel,
+                            int64_t timeout_ms) {
+  if (dead()) return OH_IPC_DEAD_REMOTE_OBJECT;
+  bool flush = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    flush = !pending_releases_.empty();
+  }
+  if (flush) FlushReleases();
+
+  const uint32_t object_count =
+      parcel != nullptr ? static_cast<uint32_t>(parcel->objects().size()) : 0;
+  const uint32_t data_size = parcel != nullptr ? parcel->data_size() : 0;
+  h.object_count = static_cast<uint16_t>(object_count);
+  h.data_size = data_size;
+  h.body_size = object_count * sizeof(WireObject) + data_size;
+  const bool in_memfd = h.body_size > wire::kMaxInlineBody;
+
+  // The memfd first: failing to create it must not leave export counts
+  // incremented for a message that is never sent.
+  UniqueFd memfd;
+  if (in_memfd) {
+    memfd.Reset(memfd_create("ncp-ipc", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!memfd.valid()) return OH_IPC_INNER_ERROR;
+    h.flags |= wire::kFlagBodyInMemfd;
+  }
+
+  // Object table and fds. Exports are counted now (under the lock) so that
+  // a concurrent release from the peer cannot drop them in between.
+  std::vector<WireObject> table(object_count);
+  int fds[wire::kMaxFdsPerMessage + 1];
+  uint32_t nfds = 0;
+  if (object_count > 0) {
+    std::lock_guard<std::mutex> l(mu_);
+    for (uint32_t i = 0; i < object_count; ++i) {
+      const ParcelObject& o = parcel->objects()[i];
+      WireObject& w = table[i];
+      w = WireObject{};
+      w.offset = o.offset;
+      if (o.fd.valid()) {
+        w.kind = wire::kObjectFd;
+        fds[nfds++] = o.fd.get();
+        continue;
+      }
+      const RemoteObject* obj = o.object.get();
+      if (obj->type() == RemoteObject::Type::kProxy) {
+        const Proxy* p = static_cast<const Proxy*>(obj);
+        if (p->is_local()) {
+          obj = p->local_stub();
+        } else if (p->connection() == this) {
+          w.kind = wire::kObjectReceiverHandle;
+          w.handle = p->handle();
+          continue;
+        }
+        // Otherwise a proxy of another connection: exported as a relay.
+      }
+      w.kind = wire::kObjectSenderHandle;
+      auto it = export_index_.find(obj);
+      uint32_t handle;
+      if (it != export_index_.end()) {
+        handle = it->second;
+      } else {
+        do {
+          handle = next_handle_++;
+        } while (handle == 0 || exports_.count(handle) != 0);
+        exports_[handle].object =
+            Ref<RemoteObject>(const_cast<RemoteObject*>(obj));
+        export_index_[obj] = handle;
+      }
+      ++exports_[handle].sent;
+      w.handle = handle;
+    }
+  }
+  h.fd_count = static_cast<uint16_t>(nfds + (in_memfd ? 1 : 0));
+
+  iovec iov[3];
+  int iovcnt = 0;
+  iov[iovcnt++] = {&h, sizeof(h)};
+  if (in_memfd) {
+    iovec body[2] = {{table.data(), object_count * sizeof(WireObject)},
+                     {const_cast<uint8_t*>(parcel->data()), data_size}};
+    size_t total = h.body_size;
+    size_t done = 0;
+    while (done < total) {
+      // pwritev with an adjusted iovec: the body is small enough (<350 KB)
+      // that a second call is rare.
+      iovec part[2];
+      int parts = 0;
+      size_t skip = done;
+      for (auto& b : body) {
+        if (skip >= b.iov_len) {
+          skip -= b.iov_len;
+          continue;
+        }
+        part[parts++] = {static_cast<char*>(b.iov_base) + skip,
+                         b.iov_len - skip};
+        skip = 0;
+      }
+      ssize_t n = pwritev(memfd.get(), part, parts, done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        Kill();
+        return OH_IPC_INNER_ERROR;
+      }
+      done += n;
+    }
+    if (fcntl(memfd.get(), F_ADD_SEALS,
+              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+      Kill();
+      return OH_IPC_INNER_ERROR;
+    }
+    fds[nfds++] = memfd.get();
+  } else {
+    if (object_count > 0) {
+      iov[iovcnt++] = {table.data(), object_count * sizeof(WireObject)};
+    }
+    if (data_size > 0) {
+      iov[iovcnt++] = {const_cast<uint8_t*>(parcel->data()), data_size};
+    }
+  }
+
+  msghdr m{};
+  m.msg_iov = iov;
+  m.msg_iovlen = iovcnt;
+  alignas(cmsghdr) char
+      control[CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1))];
+  if (nfds > 0) {
+    m.msg_control = control;
+    m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+    std::memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+  }
+  const int64_t deadline = timeout_ms <= 0 ? -1 : NowMs() + timeout_ms;
+  for (;;) {
+    ssize_t n = sendmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) return OH_IPC_SUCCESS;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) {
+      pollfd p = {sock_.get(), POLLOUT, 0};
+      int r = poll(&p, 1, PollTimeout(deadline));
+      if (r > 0 || (r < 0 && errno == EINTR)) continue;
+      // The peer has not read for the whole timeout: give up on it.
+      Kill();
+      return OH_IPC_INNER_ERROR;
+    }
+    const bool gone = errno == EPIPE || errno == ECONNRESET ||
+                      errno == ENOTCONN || errno == EBADF;
+    Kill();
+    return gone ? OH_IPC_DEAD_REMOTE_OBJECT : OH_IPC_INNER_ERROR;
+  }
+}
+
+void Connection::FlushReleases() {
+  std::vector<WireRelease> batch;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (dead() || pending_releases_.empty()) return;
+    batch.swap(pending_releases_);
+  }
+  size_t start = 0;
+  while (start < batch.size()) {
+    size_t n =
+        std::min<size_t>(batch.size() - start, wire::kMaxReleasesPerMessage);
+    WireHeader h = NewHeader(wire::kRelease);
+    h.body_size = static_cast<uint32_t>(n * sizeof(WireRelease));
+    iovec iov[2] = {{&h, sizeof(h)}, {&batch[start], h.body_size}};
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = 2;
+    ssize_t r;
+    do {
+      r = sendmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      if (errno == EAGAIN) {
+        // The peer is not reading right now: keep the rest for the next
+        // message sent on this connection.
+        std::lock_guard<std::mutex> l(mu_);
+        pending_releases_.insert(pending_releases_.end(), batch.begin() + start,
+                                 batch.end());
+        return;
+      }
+      Kill();
+      return;
+    }
+    start += n;
+  }
+}
+
+void Connection::ReleaseImport(Proxy* proxy) {
+  if (rt_->abandoned()) return;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = imports_.find(proxy->handle());
+    if (it != imports_.end() && it->second == proxy) imports_.erase(it);
+    if (dead() || proxy->handle() == 0 || proxy->recv_count == 0) return;
+    pending_releases_.push_back(
+        WireRelease{proxy->handle(), 0, proxy->recv_count});
+  }
+  FlushReleases();
+}
+
+void Connection::NotifyExportDead(const RemoteObject* object) {
+  uint32_t handle = 0;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = export_index_.find(object);
+    if (it == export_index_.end() || dead()) return;
+    handle = it->second;
+  }
+  WireHeader h = NewHeader(wire::kDeadNotice);
+  h.handle = handle;
+  SendRaw(&h, sizeof(h), rt_->default_timeout_ms(), /*with_creds=*/false);
+}
+
+void Connection::Kill() {
+  bool expected = false;
+  if (!dead_.compare_exchange_strong(expected, true)) return;
+  Ref<Connection> self(this);
+  std::vector<Ref<ThreadState>> wake;
+  std::vector<Ref<Proxy>> proxies;
+  std::vector<Ref<RemoteObject>> exports;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [txn, w] : waiters_) {
+      std::lock_guard<std::mutex> tl(w->ts->mu);
+      w->done = true;
+      w->dead = true;
+      wake.push_back(w->ts);
+    }
+    waiters_.clear();
+    for (auto& [handle, p] : imports_) {
+      if (p->TryAddRef()) proxies.push_back(Ref<Proxy>::Adopt(p));
+    }
+    imports_.clear();
+    for (auto& [handle, e] : exports_) exports.push_back(std::move(e.object));
+    exports_.clear();
+    export_index_.clear();
+    pending_releases_.clear();
+  }
+  // shutdown, not close: other threads may be in poll() or sendmsg() on the
+  // fd; they now see EOF/EPIPE. The fd is closed with the last reference.
+  shutdown(sock_.get(), SHUT_RDWR);
+  rt_->Unwatch(sock_.get());
+  rt_->RemoveConnection(this);
+  for (auto& ts : wake) ts->Wake();
+  for (auto& p : proxies) p->MarkDead();
+  // Dropping the exports may run stub destroy callbacks on this thread.
+}
+
+bool Connection::TryBecomeReader(Waiter* w) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (dead()) return false;
+  if (reading_) {
+    w->idle = true;
+    return false;
+  }
+  reading_ = true;
+  w->idle = false;
+  if (armed_) {
+    armed_ = false;
+    rt_->Arm(this, sock_.get(), false);
+  }
+  return true;
+}
+
+void Connection::ReleaseReader() {
+  Ref<ThreadState> kick;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    reading_ = false;
+    if (dead()) return;
+    // Prefer a caller that is waiting for a reply on this connection: it
+    // then reads its own reply. Otherwise the pool watches the socket.
+    for (auto& [txn, w] : waiters_) {
+      if (w->idle) {
+        w->idle = false;
+        kick = w->ts;
+        break;
+      }
+    }
+    if (!kick && !armed_) {
+      armed_ = true;
+      rt_->Arm(this, sock_.get(), true);
+    }
+  }
+  if (kick) kick->Wake();
+}
+
+Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
+  static thread_local std::unique_ptr<uint8_t[]> t_buf;
+  if (!t_buf) t_buf.reset(new uint8_t[wire::kMaxDatagram]);
+  uint8_t* buf = t_buf.get();
+  alignas(cmsghdr) char
+      control[CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1)) +
+              CMSG_SPACE(sizeof(ucred))];
+  iovec iov = {buf, wire::kMaxDatagram};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof(control);
+  ssize_t n = recvmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return ReadResult::kAgain;
+    return ReadResult::kFailed;
+  }
+  // Take ownership of every fd first, so that any failure below closes
+  // them.
+  std::vector<UniqueFd> fds;
+  bool have_creds = false;
+  ucred creds{};
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SCM_RIGHTS) {
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        fds.emplace_back(fd);
+      }
+    } else if (c->cmsg_type == SCM_CREDENTIALS &&
+               c->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
+      std::memcpy(&creds, CMSG_DATA(c), sizeof(creds));
+      have_creds = true;
+    }
+  }
+  // EOF (or an empty datagram, which is never valid), truncated data or
+  // truncated control data (fds dropped by the kernel): the peer is gone or
+  // broken.
+  if (n == 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+    return ReadResult::kFailed;
+  }
+  WireHeader h;
+  wire::MessageLayout layout;
+  if (!wire::ValidateMessage(buf, n, static_cast<uint32_t>(fds.size()), &h,
+                             &layout)) {
+    return ReadResult::kFailed;
+  }
+  bool hello;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    hello = hello_;
+  }
+  if (!hello) {
+    // The first message must be HELLO with kernel-verified credentials.
+    if (h.type != wire::kHello || !have_creds) return ReadResult::kFailed;
+    Ref<Proxy> root;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      hello_ = true;
+      peer_pid_ = creds.pid;
+      peer_uid_ = creds.uid;
+      peer_has_root_ = (h.flags & wire::kFlagHasRoot) != 0;
+      if (!peer_has_root_) {
+        auto it = imports_.find(0);
+        if (it != imports_.end() && it->second->TryAddRef()) {
+          root = Ref<Proxy>::Adopt(it->second);
+        }
+      }
+    }
+    int off = 0;
+    setsockopt(sock_.get(), SOL_SOCKET, SO_PASSCRED, &off, sizeof(off));
+    if (root) root->MarkDead();
+    return ReadResult::kNothing;
+  }
+  switch (h.type) {
+    case wire::kHello:
+      return ReadResult::kFailed;
+    case wire::kRelease: {
+      bool ok = true;
+      ApplyReleases(layout.data, h.body_size, &ok);
+      return ok ? ReadResult::kNothing : ReadResult::kFailed;
+    }
+    case wire::kDeadNotice: {
+      Ref<Proxy> p;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        auto it = imports_.find(h.handle);
+        if (it != imports_.end() && it->second->TryAddRef()) {
+          p = Ref<Proxy>::Adopt(it->second);
+        }
+      }
+      if (p) p->MarkDead();
+      return ReadResult::kNothing;
+    }
+    default:
+      break;
+  }
+  // Request or reply.
+  std::unique_ptr<uint8_t[]> memfd_body;
+  const uint8_t* body = buf + sizeof(WireHeader);
+  if (layout.body_in_memfd) {
+    const int fd = fds.back().get();
+    struct stat st;
+    int seals = fcntl(fd, F_GET_SEALS);
+    const int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+    if (seals < 0 || (seals & required) != required || fstat(fd, &st) != 0 ||
+        !S_ISREG(st.st_mode) || st.st_size != h.body_size) {
+      return ReadResult::kFailed;
+    }
+    memfd_body.reset(new (std::nothrow) uint8_t[h.body_size]);
+    if (!memfd_body) return ReadResult::kFailed;
+    size_t done = 0;
+    while (done < h.body_size) {
+      ssize_t r = pread(fd, memfd_body.get() + done, h.body_size - done, done);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return ReadResult::kFailed;
+      done += r;
+    }
+    body = memfd_body.get();
+    if (!wire::ValidateBody(h, body, h.body_size, &layout)) {
+      return ReadResult::kFailed;
+    }
+    fds.pop_back();  // the memfd itself
+  }
+  (void)body;
+  return BuildIncoming(h, layout, fds, out) ? ReadResult::kMessage
+                                            : ReadResult::kFailed;
+}
+
+bool Connection::BuildIncoming(const WireHeader& h,
+                               const wire::MessageLayout& layout,
+                               std::vector<UniqueFd>& fds,
+                               std::unique_ptr<Incoming>* out) {
+  auto msg = std::make_unique<Incoming>();
+  msg->header = h;
+  msg->conn = Ref<Connection>(this);
+  msg->fds = static_cast<uint32_t>(fds.size());
+  uint8_t* data = nullptr;
+  uint32_t alloc = 0;
+  if (h.data_size > 0) {
+    alloc = GrownCapacity(h.data_size);
+    data = static_cast<uint8_t*>(std::malloc(alloc));
+    if (data == nullptr) return false;
+    std::memcpy(data, layout.data, h.data_size);
+  }
+  std::vector<ParcelObject> objects(h.object_count);
+  bool ok = true;
+  size_t next_fd = 0;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    msg->peer_pid = static_cast<uint64_t>(static_cast<int64_t>(peer_pid_));
+    msg->peer_uid = peer_uid_;
+    for (uint32_t i = 0; i < h.object_count && ok; ++i) {
+      WireObject o = wire::ObjectAt(layout, i);
+      ParcelObject& po = objects[i];
+      po.offset = o.offset;
+      switch (o.kind) {
+        case wire::kObjectFd:
+          po.fd = std::move(fds[next_fd++]);
+          break;
+        case wire::kObjectSenderHandle: {
+          auto it = imports_.find(o.handle);
+          Proxy* p = nullptr;
+          if (it != imports_.end() && it->second->TryAddRef()) {
+            p = it->second;
+          } else {
+            // New, or the old proxy is being destroyed (it will still send
+            // its own release count).
+            p = new Proxy(Ref<Connection>(this), o.handle);
+            imports_[o.handle] = p;
+          }
+          ++p->recv_count;
+          po.object = Ref<RemoteObject>::Adopt(p);
+          break;
+        }
+        case wire::kObjectReceiverHandle: {
+          auto it = exports_.find(o.handle);
+          if (it == exports_.end()) {
+            ok = false;  // a handle we never gave out
+          } else {
+            po.object = it->second.object;
+          }
+          break;
+        }
+      }
+    }
+  }
+  if (!ok) {
+    std::free(data);
+    return false;  // `objects` is dropped here, outside the lock
+  }
+  msg->parcel.parcel.Adopt(data, alloc, h.data_size, std::move(objects));
+  *out = std::move(msg);
+  return true;
+}
+
+void Connection::ApplyReleases(const uint8_t* body, uint32_t size, bool* ok) {
+  std::vector<Ref<RemoteObject>> drop;
+  std::lock_guard<std::mutex> l(mu_);
+  for (uint32_t off = 0; off + sizeof(WireRelease) <= size;
+       off += sizeof(WireRelease)) {
+    WireRelease r;
+    std::memcpy(&r, body + off, sizeof(r));
+    auto it = exports_.find(r.handle);
+    if (it == exports_.end() || r.reserved != 0) {
+      *ok = false;
+      break;
+    }
+    Export& e = it->second;
+    if (e.pinned) continue;
+    if (r.count > e.sent) {
+      *ok = false;
+      break;
+    }
+    e.sent -= r.count;
+    if (e.sent == 0) {
+      export_index_.erase(e.object.get());
+      drop.push_back(std::move(e.object));
+      exports_.erase(it);
+    }
+  }
+  // `drop` is declared before the lock guard, so it is released after the
+  // unlock: stub destroy callbacks may run here.
+}
+
+void Connection::QueueRequest(std::unique_ptr<Incoming> msg) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (queued_messages_ >= kMaxQueuedMessages ||
+        queued_fds_ + msg->fds > kMaxQueuedFds) {
+      msg->queued = false;
+    } else {
+      ++queued_messages_;
+      queued_fds_ += msg->fds;
+      msg->queued = true;
+    }
+  }
+  if (!msg->queued) {
+    Kill();  // a flood: the peer sends faster than we can ever serve
+    return;
+  }
+  rt_->PostRequest(std::move(msg));
+}
+
+Connection::Route Connection::RouteMessage(std::unique_ptr<Incoming>& msg,
+                                           Waiter* self) {
+  const WireHeader& h = msg->header;
+  if (h.type == wire::kReply) {
+    Ref<ThreadState> wake;
+    bool mine = false;
+    bool violation = false;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      auto it = waiters_.find(h.txn_id);
+      if (it == waiters_.end()) {
+        // A late reply to a call that timed out is expected; a reply to a
+        // transaction that never existed is a protocol violation.
+        violation = std::find(timed_out_.begin(), timed_out_.end(), h.txn_id) ==
+                    timed_out_.end();
+      } else {
+        Waiter* w = it->second;
+        waiters_.erase(it);
+        std::lock_guard<std::mutex> tl(w->ts->mu);
+        w->reply = std::move(msg);
+        w->done = true;
+        if (w == self) {
+          mine = true;
+        } else {
+          wake = w->ts;
+        }
+      }
+    }
+    if (wake) wake->Wake();
+    if (violation) Kill();
+    return mine ? Route::kMine : Route::kConsumed;
+  }
+  // A request: of a call chain a thread of ours waits in?
+  if (h.chain_id != 0) {
+    if (Ref<ThreadState> ts = rt_->ChainWaiter(h.chain_id)) {
+      if (ts.get() == ThreadState::Current()) return Route::kInline;
+      bool accepted = false;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (queued_messages_ < kMaxQueuedMessages &&
+            queued_fds_ + msg->fds <= kMaxQueuedFds) {
+          ++queued_messages_;
+          queued_fds_ += msg->fds;
+          msg->queued = true;
+          accepted = true;
+        }
+      }
+      if (!accepted) {
+        Kill();  // a flood
+        return Route::kConsumed;
+      }
+      // If that thread stopped waiting meanwhile, the pool serves it.
+      if (!rt_->DeliverToChain(h.chain_id, ts.get(), msg)) {
+        rt_->PostRequest(std::move(msg));
+      }
+      return Route::kConsumed;
+    }
+  }
+  if (self == nullptr) return Route::kInline;
+  QueueRequest(std::move(msg));
+  return Route::kConsumed;
+}
+
+void Connection::OnReadable() {
+  Ref<Connection> keep(this);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (dead() || reading_) return;  // the current reader re-arms
+    reading_ = true;
+    armed_ = false;
+  }
+  std::unique_ptr<Incoming> msg;
+  ReadResult r = ReadOne(&msg);
+  if (r == ReadResult::kFailed) {
+    Kill();
+    return;
+  }
+  ReleaseReader();
+  if (r != ReadResult::kMessage) return;
+  if (RouteMessage(msg, nullptr) == Route::kInline) {
+    rt_->BeforeBusy();
+    ServeRequest(std::move(msg));
+  }
+}
+
+void Connection::ReaderLoop(Waiter* w, int64_t deadline) {
+  ThreadState* ts = w->ts.get();
+  for (;;) {
+    pollfd p[2] = {{sock_.get(), POLLIN, 0}, {ts->wake_fd(), POLLIN, 0}};
+    int n = poll(p, 2, PollTimeout(deadline));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ReleaseReader();
+      return;  // timeout (or poll failure): the caller checks its deadline
+    }
+    if (p[1].revents != 0) {
+      uint64_t v;
+      while (read(p[1].fd, &v, sizeof(v)) < 0 && errno == EINTR) {
+      }
+      ReleaseReader();
+      return;  // something for this thread (mailbox, or death)
+    }
+    std::unique_ptr<Incoming> msg;
+    ReadResult r = ReadOne(&msg);
+    if (r == ReadResult::kFailed) {
+      Kill();
+      return;
+    }
+    if (r != ReadResult::kMessage) continue;
+    switch (RouteMessage(msg, w)) {
+      case Route::kMine:
+        ReleaseReader();
+        return;
+      case Route::kInline:
+        ReleaseReader();
+        ServeRequest(std::move(msg));
+        return;
+      case Route::kConsumed:
+        if (dead()) return;
+        break;
+    }
+  }
+}
+
+int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
+                         Parcel* reply, bool one_way, int64_t timeout_ms) {
+  if (rt_->abandoned() || dead()) return OH_IPC_DEAD_REMOTE_OBJECT;
+  ThreadState* ts = ThreadState::Current();
+  const CallContext& ctx = ts->ctx;
+  WireHeader h = NewHeader(wire::kRequest);
+  h.code = code;
+  h.handle = handle;
+  h.first_uid = static_cast<uint32_t>(ctx.in_ipc ? ctx.first_uid : getuid());
+  if (timeout_ms < 0) timeout_ms = rt_->default_timeout_ms();
+  if (one_way) {
+    h.flags = wire::kFlagOneWay;
+    return SendMessage(h, &data, timeout_ms);
+  }
+  const uint64_t chain =
+      (ctx.in_ipc && ctx.chain != 0) ? ctx.chain : rt_->NewChain();
+  h.chain_id = chain;
+  Waiter w;
+  w.ts = Ref<ThreadState>(ts);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (dead()) return OH_IPC_DEAD_REMOTE_OBJECT;
+    w.txn = next_txn_++;
+    waiters_[w.txn] = &w;
+  }
+  h.txn_id = w.txn;
+  rt_->EnterChain(ts, chain);
+  const int64_t deadline = timeout_ms == 0 ? -1 : NowMs() + timeout_ms;
+  int rc = SendMessage(h, &data, timeout_ms);
+  bool timed_out = false;
+  if (rc == OH_IPC_SUCCESS) {
+    for (;;) {
+      std::unique_ptr<Incoming> nested;
+      {
+        std::lock_guard<std::mutex> l(ts->mu);
+        if (w.done) break;
+        if (!ts->nested.empty()) {
+          nested = std::move(ts->nested.front());
+          ts->nested.pop_front();
+        }
+      }
+      if (nested) {
+        // A request of this thread's call chain (a callback into the
+        // caller): served here, like binder does.
+        Ref<Connection> c = nested->conn;
+        c->ServeRequest(std::move(nested));
+        continue;
+      }
+      if (deadline >= 0 && NowMs() >= deadline) {
+        timed_out = true;
+        break;
+      }
+      if (TryBecomeReader(&w)) {
+        ReaderLoop(&w, deadline);
+      } else {
+        ts->WaitForWake(
+            deadline < 0 ? -1 : std::max<int64_t>(0, deadline - NowMs()));
+        std::lock_guard<std::mutex> l(mu_);
+        w.idle = false;
+      }
+    }
+  }
+  // Leave the wait: unregister unless a reply or death already did.
+  bool kick_reader = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = waiters_.find(w.txn);
+    if (it != waiters_.end() && it->second == &w) {
+      waiters_.erase(it);
+      if (timed_out) {
+        timed_out_.push_back(w.txn);
+        if (timed_out_.size() > kMaxTimedOut) timed_out_.pop_front();
+      }
+    }
+    kick_reader = !dead() && !reading_ && !armed_;
+  }
+  if (kick_reader) ReleaseReader();  // nobody reads: hand over or re-arm
+  rt_->LeaveChain(ts);
+  std::unique_ptr<Incoming> answer;
+  bool dead_remote = false;
+  {
+    std::lock_guard<std::mutex> l(ts->mu);
+    answer = std::move(w.reply);
+    dead_remote = w.dead;
+  }
+  if (rc != OH_IPC_SUCCESS) return rc;
+  if (answer) {
+    int status = MapHandlerCode(static_cast<int32_t>(answer->header.code));
+    Parcel& got = answer->parcel.parcel;
+    // A status-only or empty reply leaves the caller's parcel as it was.
+    if (status == OH_IPC_SUCCESS && reply != nullptr &&
+        (got.data_size() > 0 || !got.objects().empty())) {
+      reply->MoveFrom(got);
+    }
+    return status;
+  }
+  if (dead_remote) return OH_IPC_DEAD_REMOTE_OBJECT;
+  return OH_IPC_INNER_ERROR;  // timed out
+}
+
+void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
+  const WireHeader h = msg->header;
+  const bool one_way = (h.flags & wire::kFlagOneWay) != 0;
+  Ref<RemoteObject> target;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (msg->queued) {
+      --queued_messages_;
+      queued_fds_ -= msg->fds;
+      msg->queued = false;
+    }
+    auto it = exports_.find(h.handle);
+    if (it != exports_.end()) target = it->second.object;
+  }
+  OHIPCParcel reply;
+  int status;
+  if (h.code == wire::kCodeGetDescriptor) {
+    std::string descriptor;
+    if (!target) {
+      status = OH_IPC_DEAD_REMOTE_OBJECT;
+    } else if (target->type() == RemoteObject::Type::kStub) {
+      descriptor = static_cast<Stub*>(target.get())->descriptor();
+      status = OH_IPC_SUCCESS;
+    } else {
+      status = static_cast<Proxy*>(target.get())->GetDescriptor(&descriptor);
+    }
+    if (status == OH_IPC_SUCCESS) {
+      status =
+          reply.parcel.WritePadded(descriptor.c_str(), descriptor.size() + 1);
+    }
+  } else if (h.code == 0 || h.code > wire::kMaxUserCode) {
+    status = OH_IPC_CODE_OUT_OF_RANGE;
+  } else if (!target) {
+    status = OH_IPC_DEAD_REMOTE_OBJECT;
+  } else {
+    ThreadState* ts = ThreadState::Current();
+    const CallContext saved = ts->ctx;
+    ts->ctx.in_ipc = true;
+    ts->ctx.pid = msg->peer_pid;
+    ts->ctx.uid = msg->peer_uid;
+    ts->ctx.first_uid = h.first_uid;
+    ts->ctx.chain = h.chain_id;
+    if (target->type() == RemoteObject::Type::kStub) {
+      status = static_cast<Stub*>(target.get())
+                   ->OnRequest(h.code, &msg->parcel, &reply);
+    } else {
+      // A relayed proxy: forward, in the same call chain.
+      status = static_cast<Proxy*>(target.get())
+                   ->Transact(h.code, &msg->parcel, one_way ? nullptr : &reply,
+                              one_way, -1);
+    }
+    ts->ctx = saved;
+  }
+  // The request's objects go before the reply: proxies the handler did not
+  // keep are released now, so their release messages precede the reply and
+  // the caller sees a consistent reference state when its call returns.
+  msg->parcel.parcel.Clear();
+  if (one_way) return;
+  WireHeader r = NewHeader(wire::kReply);
+  r.txn_id = h.txn_id;
+  r.code = static_cast<uint32_t>(status);
+  // The status always reaches the caller (decisions.md §2.11); a failed
+  // handler's reply data is not sent.
+  SendMessage(r, status == OH_IPC_SUCCESS ? &reply.parcel : nullptr,
+              rt_->default_timeout_ms());
+}
+
+// ---------------------------------------------------------------------------
+// Bridge
+
+int AdoptConnection(int fd, OHIPCRemoteStub* root,
+                    OHIPCRemoteProxy** peer_root) {
+  if (fd < 0) return OH_IPC_CHECK_PARAM_ERROR;
+  UniqueFd sock(fd);
+  int type = 0, domain = 0;
+  socklen_t len = sizeof(type);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+      type != SOCK_SEQPACKET) {
+    return OH_IPC_CHECK_PARAM_ERROR;
+  }
+  len = sizeof(domain);
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+      domain != AF_UNIX) {
+    return OH_IPC_CHECK_PARAM_ERROR;
+  }
+  Stub* root_stub = nullptr;
+  if (root != nullptr) {
+    root_stub = StubOf(root);
+    if (root_stub == nullptr) return OH_IPC_CHECK_PARAM_ERROR;
+  }
+  // An inherited fd may lack CLOEXEC; the peer's HELLO credentials need
+  // SO_PASSCRED on this end until it has arrived.
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
+    return OH_IPC_INNER_ERROR;
+  }
+  Runtime* rt = Runtime::Get();
+  if (rt == nullptr) return OH_IPC_INNER_ERROR;
+  OHIPCRemoteProxy* handle = nullptr;
+  if (peer_root != nullptr) {
+    handle = new (std::nothrow) OHIPCRemoteProxy();
+    if (handle == nullptr) return OH_IPC_INNER_ERROR;
+  }
+  Ref<Connection> conn =
+      MakeRef<Connection>(rt, std::move(sock), rt->NextConnectionId());
+  int rc = conn->Start(root_stub);
+  if (rc == OH_IPC_SUCCESS) rc = rt->AddConnection(conn);
+  if (rc != OH_IPC_SUCCESS) {
+    conn->Kill();
+    delete handle;
+    return rc;
+  }
+  if (handle != nullptr) {
+    handle->proxy = conn->RootProxy();
+    *peer_root = handle;
+  }
+  return OH_IPC_SUCCESS;
+}
+
+int32_t ProxyPeerPid(const OHIPCRemoteProxy* proxy) {
+  Proxy* p = ProxyOf(proxy);
+  if (p == nullptr || p->is_local()) return -1;
+  Connection* c = p->connection();
+  if (c->runtime()->abandoned()) return -1;
+  return c->peer_pid();
+}
+
+}  // namespace ncp::ipc

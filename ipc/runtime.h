@@ -1,0 +1,299 @@
+// The per-process IPC runtime: connections, worker threads, transactions.
+//
+// Threading model (leader/follower, no dispatcher thread)
+//   - One epoll set holds every connection's socket with EPOLLONESHOT, plus
+//     an eventfd for the work queue. Idle pool workers ("ncp-ipc", all
+//     signals blocked) wait in epoll_wait themselves.
+//   - At most one thread at a time is the READER of a connection. A worker
+//     woken by epoll becomes the reader, reads ONE message, gives the reader
+//     role back (re-arming the socket or handing it to a waiting caller) and
+//     then processes the message itself: no hand-off to another thread.
+//   - A thread blocked in a sync SendRequest becomes the reader of its
+//     connection when nobody else is (disarming the socket in epoll), so its
+//     reply wakes it directly: one wake-up per direction, as in a raw
+//     ping-pong. While it reads it delivers other threads' replies to them,
+//     handles requests of its own call chain, and queues unrelated requests
+//     for the pool.
+//   - Nested calls (binder semantics): each sync request carries a call-chain
+//     id. A request that arrives while a thread of this process waits in the
+//     same chain is handled by that thread, so a handler calling back into
+//     its caller works even with a single worker thread.
+//   - The pool grows on demand (a worker about to run a handler spawns one
+//     more if none is idle) up to OH_IPCSkeleton_SetMaxWorkThreadNum.
+//   - Death: EOF, an error or a protocol violation kills the connection:
+//     waiting callers return OH_IPC_DEAD_REMOTE_OBJECT at once, every proxy
+//     of it is marked dead and its death recipients run once on a worker.
+//
+// Sync requests never wait forever: a timeout (option->timeout seconds, else
+// NCP_IPC_TIMEOUT_MS, default 30000, 0 = forever) ends the wait with
+// OH_IPC_INNER_ERROR; the late reply is recognised and discarded.
+//
+// Fork: pthread_atfork abandons the runtime in the child (its threads do not
+// exist there): the child closes the runtime's fds, objects made before the
+// fork behave as dead, and the next use creates a fresh runtime.
+//
+// Errors are OH_IPC_* codes throughout (see parcel.h for why not absl).
+#ifndef NCP_IPC_RUNTIME_H_
+#define NCP_IPC_RUNTIME_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "ipc/object.h"
+#include "ipc/parcel.h"
+#include "ipc/ref_counted.h"
+#include "ipc/wire.h"
+
+namespace ncp::ipc {
+
+class Runtime;
+struct Waiter;
+
+// Identity of the request being handled on a thread (ipc_cskeleton.h).
+struct CallContext {
+  bool in_ipc = false;
+  uint64_t pid = 0;
+  uint64_t uid = 0;
+  uint64_t first_uid = 0;
+  uint64_t chain = 0;
+};
+
+// A received request or reply, converted into a parcel.
+struct Incoming {
+  wire::WireHeader header{};
+  OHIPCParcel parcel;
+  Ref<Connection> conn;
+  uint64_t peer_pid = 0;
+  uint64_t peer_uid = 0;
+  uint32_t fds = 0;  // for flood accounting
+  bool queued = false;
+};
+
+// Per-thread state, reference counted because other threads wake it.
+class ThreadState : public RefCounted {
+ public:
+  static ThreadState* Current();
+
+  // Wakes the thread if it waits in WaitForWake().
+  void Wake();
+  // Waits for Wake() or `timeout_ms` (< 0: forever). Returns false on
+  // timeout.
+  bool WaitForWake(int64_t timeout_ms);
+  int wake_fd();
+
+  std::mutex mu;
+  std::deque<std::unique_ptr<Incoming>> nested;  // guarded by mu
+
+  CallContext ctx;
+  bool in_worker_loop = false;
+  bool stop_requested = false;
+  bool is_pool_worker = false;
+  uint64_t chain = 0;   // chain this thread waits in (0: none)
+  int chain_depth = 0;  // nested waits in `chain`
+
+ private:
+  ~ThreadState() override;
+  UniqueFd wake_fd_;
+};
+
+class Connection final : public RefCounted {
+ public:
+  Connection(Runtime* rt, UniqueFd sock, uint64_t id);
+
+  uint64_t id() const { return id_; }
+  Runtime* runtime() const { return rt_; }
+  bool dead() const { return dead_.load(std::memory_order_acquire); }
+  int32_t peer_pid();
+
+  // Adoption: exports `root` as handle 0, sends HELLO. Returns an OH code.
+  int Start(Stub* root);
+  // The proxy for the peer's root (handle 0).
+  Ref<Proxy> RootProxy();
+
+  // A sync or one-way request to `handle`. `reply` may be NULL for one-way.
+  int Transact(uint32_t handle, uint32_t code, const Parcel& data,
+               Parcel* reply, bool one_way, int64_t timeout_ms);
+
+  // Called by a worker when epoll reports the socket readable.
+  void OnReadable();
+  // Serves a request (on the current thread) and sends the reply.
+  void ServeRequest(std::unique_ptr<Incoming> msg);
+
+  // Closes the connection: waiters fail, proxies die, exports are dropped.
+  void Kill();
+
+  // Number of Connection objects alive in this process (each owns one
+  // socket fd until destroyed), and a wait for it to drop to `n` or below.
+  // For leak checks in tests.
+  static int LiveCount();
+  static bool WaitLiveCountAtMost(int n, int64_t timeout_ms);
+
+  // Proxy support.
+  void ReleaseImport(Proxy* proxy);
+  void NotifyExportDead(const RemoteObject* object);
+
+ private:
+  friend class Runtime;
+  ~Connection() override;
+
+  enum class ReadResult { kMessage, kNothing, kAgain, kFailed };
+  // Reads and validates one message. Handles HELLO, RELEASE and DEAD_NOTICE
+  // itself (kNothing). Must be called by the reader.
+  ReadResult ReadOne(std::unique_ptr<Incoming>* out);
+  bool BuildIncoming(const wire::WireHeader& h,
+                     const wire::MessageLayout& layout,
+                     std::vector<UniqueFd>& fds,
+                     std::unique_ptr<Incoming>* out);
+  void ApplyReleases(const uint8_t* body, uint32_t size, bool* ok);
+  // Routes a message read by the current thread. `self` is the caller's
+  // waiter when the reader is a waiting caller (NULL for a pool worker).
+  //   kMine:     it was the reply `self` waits for (now in `self`);
+  //   kInline:   a request the current thread must serve itself;
+  //   kConsumed: delivered elsewhere (or dropped); `msg` is empty or junk.
+  enum class Route { kConsumed, kMine, kInline };
+  Route RouteMessage(std::unique_ptr<Incoming>& msg, Waiter* self);
+  void QueueRequest(std::unique_ptr<Incoming> msg);
+  // A waiting caller reading the socket until something concerns it.
+  void ReaderLoop(Waiter* w, int64_t deadline);
+
+  bool TryBecomeReader(Waiter* w);
+  void ReleaseReader();
+  // Sends one message (header + parcel) with a deadline. OH code.
+  int SendMessage(wire::WireHeader h, const Parcel* parcel, int64_t timeout_ms);
+  int SendRaw(const void* buf, size_t len, int64_t timeout_ms, bool with_creds);
+  void FlushReleases();
+
+  Runtime* const rt_;
+  const uint64_t id_;
+  UniqueFd sock_;
+  std::atomic<bool> dead_{false};
+
+  std::mutex mu_;
+  // All below guarded by mu_.
+  bool reading_ = false;
+  bool armed_ = false;
+  bool hello_ = false;
+  bool peer_has_root_ = true;
+  int32_t peer_pid_ = -1;
+  uint64_t peer_uid_ = 0;
+  uint64_t next_txn_ = 1;
+  std::unordered_map<uint64_t, Waiter*> waiters_;
+  struct Export {
+    Ref<RemoteObject> object;
+    uint64_t sent = 0;
+    bool pinned = false;  // the root: kept until the connection closes
+  };
+  std::unordered_map<uint32_t, Export> exports_;
+  std::unordered_map<const RemoteObject*, uint32_t> export_index_;
+  uint32_t next_handle_ = 1;
+  std::unordered_map<uint32_t, Proxy*> imports_;  // weak
+  std::deque<uint64_t> timed_out_;                // recent abandoned txns
+  std::vector<wire::WireRelease> pending_releases_;
+  uint32_t queued_messages_ = 0;
+  uint32_t queued_fds_ = 0;
+};
+
+class Runtime {
+ public:
+  // The process's runtime, created on first use (never destroyed).
+  static Runtime* Get();
+  // NULL if no runtime was created (in this process image).
+  static Runtime* GetIfExists();
+
+  bool abandoned() const { return abandoned_.load(std::memory_order_acquire); }
+  int64_t default_timeout_ms() const { return default_timeout_ms_; }
+
+  // Registers a connection (epoll + table).
+  int AddConnection(const Ref<Connection>& conn);
+  void RemoveConnection(Connection* conn);
+  Ref<Connection> FindConnection(uint64_t id);
+  uint64_t NextConnectionId() { return next_conn_id_.fetch_add(1); }
+  template <typename F>
+  void ForEachConnection(F f);
+
+  // epoll arming for a connection socket (callers hold the conn mutex).
+  void Arm(Connection* conn, int fd, bool on);
+  void Unwatch(int fd);
+
+  // Work queue for the pool.
+  void PostRequest(std::unique_ptr<Incoming> msg);
+  void PostDeath(std::vector<Ref<DeathRecipient>> recipients);
+
+  // Call chains.
+  uint64_t NewChain();
+  void EnterChain(ThreadState* ts, uint64_t chain);
+  void LeaveChain(ThreadState* ts);
+  Ref<ThreadState> ChainWaiter(uint64_t chain);
+  // Puts `msg` in the mailbox of `ts` if it still waits in `chain`.
+  bool DeliverToChain(uint64_t chain, ThreadState* ts,
+                      std::unique_ptr<Incoming>& msg);
+
+  // The worker loop (pool threads and JoinWorkThread).
+  void WorkerLoop(ThreadState* ts);
+  // Before a pool worker runs a handler: keeps one idle worker if allowed.
+  void BeforeBusy();
+
+  static void SetMaxThreads(int n);
+
+  // Fork support (pthread_atfork child handler).
+  static void AbandonInChild();
+
+ private:
+  struct Task {
+    std::unique_ptr<Incoming> msg;
+    std::vector<Ref<DeathRecipient>> recipients;
+  };
+
+  Runtime();
+  void SpawnWorker();
+  void Post(Task task);
+  bool RunTask();
+
+  std::atomic<bool> abandoned_{false};
+  int64_t default_timeout_ms_ = 30000;
+  UniqueFd epfd_;
+  UniqueFd queue_fd_;
+  std::atomic<uint64_t> next_conn_id_{1};
+  std::atomic<uint64_t> chain_counter_{1};
+  uint64_t chain_base_ = 0;
+
+  std::mutex mu_;
+  std::unordered_map<uint64_t, Ref<Connection>> conns_;  // guarded by mu_
+  std::deque<Task> tasks_;                               // guarded by mu_
+  int workers_ = 0;                                      // guarded by mu_
+  int idle_ = 0;                                         // guarded by mu_
+
+  std::mutex chain_mu_;
+  std::unordered_map<uint64_t, Ref<ThreadState>> chains_;  // chain_mu_
+};
+
+template <typename F>
+void Runtime::ForEachConnection(F f) {
+  std::vector<Ref<Connection>> all;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& [id, c] : conns_) all.push_back(c);
+  }
+  for (auto& c : all) f(c.get());
+}
+
+// Identity helpers for the skeleton.
+CallContext& CurrentContext();
+
+// The bridge functions (bridge.h).
+int AdoptConnection(int fd, OHIPCRemoteStub* root,
+                    OHIPCRemoteProxy** peer_root);
+int32_t ProxyPeerPid(const OHIPCRemoteProxy* proxy);
+
+}  // namespace ncp::ipc
+
+#endif  // NCP_IPC_RUNTIME_H_

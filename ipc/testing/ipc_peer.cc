@@ -1,0 +1,454 @@
+// ipc_peer: the other process of the IPC tests.
+//
+//   ipc_peer <fd> serve              adopts <fd> offering a root stub that
+//                                    implements peer_protocol.h, then waits
+//   ipc_peer <fd> child              the libchild_process.so flow: adopts
+//                                    <fd> without a root, creates its own
+//                                    stub and sends it to the peer's root
+//                                    (the "registrar") one-way, then waits
+//   ipc_peer <fd> hostile <scenario> speaks the raw wire protocol and
+//                                    misbehaves (see RunHostile)
+//
+// Environment: NCP_TEST_MAX_THREADS sets OH_IPCSkeleton_SetMaxWorkThreadNum.
+// The helper dies with its parent (PR_SET_PDEATHSIG).
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "IPCKit/ipc_kit.h"
+#include "ipc/bridge.h"
+#include "ipc/testing/peer_protocol.h"
+#include "ipc/wire.h"
+
+namespace {
+
+using namespace ncp::ipc::testing;  // NOLINT: test helper
+namespace wire = ncp::ipc::wire;
+
+const OH_IPC_MessageOption kSync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+OHIPCRemoteStub* g_root = nullptr;
+
+void* Alloc(int32_t len) { return malloc(len); }
+
+[[noreturn]] void WaitForever() {
+  for (;;) pause();
+}
+
+int CountFds() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return -1;
+  while (readdir(d) != nullptr) ++n;
+  closedir(d);
+  return n - 3;  // ".", ".." and the DIR's own fd
+}
+
+int EchoHandler(uint32_t, const OHIPCParcel* data, OHIPCParcel* reply, void*) {
+  return OH_IPCParcel_Append(reply, data);
+}
+
+int RootHandler(uint32_t code, const OHIPCParcel* data, OHIPCParcel* reply,
+                void*) {
+  switch (code) {
+    case kEcho:
+      return OH_IPCParcel_Append(reply, data);
+    case kReturnCode: {
+      int32_t rc = 0, write_reply = 0;
+      OH_IPCParcel_ReadInt32(data, &rc);
+      OH_IPCParcel_ReadInt32(data, &write_reply);
+      if (write_reply != 0) OH_IPCParcel_WriteInt32(reply, 777);
+      return rc;
+    }
+    case kCallback: {
+      OHIPCRemoteProxy* p = OH_IPCParcel_ReadRemoteProxy(data);
+      int32_t cb_code = 0;
+      OH_IPCParcel_ReadInt32(data, &cb_code);
+      OHIPCParcel* d = OH_IPCParcel_Create();
+      OHIPCParcel* r = OH_IPCParcel_Create();
+      OH_IPCParcel_WriteInt32(d, 42);
+      int rc = OH_IPCRemoteProxy_SendRequest(p, cb_code, d, r, &kSync);
+      OH_IPCParcel_WriteInt32(reply, rc);
+      OH_IPCParcel_Append(reply, r);
+      OH_IPCParcel_Destroy(d);
+      OH_IPCParcel_Destroy(r);
+      OH_IPCRemoteProxy_Destroy(p);
+      return 0;
+    }
+    case kWhoAmI:
+      OH_IPCParcel_WriteInt64(reply, getpid());
+      OH_IPCParcel_WriteInt64(reply, getuid());
+      return 0;
+    case kHang:
+      WaitForever();
+    case kFd: {
+      int32_t fd = -1;
+      if (OH_IPCParcel_ReadFileDescriptor(data, &fd) != 0) return 1909001;
+      if (write(fd, "peer", 4) != 4) return 1909002;
+      close(fd);
+      int pipefd[2];
+      if (pipe2(pipefd, O_CLOEXEC) != 0) return 1909003;
+      if (write(pipefd[1], "from-peer", 9) != 9) return 1909004;
+      close(pipefd[1]);
+      int rc = OH_IPCParcel_WriteFileDescriptor(reply, pipefd[0]);
+      close(pipefd[0]);
+      return rc;
+    }
+    case kGetStub: {
+      OHIPCRemoteStub* s = OH_IPCRemoteStub_Create(
+          kPeerChildStubDescriptor, EchoHandler, nullptr, nullptr);
+      int rc = OH_IPCParcel_WriteRemoteStub(reply, s);
+      OH_IPCRemoteStub_Destroy(s);  // the reply keeps its own reference
+      return rc;
+    }
+    case kNested: {
+      OHIPCRemoteProxy* p = OH_IPCParcel_ReadRemoteProxy(data);
+      int32_t depth = 0;
+      OH_IPCParcel_ReadInt32(data, &depth);
+      OHIPCParcel* d = OH_IPCParcel_Create();
+      OHIPCParcel* r = OH_IPCParcel_Create();
+      OH_IPCParcel_WriteInt32(d, depth);
+      OH_IPCParcel_WriteRemoteStub(d, g_root);
+      int rc = OH_IPCRemoteProxy_SendRequest(p, kParentNested, d, r, &kSync);
+      int32_t value = -1000;
+      OH_IPCParcel_ReadInt32(r, &value);
+      OH_IPCParcel_Destroy(d);
+      OH_IPCParcel_Destroy(r);
+      OH_IPCRemoteProxy_Destroy(p);
+      if (rc != 0) return rc;
+      return OH_IPCParcel_WriteInt32(reply, value + 1);
+    }
+    case kExit:
+      _exit(0);
+    case kCalling:
+      OH_IPCParcel_WriteInt32(reply, OH_IPCSkeleton_IsHandlingTransaction());
+      OH_IPCParcel_WriteInt64(reply, OH_IPCSkeleton_GetCallingPid());
+      OH_IPCParcel_WriteInt64(reply, OH_IPCSkeleton_GetCallingUid());
+      OH_IPCParcel_WriteInt64(reply, OH_IPCSkeleton_GetFirstTokenId());
+      return 0;
+    case kSendBack: {
+      OHIPCRemoteProxy* p = OH_IPCParcel_ReadRemoteProxy(data);
+      if (p == nullptr) return 1909001;
+      int rc = OH_IPCParcel_WriteRemoteProxy(reply, p);
+      OH_IPCRemoteProxy_Destroy(p);
+      return rc;
+    }
+    case kAsyncPing: {
+      OHIPCRemoteProxy* p = OH_IPCParcel_ReadRemoteProxy(data);
+      OHIPCParcel* d = OH_IPCParcel_Create();
+      OHIPCParcel* r = OH_IPCParcel_Create();
+      OH_IPCParcel_WriteInt32(d, 7);
+      OH_IPCRemoteProxy_SendRequest(p, kParentPinged, d, r, &kSync);
+      OH_IPCParcel_Destroy(d);
+      OH_IPCParcel_Destroy(r);
+      OH_IPCRemoteProxy_Destroy(p);
+      return 0;
+    }
+    case kForward: {
+      OHIPCRemoteProxy* p = OH_IPCParcel_ReadRemoteProxy(data);
+      int32_t v = 0;
+      OH_IPCParcel_ReadInt32(data, &v);
+      if (p == nullptr) return 1909001;
+      OHIPCParcel* d = OH_IPCParcel_Create();
+      OHIPCParcel* r = OH_IPCParcel_Create();
+      OH_IPCParcel_WriteInt32(d, v);
+      int rc = OH_IPCRemoteProxy_SendRequest(p, kEcho, d, r, &kSync);
+      int32_t echoed = 0;
+      OH_IPCParcel_ReadInt32(r, &echoed);
+      char* desc = nullptr;
+      int32_t len = 0;
+      OH_IPCRemoteProxy_GetInterfaceDescriptor(p, &desc, &len, Alloc);
+      OH_IPCParcel_WriteInt32(reply, rc);
+      OH_IPCParcel_WriteInt32(reply, echoed);
+      OH_IPCParcel_WriteString(reply, desc != nullptr ? desc : "");
+      free(desc);
+      OH_IPCParcel_Destroy(d);
+      OH_IPCParcel_Destroy(r);
+      OH_IPCRemoteProxy_Destroy(p);
+      return 0;
+    }
+    case kIdentity: {
+      char* id = nullptr;
+      int32_t len = 0;
+      int reset_rc = OH_IPCSkeleton_ResetCallingIdentity(&id, &len, Alloc);
+      int64_t pid_after_reset = OH_IPCSkeleton_GetCallingPid();
+      int malformed_rc = OH_IPCSkeleton_SetCallingIdentity("ncpid1:bogus");
+      int set_rc = OH_IPCSkeleton_SetCallingIdentity(id != nullptr ? id : "");
+      int64_t pid_after_set = OH_IPCSkeleton_GetCallingPid();
+      free(id);
+      OH_IPCParcel_WriteInt32(reply, reset_rc);
+      OH_IPCParcel_WriteInt64(reply, pid_after_reset);
+      OH_IPCParcel_WriteInt32(reply, set_rc);
+      OH_IPCParcel_WriteInt64(reply, pid_after_set);
+      OH_IPCParcel_WriteInt32(reply, malformed_rc);
+      return 0;
+    }
+    case kFdCount:
+      return OH_IPCParcel_WriteInt32(reply, CountFds());
+    case kWriteThenFail:
+      OH_IPCParcel_WriteInt32(reply, 5);
+      return 1909001;
+    default:
+      return 1909999;
+  }
+}
+
+const ncp::ipc::Bridge* GetBridge() {
+  const ncp::ipc::Bridge* b =
+      ncp::ipc::FindBridge(OH_IPCParcel_Create, OH_IPCParcel_Destroy);
+  if (b == nullptr) {
+    fprintf(stderr, "ipc_peer: no bridge\n");
+    _exit(2);
+  }
+  return b;
+}
+
+// --- Hostile scenarios: raw wire protocol, no library. ---------------------
+
+wire::WireHeader Header(uint8_t type) {
+  wire::WireHeader h{};
+  h.magic = wire::kMagic;
+  h.version = wire::kVersion;
+  h.type = type;
+  return h;
+}
+
+void SendWithFds(int sock, const void* buf, size_t len,
+                 const std::vector<int>& fds, bool creds) {
+  iovec iov = {const_cast<void*>(buf), len};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  alignas(cmsghdr) char
+      control[CMSG_SPACE(sizeof(int) * 64) + CMSG_SPACE(sizeof(ucred))] = {};
+  size_t used = 0;
+  if (!fds.empty() || creds) {
+    m.msg_control = control;
+    m.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    if (!fds.empty()) {
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+      memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+      used += CMSG_SPACE(sizeof(int) * fds.size());
+      c = CMSG_NXTHDR(&m, c);
+    }
+    if (creds) {
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_CREDENTIALS;
+      c->cmsg_len = CMSG_LEN(sizeof(ucred));
+      ucred cr = {getpid(), getuid(), getgid()};
+      memcpy(CMSG_DATA(c), &cr, sizeof(cr));
+      used += CMSG_SPACE(sizeof(ucred));
+    }
+    m.msg_controllen = used;
+  }
+  sendmsg(sock, &m, MSG_NOSIGNAL);
+}
+
+void SendHello(int sock) {
+  wire::WireHeader h = Header(wire::kHello);
+  h.flags = wire::kFlagHasRoot;
+  SendWithFds(sock, &h, sizeof(h), {}, /*creds=*/true);
+}
+
+// Waits for the next request from the parent; returns its transaction id.
+uint64_t NextRequest(int sock) {
+  std::vector<uint8_t> buf(wire::kMaxDatagram);
+  for (;;) {
+    alignas(cmsghdr) char control[4096];
+    iovec iov = {buf.data(), buf.size()};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+    if (n <= 0) _exit(0);
+    wire::WireHeader h;
+    memcpy(&h, buf.data(), sizeof(h));
+    if (h.type == wire::kRequest && h.txn_id != 0) return h.txn_id;
+  }
+}
+
+int DevNull() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+// Each scenario waits for the parent's first sync request, then answers
+// with something malformed (or nothing), then waits to be killed.
+[[noreturn]] void RunHostile(int sock, const std::string& scenario) {
+  if (scenario == "garbage-first") {
+    const char junk[] = "this is not a hello message at all";
+    SendWithFds(sock, junk, sizeof(junk), {}, /*creds=*/true);
+    WaitForever();
+  }
+  SendHello(sock);
+  if (scenario == "fds-on-hello-twice") {
+    wire::WireHeader h = Header(wire::kHello);
+    SendWithFds(sock, &h, sizeof(h), {DevNull(), DevNull()}, false);
+    WaitForever();
+  }
+  if (scenario == "flood") {
+    // One-way requests to the parent's root, far more than it can queue
+    // while its caller waits for a reply that never comes.
+    uint64_t txn = NextRequest(sock);
+    (void)txn;
+    wire::WireHeader h = Header(wire::kRequest);
+    h.flags = wire::kFlagOneWay;
+    h.code = 1;
+    for (int i = 0; i < 200000; ++i) {
+      if (send(sock, &h, sizeof(h), MSG_NOSIGNAL) < 0) break;
+    }
+    WaitForever();
+  }
+  const uint64_t txn = NextRequest(sock);
+  wire::WireHeader r = Header(wire::kReply);
+  r.txn_id = txn;
+  if (scenario == "never-reply") WaitForever();
+  if (scenario == "garbage") {
+    uint8_t junk[100];
+    for (int i = 0; i < 100; ++i) junk[i] = static_cast<uint8_t>(i * 37);
+    SendWithFds(sock, junk, sizeof(junk), {}, false);
+  } else if (scenario == "truncated-header") {
+    SendWithFds(sock, &r, 20, {}, false);
+  } else if (scenario == "length-beyond-message") {
+    r.body_size = 1000;
+    r.data_size = 1000;
+    SendWithFds(sock, &r, sizeof(r), {}, false);
+  } else if (scenario == "huge-count") {
+    r.object_count = 60000;
+    r.body_size = 60000 * 16;
+    r.data_size = 0;
+    SendWithFds(sock, &r, sizeof(r), {}, false);
+  } else if (scenario == "huge-memfd") {
+    int fd = memfd_create("x", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (ftruncate(fd, 64 << 20) != 0) _exit(3);
+    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    r.flags = wire::kFlagBodyInMemfd;
+    r.body_size = 64 << 20;
+    r.data_size = 64 << 20;
+    r.fd_count = 1;
+    SendWithFds(sock, &r, sizeof(r), {fd}, false);
+  } else if (scenario == "unsealed-memfd" || scenario == "pipe-as-memfd") {
+    int fd;
+    if (scenario == "pipe-as-memfd") {
+      int p[2];
+      if (pipe2(p, O_CLOEXEC) != 0) _exit(3);
+      fd = p[0];  // the write end stays open: a read would block forever
+    } else {
+      fd = memfd_create("x", MFD_CLOEXEC);
+      if (ftruncate(fd, 40000) != 0) _exit(3);
+    }
+    r.flags = wire::kFlagBodyInMemfd;
+    r.body_size = 40000;
+    r.data_size = 40000;
+    r.fd_count = 1;
+    SendWithFds(sock, &r, sizeof(r), {fd}, false);
+  } else if (scenario == "object-out-of-range" ||
+             scenario == "unknown-handle" || scenario == "overlapping") {
+    struct {
+      wire::WireHeader h;
+      wire::WireObject o[2];
+      uint8_t data[48];
+    } msg{};
+    msg.h = r;
+    msg.h.object_count = scenario == "overlapping" ? 2 : 1;
+    msg.h.data_size = 48;
+    msg.h.body_size = msg.h.object_count * 16 + 48;
+    msg.o[0].kind = wire::kObjectReceiverHandle;
+    msg.o[0].handle = 12345;
+    msg.o[0].offset = scenario == "object-out-of-range" ? 40 : 0;
+    msg.o[1].kind = wire::kObjectSenderHandle;
+    msg.o[1].offset = 8;
+    // Object table first, then data: pack the header, table and data.
+    std::vector<uint8_t> bytes(sizeof(msg.h) + msg.h.body_size);
+    memcpy(bytes.data(), &msg.h, sizeof(msg.h));
+    memcpy(bytes.data() + sizeof(msg.h), msg.o, msg.h.object_count * 16);
+    SendWithFds(sock, bytes.data(), bytes.size(), {}, false);
+  } else if (scenario == "more-fds") {
+    SendWithFds(sock, &r, sizeof(r), {DevNull(), DevNull(), DevNull()}, false);
+  } else if (scenario == "fewer-fds") {
+    struct {
+      wire::WireHeader h;
+      wire::WireObject o;
+      uint8_t data[24];
+    } msg{};
+    msg.h = r;
+    msg.h.object_count = 1;
+    msg.h.data_size = 24;
+    msg.h.body_size = 16 + 24;
+    msg.h.fd_count = 1;
+    msg.o.kind = wire::kObjectFd;
+    SendWithFds(sock, &msg, sizeof(msg), {}, false);
+  } else if (scenario == "fds-on-release") {
+    struct {
+      wire::WireHeader h;
+      wire::WireRelease rel;
+    } msg{};
+    msg.h = Header(wire::kRelease);
+    msg.h.body_size = 16;
+    msg.rel.handle = 0;
+    SendWithFds(sock, &msg, sizeof(msg), {DevNull()}, false);
+  } else if (scenario == "unknown-reply") {
+    r.txn_id = txn + 1000;
+    SendWithFds(sock, &r, sizeof(r), {}, false);
+  } else if (scenario == "bad-version") {
+    r.version = 99;
+    SendWithFds(sock, &r, sizeof(r), {}, false);
+  } else if (scenario == "oversized-datagram") {
+    std::vector<uint8_t> big(wire::kMaxDatagram + 100);
+    memcpy(big.data(), &r, sizeof(r));
+    SendWithFds(sock, big.data(), big.size(), {}, false);
+  } else {
+    fprintf(stderr, "ipc_peer: unknown scenario %s\n", scenario.c_str());
+    _exit(2);
+  }
+  WaitForever();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (argc < 3) {
+    fprintf(stderr, "usage: ipc_peer <fd> serve|child|hostile <scenario>\n");
+    return 2;
+  }
+  const int fd = atoi(argv[1]);
+  const std::string mode = argv[2];
+  if (const char* n = getenv("NCP_TEST_MAX_THREADS")) {
+    OH_IPCSkeleton_SetMaxWorkThreadNum(atoi(n));
+  }
+  if (mode == "hostile" && argc >= 4) RunHostile(fd, argv[3]);
+  const ncp::ipc::Bridge* bridge = GetBridge();
+  if (mode == "serve") {
+    g_root =
+        OH_IPCRemoteStub_Create(kPeerDescriptor, RootHandler, nullptr, nullptr);
+    if (bridge->adopt_connection(fd, g_root, nullptr) != 0) return 3;
+    WaitForever();
+  }
+  if (mode == "child") {
+    OHIPCRemoteProxy* registrar = nullptr;
+    if (bridge->adopt_connection(fd, nullptr, &registrar) != 0) return 3;
+    g_root =
+        OH_IPCRemoteStub_Create(kPeerDescriptor, RootHandler, nullptr, nullptr);
+    OHIPCParcel* data = OH_IPCParcel_Create();
+    OH_IPCParcel_WriteRemoteStub(data, g_root);
+    const OH_IPC_MessageOption async = {OH_IPC_REQUEST_MODE_ASYNC, 0, nullptr};
+    int rc = OH_IPCRemoteProxy_SendRequest(registrar, 1, data, nullptr, &async);
+    OH_IPCParcel_Destroy(data);
+    if (rc != 0) return 4;
+    WaitForever();
+  }
+  fprintf(stderr, "ipc_peer: unknown mode %s\n", mode.c_str());
+  return 2;
+}
