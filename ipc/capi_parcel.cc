@@ -82,7 +82,7 @@ NCP_IPC_EXPORT OHIPCParcel* OH_IPCParcel_Create(void) {
 
 NCP_IPC_EXPORT void OH_IPCParcel_Destroy(OHIPCParcel* parcel) {
   if (ParcelOf(parcel) == nullptr) return;
-  parcel->magic = 0;
+  parcel->carrier.magic = 0;
   delete parcel;
 }
 

@@ -127,20 +127,21 @@ extern const Bridge g_bridge;
 
 }  // namespace ncp::ipc
 
-// The opaque public handle. Starts with the bridge carrier (bridge.h).
+// The opaque public handle. Starts with the bridge carrier (bridge.h), whose
+// magic number also tells a parcel from the other handle types: every handle
+// starts with a distinct 32-bit magic number, so checking the first word is
+// always in bounds.
 struct OHIPCParcel {
-  ncp::ipc::BridgeCarrier carrier{ncp::ipc::kBridgeMagic, &ncp::ipc::g_bridge};
-  uint32_t magic = kMagic;
+  ncp::ipc::BridgeCarrier carrier{ncp::ipc::kBridgeMagic,
+                                  &ncp::ipc::g_bridge};
   ncp::ipc::Parcel parcel;
-
-  static constexpr uint32_t kMagic = 0x50415243;  // "PARC"
 };
 
 namespace ncp::ipc {
 
 // The parcel behind a public handle, or NULL if `p` is NULL or not a parcel.
 inline Parcel* ParcelOf(const OHIPCParcel* p) {
-  if (p == nullptr || p->magic != OHIPCParcel::kMagic) return nullptr;
+  if (p == nullptr || p->carrier.magic != kBridgeMagic) return nullptr;
   return const_cast<Parcel*>(&p->parcel);
 }
 
