@@ -69,7 +69,12 @@ std::vector<std::string> LibrarySearchDirs() {
 
 std::string ResolveLibrary(const std::string& name) {
   if (name.empty()) return name;
-  if (name[0] == '/') return name;
+  if (name[0] == '/') {
+    // Canonical, so that the same path exists inside a sandbox (which binds
+    // the library's real directory).
+    std::string real = RealPath(name);
+    return real.empty() ? name : real;
+  }
   for (const std::string& dir : LibrarySearchDirs()) {
     std::string candidate = absl::StrCat(dir, "/", name);
     if (access(candidate.c_str(), F_OK) == 0) {

@@ -9,6 +9,7 @@
 // against libchild_process.so bind to it instead of loading the parent
 // library.
 #include <dlfcn.h>
+#include <stdio.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -163,10 +164,14 @@ int main(int /*argc*/, char** /*argv*/) {
 
   // One IPC runtime per process: the user's library must bind to the same
   // libipc_capi.so the parent uses, whatever its own search path says.
-  if (!boot.ipc_library.empty() &&
-      dlopen(boot.ipc_library.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
-    Die(kExitBadBootstrap, "cannot load \"%s\": %s", boot.ipc_library.c_str(),
-        dlerror());
+  if (!boot.ipc_library.empty()) {
+    if (dlopen(boot.ipc_library.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
+      Die(kExitBadBootstrap, "cannot load \"%s\": %s",
+          boot.ipc_library.c_str(), dlerror());
+    }
+    // Loaded through /proc/self/fd/N: the fd is ours to close now.
+    int fd = -1;
+    if (sscanf(boot.ipc_library.c_str(), "/proc/self/fd/%d", &fd) == 1) close(fd);
   }
   if (boot.kind == Bootstrap::kStart) RunStart(boot);
   Die(kExitBadBootstrap, "%s", "Create* children are not supported yet");

@@ -13,6 +13,7 @@
 #include "api/error_mapping.h"
 #include "api/launcher.h"
 #include "api/limits.h"
+#include "isolation/isolation.h"
 #include "base/per_process.h"
 #include "base/status_macros.h"
 
@@ -48,6 +49,24 @@ void ChildRuntime::Unreserve(Kind kind) {
   if (kind == Kind::kCreate) --reserved_ipc_;
 }
 
+int ChildRuntime::TakeUidSlot() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (uid_slots_.empty()) uid_slots_.resize(isolation::kIsolatedUidCount);
+  for (size_t i = 0; i < uid_slots_.size(); ++i) {
+    if (!uid_slots_[i]) {
+      uid_slots_[i] = true;
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+void ChildRuntime::ReturnUidSlot(int slot) {
+  if (slot < 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  uid_slots_[static_cast<size_t>(slot)] = false;
+}
+
 absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
                                           const char* params,
                                           const std::vector<NamedFd>& fds,
@@ -72,12 +91,17 @@ absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
   isolation::IsolationOptions isolation;
   if (options.isolated) {
     isolation.separate_uid = options.isolation_uid;
+    if (isolation.separate_uid) {
+      isolation.uid_slot = TakeUidSlot();
+      if (isolation.uid_slot < 0) {
+        Unreserve(Kind::kStart);
+        return NcpError(NCP_ERR_MAX_CHILD_PROCESSES_REACHED,
+                        "the isolation uid pool is exhausted");
+      }
+    }
     isolation.data_dir = AppDataDir();
     if (boot.library.find('/') != std::string::npos) {
       isolation.read_only_paths.push_back(boot.library);
-    }
-    if (!boot.ipc_library.empty()) {
-      isolation.read_only_paths.push_back(boot.ipc_library);
     }
     request.isolation = &isolation;
   }
@@ -85,6 +109,7 @@ absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
   absl::StatusOr<LaunchedChild> launched = DefaultLauncher().Launch(request);
   if (!launched.ok()) {
     Unreserve(Kind::kStart);
+    ReturnUidSlot(isolation.uid_slot);
     return launched.status();
   }
 
@@ -93,6 +118,7 @@ absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
   record->kind = Kind::kStart;
   record->pidfd = std::move(launched->pidfd);
   record->status_fd = std::move(launched->status_fd);
+  record->uid_slot = isolation.uid_slot;
   const pid_t pid = record->pid;
   const int pidfd = record->pidfd.get();
   {
@@ -114,6 +140,7 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
     if (it == children_.end()) return;
     record = std::move(it->second);
     children_.erase(it);
+    if (record->uid_slot >= 0) uid_slots_[static_cast<size_t>(record->uid_slot)] = false;
     child_gone_.notify_all();
     if (record->kind == Kind::kCreate) --live_ipc_;
     if (record->kind == Kind::kStart) callbacks = exit_callbacks_;

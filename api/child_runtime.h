@@ -58,12 +58,17 @@ class ChildRuntime {
     Kind kind = Kind::kStart;
     UniqueFd pidfd;
     UniqueFd status_fd;  // isolated: the init's report
+    int uid_slot = -1;   // isolated with its own uid
   };
 
   // Reserves a slot under the 512 (and, for Create*, 50) limits and takes
   // the next name counter.
   absl::StatusOr<uint64_t> Reserve(Kind kind);
   void Unreserve(Kind kind);
+
+  // Takes / returns a slot of the isolation uid pool (-1: none free).
+  int TakeUidSlot();
+  void ReturnUidSlot(int slot);
 
   // Runs on the supervisor thread when a child has been reaped.
   void OnExit(const spawner::ChildExit& exit);
@@ -76,6 +81,7 @@ class ChildRuntime {
   int reserved_ipc_ = 0;
   int live_ipc_ = 0;
   uint64_t name_counter_ = 0;
+  std::vector<bool> uid_slots_;  // SetIsolationUid pool, by slot
   std::vector<OH_Ability_OnNativeChildProcessExit> exit_callbacks_;
 };
 

@@ -7,10 +7,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "api/app_context.h"
 #include "api/error_mapping.h"
 #include "base/errno_status.h"
 #include "base/status_macros.h"
@@ -97,6 +99,18 @@ int SelfPidfd() {
   return fd;
 }
 
+// libipc_capi.so, opened once: the child loads it through /proc/self/fd, so
+// it needs no path to it (inside a sandbox, or as another user).
+int IpcLibraryFd() {
+  static std::mutex mu;
+  static UniqueFd* fd = new UniqueFd();
+  std::lock_guard<std::mutex> lock(mu);
+  if (!fd->valid() && !IpcLibraryPath().empty()) {
+    fd->Reset(open(IpcLibraryPath().c_str(), O_RDONLY | O_CLOEXEC));
+  }
+  return fd->get();
+}
+
 // A stdio fd for the child: the parent's, or /dev/null if it has none.
 int StdioSource(int fd, UniqueFd* devnull) {
   if (fcntl(fd, F_GETFD) >= 0) return fd;
@@ -128,6 +142,12 @@ class DirectLauncher : public Launcher {
       boot.fds.emplace_back(fd.name, static_cast<int>(sources.size()));
       sources.push_back(fd.fd);
     }
+    boot.ipc_library.clear();
+    if (int ipc_fd = IpcLibraryFd(); ipc_fd >= 0) {
+      boot.ipc_library =
+          absl::StrCat("/proc/self/fd/", static_cast<int>(sources.size()));
+      sources.push_back(ipc_fd);
+    }
     boot.channel_fd = -1;
     if (request.channel_fd >= 0) {
       boot.channel_fd = static_cast<int>(sources.size());
@@ -144,9 +164,9 @@ class DirectLauncher : public Launcher {
       absl::StatusOr<std::unique_ptr<isolation::IsolationPlan>> built =
           isolation::BuildIsolationPlan(*request.isolation);
       if (!built.ok()) {
-        if (built.status().code() == absl::StatusCode::kUnimplemented) {
-          return NcpError(NCP_ERR_NOT_SUPPORTED, built.status().message());
-        }
+        // A configuration problem the developer has to see.
+        fprintf(stderr, "ncp: cannot build the sandbox: %s\n",
+                std::string(built.status().message()).c_str());
         return built.status();
       }
       isolation_plan = *std::move(built);
@@ -181,12 +201,17 @@ class DirectLauncher : public Launcher {
     absl::StatusOr<spawner::SpawnedChild> spawned =
         spawner::Supervisor::Get().Spawn(plan);
     if (!spawned.ok()) {
-      if (request.isolation != nullptr &&
-          (spawned.status().code() == absl::StatusCode::kPermissionDenied ||
-           spawned.status().code() == absl::StatusCode::kInvalidArgument)) {
-        return NcpError(NCP_ERR_NOT_SUPPORTED,
-                        absl::StrCat("cannot create the sandbox: ",
-                                     spawned.status().message()));
+      if (request.isolation != nullptr) {
+        // The kernel refused part of the sandbox (namespaces, a mount, the
+        // filter): ISOLATED is not available here. Never run unisolated.
+        std::string why = absl::StrCat(
+            "ISOLATED mode is not available: ", spawned.status().message(),
+            isolation_plan->UsesUserNamespace()
+                ? " (are unprivileged user namespaces disabled? see "
+                  "/proc/sys/user/max_user_namespaces)"
+                : "");
+        fprintf(stderr, "ncp: %s\n", why.c_str());
+        return NcpError(NCP_ERR_NOT_SUPPORTED, why);
       }
       // As OpenHarmony maps a failed fork: an internal error.
       return NcpError(

@@ -177,18 +177,6 @@ TEST_F(StartTest, KillOfNonChildIsInvalidPid) {
   EXPECT_EQ(OH_Ability_KillChildProcess(1), NCP_ERR_INVALID_PID);
 }
 
-TEST_F(StartTest, IsolatedIsNotSupportedYetAndNeverRunsUnisolated) {
-  NativeChildProcess_Options options = {};
-  options.isolationMode = NCP_ISOLATION_MODE_ISOLATED;
-  NativeChildProcess_Args args = {};
-  int32_t pid = -1;
-  EXPECT_EQ(OH_Ability_StartNativeChildProcess(
-                Entry("libncp_reporter.so", "ReturnNormally").c_str(), args,
-                options, &pid),
-            NCP_ERR_NOT_SUPPORTED);
-  EXPECT_EQ(pid, -1);
-}
-
 // ------------------------------------------------------- argument checking
 
 TEST_F(StartTest, InvalidEntriesAre401) {

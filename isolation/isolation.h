@@ -24,9 +24,15 @@ struct BindPath {
   bool writable = false;
 };
 
+// The uid/gid pool of SetIsolationUid(true) children (OpenHarmony's range).
+inline constexpr uid_t kIsolatedUidBase = 110000;
+inline constexpr int kIsolatedUidCount = 10000;
+
 struct IsolationOptions {
-  // SetIsolationUid(true): run as a uid/gid of the child's own.
+  // SetIsolationUid(true): run as kIsolatedUidBase + uid_slot (uid and gid),
+  // a slot the caller reserved for this child alone.
   bool separate_uid = false;
+  int uid_slot = -1;
   // The app data dir; the child gets a fresh private one at this path.
   std::string data_dir;
   // Files or directories the child must see read-only at the same path
@@ -42,13 +48,22 @@ class IsolationPlan {
   // Fills the isolation fields of `plan` (namespace_flags, maps, mounts,
   // credentials, seccomp). Pointers refer into this object.
   virtual void ApplyTo(spawner::SpawnPlan& plan) const = 0;
-  // The uid the child runs as, seen from the parent (for diagnostics).
+  // The uid the child sees itself as (inside its user namespace, if any).
   virtual uid_t ChildUid() const = 0;
+  // True if the plan creates a user namespace (unprivileged caller).
+  virtual bool UsesUserNamespace() const = 0;
 };
 
-// Plans a sandbox for one child. Fails with UNIMPLEMENTED (-> 801) when the
-// kernel cannot provide it (e.g. no user namespaces for a non-root caller)
-// and INVALID_ARGUMENT for bad options.
+// Plans a sandbox for one child: new mount, pid, net, ipc and uts
+// namespaces, and a user namespace when the caller is not root; the system
+// read-only, fresh /tmp, /dev/shm and data dir, a minimal /dev, proc of its
+// own; no capabilities, no_new_privs, the seccomp filter. Fails with
+// INVALID_ARGUMENT for bad options (bind paths, data dir), INTERNAL if the
+// seccomp filter cannot be built. Whether the kernel lets the plan run is
+// only known at clone time.
+//
+// Extra bind paths also come from the environment: NCP_SANDBOX_RO and
+// NCP_SANDBOX_RW, colon-separated absolute paths.
 absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
     const IsolationOptions& options);
 
