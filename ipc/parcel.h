@@ -132,8 +132,7 @@ extern const Bridge g_bridge;
 // starts with a distinct 32-bit magic number, so checking the first word is
 // always in bounds.
 struct OHIPCParcel {
-  ncp::ipc::BridgeCarrier carrier{ncp::ipc::kBridgeMagic,
-                                  &ncp::ipc::g_bridge};
+  ncp::ipc::BridgeCarrier carrier{ncp::ipc::kBridgeMagic, &ncp::ipc::g_bridge};
   ncp::ipc::Parcel parcel;
 };
 

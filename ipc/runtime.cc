@@ -205,15 +205,13 @@ Runtime* Runtime::Get() {
     return nullptr;
   }
   g_runtime.store(rt, std::memory_order_release);
-  {
-    std::lock_guard<std::mutex> ml(rt->mu_);
-    rt->workers_ = 1;
-  }
+  rt->workers_.store(1);
   rt->SpawnWorker();
   return rt;
 }
 
 Runtime::Runtime() {
+  self_uid_ = static_cast<uint32_t>(getuid());
   if (const char* env = getenv("NCP_IPC_TIMEOUT_MS")) {
     char* end = nullptr;
     long long v = strtoll(env, &end, 10);
@@ -398,15 +396,14 @@ bool Runtime::RunTask() {
 }
 
 void Runtime::BeforeBusy() {
-  bool spawn = false;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    if (idle_ == 0 && workers_ < g_max_threads.load()) {
-      ++workers_;
-      spawn = true;
+  if (idle_.load(std::memory_order_relaxed) > 0) return;
+  int w = workers_.load();
+  while (w < g_max_threads.load()) {
+    if (workers_.compare_exchange_weak(w, w + 1)) {
+      SpawnWorker();
+      return;
     }
   }
-  if (spawn) SpawnWorker();
 }
 
 namespace {
@@ -433,7 +430,6 @@ void Runtime::SpawnWorker() {
   pthread_attr_destroy(&attr);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (rc != 0) {
-    std::lock_guard<std::mutex> l(mu_);
     --workers_;
     return;
   }
@@ -444,21 +440,17 @@ void Runtime::WorkerLoop(ThreadState* ts) {
   ts->in_worker_loop = true;
   ts->stop_requested = false;
   for (;;) {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      if (ts->is_pool_worker && workers_ > g_max_threads.load()) {
-        // The limit was lowered: this worker retires.
-        --workers_;
-        break;
+    if (ts->is_pool_worker) {
+      int w = workers_.load();
+      if (w > g_max_threads.load() &&
+          workers_.compare_exchange_strong(w, w - 1)) {
+        break;  // the limit was lowered: this worker retires
       }
-      ++idle_;
     }
+    idle_.fetch_add(1, std::memory_order_relaxed);
     epoll_event ev{};
     int n = epoll_wait(epfd_.get(), &ev, 1, -1);
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      --idle_;
-    }
+    idle_.fetch_sub(1, std::memory_order_relaxed);
     if (n == 1) {
       if (ev.data.u64 == kQueueToken) {
         RunTask();
@@ -584,12 +576,7 @@ int Connection::SendRaw(const void* buf, size_t len, int64_t timeout_ms,
 int Connection::SendMessage(WireHeader h, const Parcel* parcel,
                             int64_t timeout_ms) {
   if (dead()) return OH_IPC_DEAD_REMOTE_OBJECT;
-  bool flush = false;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    flush = !pending_releases_.empty();
-  }
-  if (flush) FlushReleases();
+  if (has_pending_releases_.load(std::memory_order_acquire)) FlushReleases();
 
   const uint32_t object_count =
       parcel != nullptr ? static_cast<uint32_t>(parcel->objects().size()) : 0;
@@ -742,6 +729,7 @@ void Connection::FlushReleases() {
     std::lock_guard<std::mutex> l(mu_);
     if (dead() || pending_releases_.empty()) return;
     batch.swap(pending_releases_);
+    has_pending_releases_.store(false, std::memory_order_release);
   }
   size_t start = 0;
   while (start < batch.size()) {
@@ -782,6 +770,7 @@ void Connection::ReleaseImport(Proxy* proxy) {
     if (dead() || proxy->handle() == 0 || proxy->recv_count == 0) return;
     pending_releases_.push_back(
         WireRelease{proxy->handle(), 0, proxy->recv_count});
+    has_pending_releases_.store(true, std::memory_order_release);
   }
   FlushReleases();
 }
@@ -974,48 +963,73 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
       break;
   }
   // Request or reply.
-  std::unique_ptr<uint8_t[]> memfd_body;
-  const uint8_t* body = buf + sizeof(WireHeader);
-  if (layout.body_in_memfd) {
-    const int fd = fds.back().get();
-    struct stat st;
-    int seals = fcntl(fd, F_GET_SEALS);
-    const int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-    if (seals < 0 || (seals & required) != required || fstat(fd, &st) != 0 ||
-        !S_ISREG(st.st_mode) || st.st_size != h.body_size) {
-      return ReadResult::kFailed;
-    }
-    memfd_body.reset(new (std::nothrow) uint8_t[h.body_size]);
-    if (!memfd_body) return ReadResult::kFailed;
-    size_t done = 0;
-    while (done < h.body_size) {
-      ssize_t r = pread(fd, memfd_body.get() + done, h.body_size - done, done);
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return ReadResult::kFailed;
-      done += r;
-    }
-    body = memfd_body.get();
-    if (!wire::ValidateBody(h, body, h.body_size, &layout)) {
-      return ReadResult::kFailed;
-    }
-    fds.pop_back();  // the memfd itself
+  if (!layout.body_in_memfd) {
+    return BuildIncoming(h, layout, fds, nullptr, 0, out) ? ReadResult::kMessage
+                                                          : ReadResult::kFailed;
   }
-  (void)body;
-  return BuildIncoming(h, layout, fds, out) ? ReadResult::kMessage
-                                            : ReadResult::kFailed;
+  // The body is the content of the last fd: a sealed memfd of exactly
+  // body_size bytes. The data goes straight into the parcel's buffer (one
+  // copy); the object table into a scratch buffer.
+  const int fd = fds.back().get();
+  struct stat st;
+  const int seals = fcntl(fd, F_GET_SEALS);
+  const int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  if (seals < 0 || (seals & required) != required || fstat(fd, &st) != 0 ||
+      !S_ISREG(st.st_mode) || st.st_size != h.body_size) {
+    return ReadResult::kFailed;
+  }
+  const uint32_t table_len = h.object_count * sizeof(WireObject);
+  std::unique_ptr<uint8_t[]> table;
+  if (table_len > 0) {
+    table.reset(new (std::nothrow) uint8_t[table_len]);
+    if (!table) return ReadResult::kFailed;
+  }
+  const uint32_t alloc = h.data_size > 0 ? GrownCapacity(h.data_size) : 0;
+  uint8_t* data =
+      alloc > 0 ? static_cast<uint8_t*>(std::malloc(alloc)) : nullptr;
+  if (alloc > 0 && data == nullptr) return ReadResult::kFailed;
+  size_t done = 0;
+  const size_t total = h.body_size;
+  bool ok = true;
+  while (done < total) {
+    iovec parts[2];
+    int count = 0;
+    if (done < table_len) {
+      parts[count++] = {table.get() + done, table_len - done};
+      if (h.data_size > 0) parts[count++] = {data, h.data_size};
+    } else {
+      parts[count++] = {data + (done - table_len), total - done};
+    }
+    ssize_t r = preadv(fd, parts, count, done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      ok = false;
+      break;
+    }
+    done += r;
+  }
+  if (!ok || !wire::ValidateBodyParts(h, table.get(), table_len, data,
+                                      h.data_size, &layout)) {
+    std::free(data);
+    return ReadResult::kFailed;
+  }
+  fds.pop_back();  // the memfd itself
+  return BuildIncoming(h, layout, fds, data, alloc, out) ? ReadResult::kMessage
+                                                         : ReadResult::kFailed;
 }
 
 bool Connection::BuildIncoming(const WireHeader& h,
                                const wire::MessageLayout& layout,
-                               std::vector<UniqueFd>& fds,
+                               std::vector<UniqueFd>& fds, uint8_t* owned_data,
+                               uint32_t owned_alloc,
                                std::unique_ptr<Incoming>* out) {
   auto msg = std::make_unique<Incoming>();
   msg->header = h;
   msg->conn = Ref<Connection>(this);
   msg->fds = static_cast<uint32_t>(fds.size());
-  uint8_t* data = nullptr;
-  uint32_t alloc = 0;
-  if (h.data_size > 0) {
+  uint8_t* data = owned_data;
+  uint32_t alloc = owned_alloc;
+  if (data == nullptr && h.data_size > 0) {
     alloc = GrownCapacity(h.data_size);
     data = static_cast<uint8_t*>(std::malloc(alloc));
     if (data == nullptr) return false;
@@ -1252,7 +1266,8 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   WireHeader h = NewHeader(wire::kRequest);
   h.code = code;
   h.handle = handle;
-  h.first_uid = static_cast<uint32_t>(ctx.in_ipc ? ctx.first_uid : getuid());
+  h.first_uid =
+      ctx.in_ipc ? static_cast<uint32_t>(ctx.first_uid) : rt_->self_uid();
   if (timeout_ms < 0) timeout_ms = rt_->default_timeout_ms();
   if (one_way) {
     h.flags = wire::kFlagOneWay;

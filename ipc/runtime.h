@@ -151,8 +151,8 @@ class Connection final : public RefCounted {
   ReadResult ReadOne(std::unique_ptr<Incoming>* out);
   bool BuildIncoming(const wire::WireHeader& h,
                      const wire::MessageLayout& layout,
-                     std::vector<UniqueFd>& fds,
-                     std::unique_ptr<Incoming>* out);
+                     std::vector<UniqueFd>& fds, uint8_t* owned_data,
+                     uint32_t owned_alloc, std::unique_ptr<Incoming>* out);
   void ApplyReleases(const uint8_t* body, uint32_t size, bool* ok);
   // Routes a message read by the current thread. `self` is the caller's
   // waiter when the reader is a waiting caller (NULL for a pool worker).
@@ -198,6 +198,7 @@ class Connection final : public RefCounted {
   std::unordered_map<uint32_t, Proxy*> imports_;  // weak
   std::deque<uint64_t> timed_out_;                // recent abandoned txns
   std::vector<wire::WireRelease> pending_releases_;
+  std::atomic<bool> has_pending_releases_{false};
   uint32_t queued_messages_ = 0;
   uint32_t queued_fds_ = 0;
 };
@@ -211,6 +212,8 @@ class Runtime {
 
   bool abandoned() const { return abandoned_.load(std::memory_order_acquire); }
   int64_t default_timeout_ms() const { return default_timeout_ms_; }
+  // getuid() at creation: the first token id of chains started here.
+  uint32_t self_uid() const { return self_uid_; }
 
   // Registers a connection (epoll + table).
   int AddConnection(const Ref<Connection>& conn);
@@ -260,6 +263,7 @@ class Runtime {
 
   std::atomic<bool> abandoned_{false};
   int64_t default_timeout_ms_ = 30000;
+  uint32_t self_uid_ = 0;
   UniqueFd epfd_;
   UniqueFd queue_fd_;
   std::atomic<uint64_t> next_conn_id_{1};
@@ -269,8 +273,8 @@ class Runtime {
   std::mutex mu_;
   std::unordered_map<uint64_t, Ref<Connection>> conns_;  // guarded by mu_
   std::deque<Task> tasks_;                               // guarded by mu_
-  int workers_ = 0;                                      // guarded by mu_
-  int idle_ = 0;                                         // guarded by mu_
+  std::atomic<int> workers_{0};  // pool threads (JoinWorkThread excluded)
+  std::atomic<int> idle_{0};     // threads waiting in epoll_wait
 
   std::mutex chain_mu_;
   std::unordered_map<uint64_t, Ref<ThreadState>> chains_;  // chain_mu_

@@ -86,12 +86,29 @@ bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
 
 bool ValidateBody(const WireHeader& h, const uint8_t* body, size_t body_len,
                   MessageLayout* out) {
-  const bool in_memfd = (h.flags & kFlagBodyInMemfd) != 0;
-  out->body_in_memfd = in_memfd;
   if (body_len != h.body_size || !ValidateSizes(h)) return false;
   if (body == nullptr && body_len != 0) return false;
-  out->objects = reinterpret_cast<const WireObject*>(body);
-  out->data = body + size_t{h.object_count} * sizeof(WireObject);
+  const size_t table_len = size_t{h.object_count} * sizeof(WireObject);
+  return ValidateBodyParts(h, body, table_len, body + table_len,
+                           body_len - table_len, out);
+}
+
+bool ValidateBodyParts(const WireHeader& h, const uint8_t* table,
+                       size_t table_len, const uint8_t* data, size_t data_len,
+                       MessageLayout* out) {
+  const bool in_memfd = (h.flags & kFlagBodyInMemfd) != 0;
+  out->body_in_memfd = in_memfd;
+  if (!ValidateSizes(h) ||
+      table_len != size_t{h.object_count} * sizeof(WireObject) ||
+      data_len != h.data_size) {
+    return false;
+  }
+  if ((table == nullptr && table_len != 0) ||
+      (data == nullptr && data_len != 0)) {
+    return false;
+  }
+  out->objects = reinterpret_cast<const WireObject*>(table);
+  out->data = data;
   out->fd_objects = 0;
   uint64_t min_offset = 0;
   for (uint32_t i = 0; i < h.object_count; ++i) {

@@ -149,6 +149,12 @@ bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
 bool ValidateBody(const WireHeader& header, const uint8_t* body,
                   size_t body_len, MessageLayout* out);
 
+// The same for a body whose object table and data are in separate buffers
+// (`table` holds object_count records, `data` data_size bytes).
+bool ValidateBodyParts(const WireHeader& header, const uint8_t* table,
+                       size_t table_len, const uint8_t* data, size_t data_len,
+                       MessageLayout* out);
+
 // Reads object record `i` of a validated body (unaligned-safe).
 WireObject ObjectAt(const MessageLayout& layout, uint32_t i);
 

@@ -8,6 +8,10 @@
 //                                    (the "registrar") one-way, then waits
 //   ipc_peer <fd> hostile <scenario> speaks the raw wire protocol and
 //                                    misbehaves (see RunHostile)
+//   ipc_peer <fd> raw-seqpacket      benchmark baseline: echoes each
+//                                    SEQPACKET message
+//   ipc_peer <fd> raw-stream <n>     benchmark baseline: reads n bytes from a
+//                                    stream socket, writes them back
 //
 // Environment: NCP_TEST_MAX_THREADS sets OH_IPCSkeleton_SetMaxWorkThreadNum.
 // The helper dies with its parent (PR_SET_PDEATHSIG).
@@ -429,6 +433,31 @@ int main(int argc, char** argv) {
     OH_IPCSkeleton_SetMaxWorkThreadNum(atoi(n));
   }
   if (mode == "hostile" && argc >= 4) RunHostile(fd, argv[3]);
+  if (mode == "raw-seqpacket") {
+    std::vector<char> buf(256 * 1024);
+    for (;;) {
+      ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+      if (n <= 0 || send(fd, buf.data(), n, MSG_NOSIGNAL) != n) return 0;
+    }
+  }
+  if (mode == "raw-stream" && argc >= 4) {
+    const size_t size = strtoul(argv[3], nullptr, 10);
+    std::vector<char> buf(size);
+    for (;;) {
+      size_t got = 0;
+      while (got < size) {
+        ssize_t n = read(fd, buf.data() + got, size - got);
+        if (n <= 0) return 0;
+        got += n;
+      }
+      size_t sent = 0;
+      while (sent < size) {
+        ssize_t n = write(fd, buf.data() + sent, size - sent);
+        if (n <= 0) return 0;
+        sent += n;
+      }
+    }
+  }
   const ncp::ipc::Bridge* bridge = GetBridge();
   if (mode == "serve") {
     g_root =

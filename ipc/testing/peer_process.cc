@@ -22,13 +22,21 @@ std::string PeerPath() {
     std::string p = std::string(srcdir) + "/" + ws + "/ipc/testing/ipc_peer";
     if (access(p.c_str(), X_OK) == 0) return p;
   }
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    std::string p = std::string(exe) + ".runfiles/ncp/ipc/testing/ipc_peer";
+    if (access(p.c_str(), X_OK) == 0) return p;
+  }
   return "ipc/testing/ipc_peer";
 }
 
 PeerProcess::PeerProcess(const std::vector<std::string>& args,
-                         const std::vector<std::string>& env) {
+                         const std::vector<std::string>& env,
+                         int socket_type) {
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return;
+  if (socketpair(AF_UNIX, socket_type | SOCK_CLOEXEC, 0, sv) != 0) return;
   // Fixed fd number in the child; dup2 in the spawn clears CLOEXEC.
   constexpr int kChildFd = 100;
   std::vector<std::string> argv_s = {PeerPath(), std::to_string(kChildFd)};

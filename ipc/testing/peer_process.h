@@ -6,6 +6,7 @@
 #ifndef NCP_IPC_TESTING_PEER_PROCESS_H_
 #define NCP_IPC_TESTING_PEER_PROCESS_H_
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <string>
@@ -18,7 +19,8 @@ class PeerProcess {
   // Starts `ipc_peer <fd> args...` with `env` added to the environment.
   // On failure pid() is -1.
   PeerProcess(const std::vector<std::string>& args,
-              const std::vector<std::string>& env = {});
+              const std::vector<std::string>& env = {},
+              int socket_type = SOCK_SEQPACKET);
   ~PeerProcess();
   PeerProcess(const PeerProcess&) = delete;
   PeerProcess& operator=(const PeerProcess&) = delete;
@@ -36,7 +38,8 @@ class PeerProcess {
   int fd_ = -1;
 };
 
-// The path of the ipc_peer binary in the test's runfiles.
+// The path of the ipc_peer binary in the runfiles of the test (or of the
+// binary, for the benchmark).
 std::string PeerPath();
 
 // Number of open fds of this process.
