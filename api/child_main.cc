@@ -9,7 +9,6 @@
 // against libchild_process.so bind to it instead of loading the parent
 // library.
 #include <dlfcn.h>
-#include <stdio.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,9 +67,13 @@ void BecomeInit(int status_fd) {
   sigset_t all, saved;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &saved);
+  // Not dumpable from before the fork, so that the child can never read
+  // our /proc files (environ, mem, fd), even running as the same uid.
+  prctl(PR_SET_DUMPABLE, 0);
   pid_t child = fork();
   if (child < 0) Die(kExitBadBootstrap, "fork: %s", strerror(errno));
   if (child == 0) {
+    prctl(PR_SET_DUMPABLE, 1);
     close(status_fd);
     sigprocmask(SIG_SETMASK, &saved, nullptr);
     return;
@@ -166,12 +169,13 @@ int main(int /*argc*/, char** /*argv*/) {
   // libipc_capi.so the parent uses, whatever its own search path says.
   if (!boot.ipc_library.empty()) {
     if (dlopen(boot.ipc_library.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
-      Die(kExitBadBootstrap, "cannot load \"%s\": %s",
-          boot.ipc_library.c_str(), dlerror());
+      Die(kExitBadBootstrap, "cannot load \"%s\": %s", boot.ipc_library.c_str(),
+          dlerror());
     }
     // Loaded through /proc/self/fd/N: the fd is ours to close now.
     int fd = -1;
-    if (sscanf(boot.ipc_library.c_str(), "/proc/self/fd/%d", &fd) == 1) close(fd);
+    if (sscanf(boot.ipc_library.c_str(), "/proc/self/fd/%d", &fd) == 1)
+      close(fd);
   }
   if (boot.kind == Bootstrap::kStart) RunStart(boot);
   Die(kExitBadBootstrap, "%s", "Create* children are not supported yet");

@@ -13,9 +13,9 @@
 #include "api/error_mapping.h"
 #include "api/launcher.h"
 #include "api/limits.h"
-#include "isolation/isolation.h"
 #include "base/per_process.h"
 #include "base/status_macros.h"
+#include "isolation/isolation.h"
 
 #ifndef __NR_pidfd_send_signal
 #define __NR_pidfd_send_signal 424
@@ -140,7 +140,8 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
     if (it == children_.end()) return;
     record = std::move(it->second);
     children_.erase(it);
-    if (record->uid_slot >= 0) uid_slots_[static_cast<size_t>(record->uid_slot)] = false;
+    if (record->uid_slot >= 0)
+      uid_slots_[static_cast<size_t>(record->uid_slot)] = false;
     child_gone_.notify_all();
     if (record->kind == Kind::kCreate) --live_ipc_;
     if (record->kind == Kind::kStart) callbacks = exit_callbacks_;

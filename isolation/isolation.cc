@@ -27,11 +27,23 @@ int CapLastCap() {
   return last;
 }
 
+// True if `id` is mapped in this process's user namespace (its
+// /proc/self/uid_map or gid_map): root in a container may not own the pool.
+bool IdMapped(const char* map_file, uint32_t id) {
+  std::ifstream in(map_file);
+  uint64_t inside, outside, count;
+  while (in >> inside >> outside >> count) {
+    if (id >= inside && id - inside < count) return true;
+  }
+  return false;
+}
+
 // System directories a data dir or writable bind must not replace.
 bool IsSystemPath(const std::string& path) {
   for (const char* dir : {"/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32",
                           "/lib64", "/libx32", "/proc", "/dev", "/sys"}) {
-    if (path == dir || absl::StartsWith(path, std::string(dir) + "/")) return true;
+    if (path == dir || absl::StartsWith(path, std::string(dir) + "/"))
+      return true;
   }
   return path == "/";
 }
@@ -99,10 +111,14 @@ absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
 
   plan->namespace_flags_ =
       CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
-  if (euid != 0) {
-    // Unprivileged: a user namespace owns the others. The child maps only
-    // itself: as its own uid, or (SetIsolationUid) as a pool uid that is
-    // different from the app's inside the sandbox.
+  const bool pool_ids_usable = options.separate_uid &&
+                               IdMapped("/proc/self/uid_map", pool_id) &&
+                               IdMapped("/proc/self/gid_map", pool_id);
+  if (euid != 0 || (options.separate_uid && !pool_ids_usable)) {
+    // Unprivileged (or root whose user namespace does not map the pool): a
+    // user namespace owns the others. The child maps only itself: as its
+    // own uid, or (SetIsolationUid) as a pool uid that is different from
+    // the app's inside the sandbox.
     plan->namespace_flags_ |= CLONE_NEWUSER;
     plan->child_uid_ = options.separate_uid ? pool_id : euid;
     gid_t child_gid = options.separate_uid ? pool_id : egid;
@@ -131,7 +147,8 @@ absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
           "app data dir \"", dir,
           "\" must be an absolute path outside the system directories"));
     }
-    m.AddTmpfs(dir, absl::StrCat("mode=0700,uid=", owner_uid, ",gid=", owner_gid));
+    m.AddTmpfs(dir,
+               absl::StrCat("mode=0700,uid=", owner_uid, ",gid=", owner_gid));
   }
 
   for (const std::string& path : options.read_only_paths) {
@@ -153,14 +170,16 @@ absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
     absl::Status s = CanonicalExistingPath(bind.path, &canonical);
     if (!s.ok()) return s;
     if (bind.writable && IsSystemPath(canonical)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "sandbox path \"", bind.path, "\" is a system directory; it cannot be "
-          "made writable"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("sandbox path \"", bind.path,
+                       "\" is a system directory; it cannot be "
+                       "made writable"));
     }
     if (!(s = m.AddBind(canonical, bind.writable)).ok()) return s;
   }
 
-  absl::StatusOr<const std::vector<sock_filter>*> filter = IsolatedSeccompFilter();
+  absl::StatusOr<const std::vector<sock_filter>*> filter =
+      IsolatedSeccompFilter();
   if (!filter.ok()) return filter.status();
   plan->filter_ = *filter;
   return plan;

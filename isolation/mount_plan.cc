@@ -39,7 +39,8 @@ absl::Status CanonicalExistingPath(const std::string& path, std::string* out) {
   }
   *out = resolved;
   if (*out == "/") {
-    return absl::InvalidArgumentError("sandbox path \"/\" would expose everything");
+    return absl::InvalidArgumentError(
+        "sandbox path \"/\" would expose everything");
   }
   return absl::OkStatus();
 }
@@ -89,8 +90,8 @@ void MountPlan::AddSystem() {
       char target[PATH_MAX];
       ssize_t n = readlink(dir, target, sizeof(target) - 1);
       if (n <= 0) continue;
-      Op(spawner::MountOpKind::kSymlink, std::string(target, static_cast<size_t>(n)),
-         kNew + std::string(dir));
+      Op(spawner::MountOpKind::kSymlink,
+         std::string(target, static_cast<size_t>(n)), kNew + std::string(dir));
       continue;
     }
     if (!S_ISDIR(st.st_mode)) continue;
@@ -104,13 +105,21 @@ void MountPlan::AddSystem() {
 void MountPlan::AddProc() {
   MkdirChain("/proc");
   Op(spawner::MountOpKind::kProc, "", "/newroot/proc");
+  // Kernel knobs that check only file permissions: a child running as uid 0
+  // (a root app's child without its own uid) could write them. Read-only.
+  for (const char* knob : {"sys", "sysrq-trigger", "irq", "bus", "fs"}) {
+    std::string path = absl::StrCat("/newroot/proc/", knob);
+    Op(spawner::MountOpKind::kBindReadOnly, path, path, nullptr, 0,
+       /*optional=*/true);
+  }
 }
 
 void MountPlan::AddDev() {
   MkdirChain("/dev");
   Op(spawner::MountOpKind::kTmpfs, "", "/newroot/dev", "mode=0755",
      MS_NOSUID | MS_NOEXEC);
-  for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"}) {
+  for (const char* node :
+       {"null", "zero", "full", "random", "urandom", "tty"}) {
     std::string target = absl::StrCat("/newroot/dev/", node);
     Op(spawner::MountOpKind::kCreateFile, "", target);
     Op(spawner::MountOpKind::kBind, absl::StrCat("/oldroot/dev/", node), target,
@@ -148,7 +157,8 @@ absl::Status MountPlan::AddBind(const std::string& path, bool writable) {
       Op(spawner::MountOpKind::kCreateFile, "", kNew + path);
     }
   }
-  Op(writable ? spawner::MountOpKind::kBind : spawner::MountOpKind::kBindReadOnly,
+  Op(writable ? spawner::MountOpKind::kBind
+              : spawner::MountOpKind::kBindReadOnly,
      kOld + path, kNew + path);
   bound_.push_back(path);
   return absl::OkStatus();

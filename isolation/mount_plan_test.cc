@@ -8,7 +8,8 @@
 namespace ncp::isolation {
 namespace {
 
-std::vector<std::string> Targets(const MountPlan& plan, spawner::MountOpKind kind) {
+std::vector<std::string> Targets(const MountPlan& plan,
+                                 spawner::MountOpKind kind) {
   std::vector<std::string> out;
   for (const spawner::MountOp& op : plan.ops()) {
     if (op.kind == kind) out.push_back(op.target);
@@ -19,12 +20,14 @@ std::vector<std::string> Targets(const MountPlan& plan, spawner::MountOpKind kin
 TEST(MountPlanTest, SystemIsReadOnlyOrSymlinked) {
   MountPlan plan;
   plan.AddSystem();
-  std::vector<std::string> ro = Targets(plan, spawner::MountOpKind::kBindReadOnly);
+  std::vector<std::string> ro =
+      Targets(plan, spawner::MountOpKind::kBindReadOnly);
   ASSERT_FALSE(ro.empty());
   EXPECT_EQ(ro[0], "/newroot/usr");
   for (const spawner::MountOp& op : plan.ops()) {
     EXPECT_NE(op.kind, spawner::MountOpKind::kBind) << op.target;  // nothing rw
-    if (op.source != nullptr && op.kind == spawner::MountOpKind::kBindReadOnly) {
+    if (op.source != nullptr &&
+        op.kind == spawner::MountOpKind::kBindReadOnly) {
       EXPECT_EQ(std::string(op.source).rfind("/oldroot/", 0), 0u);
     }
   }

@@ -15,6 +15,10 @@
 namespace ncp::testing {
 
 std::string FixturePath(const std::string& name) {
+  // Tests that run as another user copy the fixtures somewhere readable.
+  if (const char* dir = getenv("NCP_TEST_FIXTURE_DIR"); dir != nullptr) {
+    return std::string(dir) + "/" + name;
+  }
   std::string relative = "testdata/" + name;
   char resolved[PATH_MAX];
   if (realpath(relative.c_str(), resolved) == nullptr) return relative;

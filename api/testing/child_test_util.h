@@ -12,7 +12,8 @@
 
 namespace ncp::testing {
 
-// Absolute path of a //testdata fixture (e.g. "libncp_reporter.so").
+// Absolute path of a //testdata fixture (e.g. "libncp_reporter.so"), in
+// $NCP_TEST_FIXTURE_DIR if set.
 std::string FixturePath(const std::string& name);
 // The directory the fixtures are in.
 std::string FixtureDir();
