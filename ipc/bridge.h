@@ -39,6 +39,12 @@ struct Bridge {
   // connection (as seen in the caller's pid namespace); -1 for a local or
   // invalid proxy or before the peer's credentials arrived.
   int32_t (*proxy_peer_pid)(const OHIPCRemoteProxy* proxy);
+
+  // Waits until no remote request is being handled in this process (its
+  // reply sent), at most `timeout_ms`. Returns true if idle. A child calls
+  // it after MainProc returns, so that the request that ended MainProc
+  // (e.g. an "exit" request) still gets its reply before the process exits.
+  bool (*wait_requests_done)(int timeout_ms);
 };
 
 // The first members of every OHIPCParcel the library creates.

@@ -10,6 +10,7 @@ const Bridge g_bridge = {
     kBridgeVersion,
     &AdoptConnection,
     &ProxyPeerPid,
+    &WaitRequestsDone,
 };
 
 }  // namespace ncp::ipc

@@ -52,6 +52,7 @@ struct ParentState {
   uint64_t calling_uid = 0;
   int handling = -1;
   pthread_t handler_thread{};
+  bool busy_seen = false;  // wait_requests_done(0) was false in the handler
   int destroyed = 0;
   OHIPCRemoteStub* self = nullptr;
 };
@@ -67,6 +68,7 @@ int ParentHandler(uint32_t code, const OHIPCParcel* data, OHIPCParcel* reply,
       st->calling_uid = OH_IPCSkeleton_GetCallingUid();
       st->handling = OH_IPCSkeleton_IsHandlingTransaction();
       st->handler_thread = pthread_self();
+      st->busy_seen = !GetBridge()->wait_requests_done(0);
       return OH_IPCParcel_WriteInt32(reply, 4242);
     }
     case kParentPinged: {
@@ -314,6 +316,8 @@ TEST_F(PeerFixture, CallbackStubIsInvokedWithPeerIdentity) {
   EXPECT_EQ(state_.calling_pid, static_cast<uint64_t>(peer_->pid()));
   EXPECT_EQ(state_.calling_uid, static_cast<uint64_t>(getuid()));
   EXPECT_EQ(state_.handling, 1);
+  EXPECT_TRUE(state_.busy_seen);
+  EXPECT_TRUE(GetBridge()->wait_requests_done(0));
   // Re-entrant: the peer called back while this thread waited in
   // SendRequest, so this thread ran the handler (binder semantics).
   EXPECT_TRUE(pthread_equal(state_.handler_thread, pthread_self()));

@@ -1359,7 +1359,34 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   return OH_IPC_INNER_ERROR;  // timed out
 }
 
+namespace {
+
+// Remote requests being handled in this process (for WaitRequestsDone).
+std::mutex g_serving_mu;
+std::condition_variable g_serving_done;
+int g_serving = 0;  // guarded by g_serving_mu
+
+struct ServingScope {
+  ServingScope() {
+    std::lock_guard<std::mutex> l(g_serving_mu);
+    ++g_serving;
+  }
+  ~ServingScope() {
+    std::lock_guard<std::mutex> l(g_serving_mu);
+    if (--g_serving == 0) g_serving_done.notify_all();
+  }
+};
+
+}  // namespace
+
+bool WaitRequestsDone(int timeout_ms) {
+  std::unique_lock<std::mutex> l(g_serving_mu);
+  return g_serving_done.wait_for(l, std::chrono::milliseconds(timeout_ms),
+                                 [] { return g_serving == 0; });
+}
+
 void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
+  const ServingScope serving;  // until the reply is sent
   const WireHeader h = msg->header;
   const bool one_way = (h.flags & wire::kFlagOneWay) != 0;
   Ref<RemoteObject> target;

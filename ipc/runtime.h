@@ -297,6 +297,7 @@ CallContext& CurrentContext();
 int AdoptConnection(int fd, OHIPCRemoteStub* root,
                     OHIPCRemoteProxy** peer_root);
 int32_t ProxyPeerPid(const OHIPCRemoteProxy* proxy);
+bool WaitRequestsDone(int timeout_ms);
 
 }  // namespace ncp::ipc
 

@@ -33,8 +33,7 @@ std::string PeerPath() {
 }
 
 PeerProcess::PeerProcess(const std::vector<std::string>& args,
-                         const std::vector<std::string>& env,
-                         int socket_type) {
+                         const std::vector<std::string>& env, int socket_type) {
   int sv[2];
   if (socketpair(AF_UNIX, socket_type | SOCK_CLOEXEC, 0, sv) != 0) return;
   // Fixed fd number in the child; dup2 in the spawn clears CLOEXEC.

@@ -146,7 +146,10 @@ typedef enum {
 typedef struct {
   // Synchronous or one-way.
   OH_IPC_RequestMode mode;
-  // Reserved for remote (cross-device) calls; ignored.
+  // SYNC requests to another process: seconds to wait for the reply; 0
+  // means the process default (NCP_IPC_TIMEOUT_MS, see
+  // OH_IPCRemoteProxy_SendRequest). OpenHarmony reserves it for cross-device
+  // calls; this implementation uses it so that no call waits forever.
   uint32_t timeout;
   // Must be NULL, otherwise the request is refused.
   void* reserved;
@@ -159,10 +162,19 @@ typedef struct {
 // `proxy`. `data` is neither consumed nor modified and may be reused or
 // destroyed after the call; all arguments stay owned by the caller. `option`
 // may be NULL, meaning synchronous.
-//   SYNC:  blocks until the handler returns (there is no timeout) or the
-//          remote dies. `reply` must not be NULL. On success `reply` holds the
-//          handler's answer, read position 0; pass an empty parcel. When a
-//          non-zero code is returned, do not rely on the contents of `reply`.
+//   SYNC:  blocks until the handler returns, the remote dies, or the
+//          timeout expires. `reply` must not be NULL. On success `reply` holds
+//          the handler's answer, read position 0; pass an empty parcel (an
+//          empty answer leaves `reply` as it was). When a non-zero code is
+//          returned, do not rely on the contents of `reply`.
+//          Timeout (requests to another process): `option->timeout` seconds
+//          if non-zero, else the environment variable NCP_IPC_TIMEOUT_MS
+//          (milliseconds, read once per process; default 30000; 0 waits
+//          forever). On expiry the call returns OH_IPC_INNER_ERROR, the
+//          connection stays usable, and the late reply is discarded. A
+//          request that arrives meanwhile from the same call chain (the
+//          remote handler calling back into this process) is handled on this
+//          thread, so nested calls work with a single worker thread.
 //   ASYNC: returns as soon as the request is queued; the handler's result and
 //          reply are discarded and `reply` may be NULL. Ordering relative to
 //          later requests is not guaranteed. To a stub of the same process
@@ -183,7 +195,8 @@ typedef struct {
 //   OH_IPC_INVALID_USER_ERROR_CODE  the handler returned any other non-zero
 //                              value (SYNC only);
 //   OH_IPC_PARCEL_WRITE_ERROR  the reply could not be transferred back;
-//   OH_IPC_INNER_ERROR         any other transport failure.
+//   OH_IPC_INNER_ERROR         the SYNC timeout expired, or any other
+//                              transport failure.
 int OH_IPCRemoteProxy_SendRequest(const OHIPCRemoteProxy* proxy, uint32_t code,
                                   const OHIPCParcel* data, OHIPCParcel* reply,
                                   const OH_IPC_MessageOption* option);

@@ -42,7 +42,8 @@ void OH_IPCSkeleton_JoinWorkThread(void);
 // OH_IPCSkeleton_StopWorkThread()
 //
 // Asks the IPC loop running on the calling thread to stop after the current
-// handler returns. Harmless (does nothing) on a thread that runs no IPC loop.
+// handler returns. Harmless (does nothing) on a thread that runs no IPC loop,
+// and on the library's own pool threads, which keep serving.
 void OH_IPCSkeleton_StopWorkThread(void);
 
 // OH_IPCSkeleton_GetCallingTokenId()
@@ -83,6 +84,10 @@ int OH_IPCSkeleton_IsLocalCalling(void);
 // OH_IPCSkeleton_SetMaxWorkThreadNum()
 //
 // Sets the maximum number of IPC worker threads of this process (default 16).
+// The pool grows on demand up to the limit; a lower limit retires surplus
+// idle workers. Threads that called OH_IPCSkeleton_JoinWorkThread are not
+// counted. Nested calls never need extra threads (see
+// OH_IPCRemoteProxy_SendRequest), so 1 is a valid setting.
 // Returns:
 //   OH_IPC_SUCCESS            the limit was set;
 //   OH_IPC_CHECK_PARAM_ERROR  `maxThreadNum` is outside [1, 32];
