@@ -22,8 +22,11 @@
 
 #include <string>
 
+#include "IPCKit/ipc_kit.h"
 #include "api/bootstrap.h"
 #include "api/child_state.h"
+#include "api/registrar.h"
+#include "ipc/bridge.h"
 
 namespace ncp::api {
 namespace {
@@ -150,6 +153,107 @@ void SetProcessName(const std::string& name) {
   exit(0);
 }
 
+// The IPCKit functions the Create* flow needs, from the libipc_capi.so the
+// trampoline loaded (the one the user's library binds to as well).
+struct Ipc {
+  decltype(&OH_IPCParcel_Create) parcel_create;
+  decltype(&OH_IPCParcel_Destroy) parcel_destroy;
+  decltype(&OH_IPCParcel_WriteInt32) write_int32;
+  decltype(&OH_IPCParcel_WriteRemoteStub) write_stub;
+  decltype(&OH_IPCRemoteProxy_SendRequest) send_request;
+  const ipc::Bridge* bridge;
+};
+
+bool LoadIpc(void* library, Ipc* ipc) {
+  ipc->parcel_create = reinterpret_cast<decltype(ipc->parcel_create)>(
+      dlsym(library, "OH_IPCParcel_Create"));
+  ipc->parcel_destroy = reinterpret_cast<decltype(ipc->parcel_destroy)>(
+      dlsym(library, "OH_IPCParcel_Destroy"));
+  ipc->write_int32 = reinterpret_cast<decltype(ipc->write_int32)>(
+      dlsym(library, "OH_IPCParcel_WriteInt32"));
+  ipc->write_stub = reinterpret_cast<decltype(ipc->write_stub)>(
+      dlsym(library, "OH_IPCParcel_WriteRemoteStub"));
+  ipc->send_request = reinterpret_cast<decltype(ipc->send_request)>(
+      dlsym(library, "OH_IPCRemoteProxy_SendRequest"));
+  if (ipc->parcel_create == nullptr || ipc->parcel_destroy == nullptr ||
+      ipc->write_int32 == nullptr || ipc->write_stub == nullptr ||
+      ipc->send_request == nullptr) {
+    return false;
+  }
+  ipc->bridge = ipc::FindBridge(ipc->parcel_create, ipc->parcel_destroy);
+  return ipc->bridge != nullptr;
+}
+
+// Tells the parent why there will be no stub, then exits.
+[[noreturn]] void ReportFailure(const Ipc& ipc, OHIPCRemoteProxy* registrar,
+                                int32_t code, const char* what,
+                                const char* detail) {
+  fprintf(stderr, "ncp-child[%s]: %s%s\n", g_name, what, detail);
+  OHIPCParcel* data = ipc.parcel_create();
+  OHIPCParcel* reply = ipc.parcel_create();
+  if (data != nullptr && reply != nullptr &&
+      ipc.write_int32(data, code) == OH_IPC_SUCCESS) {
+    OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+    ipc.send_request(registrar, kRegistrarFailed, data, reply, &sync);
+  }
+  exit(0);
+}
+
+[[noreturn]] void RunCreate(const Bootstrap& boot, void* ipc_library) {
+  Ipc ipc;
+  if (ipc_library == nullptr || !LoadIpc(ipc_library, &ipc)) {
+    Die(kExitBadBootstrap, "%s", "libipc_capi.so is missing or not ncp's");
+  }
+  OHIPCRemoteProxy* registrar = nullptr;
+  if (ipc.bridge->adopt_connection(boot.channel_fd, nullptr, &registrar) !=
+          OH_IPC_SUCCESS ||
+      registrar == nullptr) {
+    Die(kExitBadBootstrap, "%s", "cannot connect to the parent");
+  }
+
+  void* handle =
+      boot.library.empty() ? nullptr : dlopen(boot.library.c_str(), RTLD_LAZY);
+  if (handle == nullptr) {
+    ReportFailure(ipc, registrar, NCP_ERR_LIB_LOADING_FAILED,
+                  "cannot load library: ", dlerror());
+  }
+  using OnConnect = OHIPCRemoteStub* (*)();
+  using MainProc = void (*)();
+  auto on_connect = reinterpret_cast<OnConnect>(
+      dlsym(handle, "NativeChildProcess_OnConnect"));
+  auto main_proc =
+      reinterpret_cast<MainProc>(dlsym(handle, "NativeChildProcess_MainProc"));
+  if (on_connect == nullptr || main_proc == nullptr) {
+    ReportFailure(ipc, registrar, NCP_ERR_LIB_LOADING_FAILED,
+                  "missing NativeChildProcess_OnConnect or "
+                  "NativeChildProcess_MainProc in ",
+                  boot.library.c_str());
+  }
+
+  OHIPCRemoteStub* stub = on_connect();
+  if (stub == nullptr) {
+    ReportFailure(ipc, registrar, NCP_ERR_CONNECTION_FAILED,
+                  "NativeChildProcess_OnConnect returned NULL", "");
+  }
+  // One-way: MainProc starts at once; the stub is served by the IPC
+  // workers meanwhile (and for as long as MainProc runs).
+  OHIPCParcel* data = ipc.parcel_create();
+  if (data == nullptr || ipc.write_stub(data, stub) != OH_IPC_SUCCESS) {
+    Die(kExitBadBootstrap, "%s", "cannot send the stub to the parent");
+  }
+  OH_IPC_MessageOption one_way = {OH_IPC_REQUEST_MODE_ASYNC, 0, nullptr};
+  if (ipc.send_request(registrar, kRegistrarReady, data, nullptr, &one_way) !=
+      OH_IPC_SUCCESS) {
+    Die(kExitBadBootstrap, "%s", "cannot reach the parent");
+  }
+  ipc.parcel_destroy(data);
+  main_proc();
+  // The request that ended MainProc (an "exit" request, typically) is still
+  // replying on an IPC thread: let it finish before the process goes.
+  ipc.bridge->wait_requests_done(1000);
+  exit(0);
+}
+
 }  // namespace
 }  // namespace ncp::api
 
@@ -167,8 +271,10 @@ int main(int /*argc*/, char** /*argv*/) {
 
   // One IPC runtime per process: the user's library must bind to the same
   // libipc_capi.so the parent uses, whatever its own search path says.
+  void* ipc_library = nullptr;
   if (!boot.ipc_library.empty()) {
-    if (dlopen(boot.ipc_library.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) {
+    ipc_library = dlopen(boot.ipc_library.c_str(), RTLD_NOW | RTLD_GLOBAL);
+    if (ipc_library == nullptr) {
       Die(kExitBadBootstrap, "cannot load \"%s\": %s", boot.ipc_library.c_str(),
           dlerror());
     }
@@ -178,5 +284,5 @@ int main(int /*argc*/, char** /*argv*/) {
       close(fd);
   }
   if (boot.kind == Bootstrap::kStart) RunStart(boot);
-  Die(kExitBadBootstrap, "%s", "Create* children are not supported yet");
+  RunCreate(boot, ipc_library);
 }

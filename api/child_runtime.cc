@@ -1,20 +1,25 @@
 #include "api/child_runtime.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "IPCKit/ipc_cparcel.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "api/app_context.h"
-#include "api/bootstrap.h"
 #include "api/error_mapping.h"
 #include "api/launcher.h"
 #include "api/limits.h"
+#include "base/errno_status.h"
 #include "base/per_process.h"
 #include "base/status_macros.h"
+#include "ipc/bridge.h"
 #include "isolation/isolation.h"
 
 #ifndef __NR_pidfd_send_signal
@@ -22,18 +27,77 @@
 #endif
 
 namespace ncp::api {
+namespace {
+
+const ipc::Bridge* IpcBridge() {
+  static const ipc::Bridge* bridge =
+      ipc::FindBridge(&OH_IPCParcel_Create, &OH_IPCParcel_Destroy);
+  return bridge;
+}
+
+bool PidfdExited(int pidfd) {
+  struct pollfd pfd = {pidfd, POLLIN, 0};
+  return poll(&pfd, 1, 0) == 1;
+}
+
+}  // namespace
 
 ChildRuntime& ChildRuntime::Get() { return PerProcess<ChildRuntime>::Get(); }
 
+int ChildRuntime::CountedChildren(Kind kind) {
+  int count = 0;
+  for (const auto& [pid, record] : children_) {
+    if (kind == Kind::kCreate && record->kind != Kind::kCreate) continue;
+    // Exited, but the supervisor has not got to it yet: it is gone. (A
+    // Create* child's IPC death is seen before its pidfd says so; the
+    // caller may already be creating its replacement.)
+    if (PidfdExited(record->pidfd.get())) continue;
+    ++count;
+  }
+  return count;
+}
+
+void ChildRuntime::AwaitAnIpcChildExit(std::chrono::milliseconds timeout) {
+  std::vector<UniqueFd> pidfds;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [pid, record] : children_) {
+      if (record->kind != Kind::kCreate) continue;
+      pidfds.emplace_back(fcntl(record->pidfd.get(), F_DUPFD_CLOEXEC, 0));
+    }
+  }
+  std::vector<struct pollfd> polled;
+  for (const UniqueFd& fd : pidfds) {
+    if (fd.valid()) polled.push_back({fd.get(), POLLIN, 0});
+  }
+  if (!polled.empty()) {
+    poll(polled.data(), polled.size(), static_cast<int>(timeout.count()));
+  }
+}
+
 absl::StatusOr<uint64_t> ChildRuntime::Reserve(Kind kind) {
+  if (kind == Kind::kCreate) {
+    bool full;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      full =
+          CountedChildren(Kind::kCreate) + reserved_ipc_ >= kMaxLiveIpcChildren;
+    }
+    // An app that saw a child's IPC death (which comes first) may be
+    // replacing it while the process is still exiting: give that exit a
+    // moment to become visible before saying no.
+    if (full) AwaitAnIpcChildExit(std::chrono::milliseconds(500));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   int live = static_cast<int>(children_.size()) + reserved_;
-  if (live >= kMaxLiveChildren) {
+  if (live >= kMaxLiveChildren &&
+      CountedChildren(Kind::kStart) + reserved_ >= kMaxLiveChildren) {
     return NcpError(NCP_ERR_MAX_CHILD_PROCESSES_REACHED,
                     absl::StrCat(kMaxLiveChildren, " children are alive"));
   }
   if (kind == Kind::kCreate &&
-      live_ipc_ + reserved_ipc_ >= kMaxLiveIpcChildren) {
+      live_ipc_ + reserved_ipc_ >= kMaxLiveIpcChildren &&
+      CountedChildren(Kind::kCreate) + reserved_ipc_ >= kMaxLiveIpcChildren) {
     return NcpError(
         NCP_ERR_MAX_CHILD_PROCESSES_REACHED,
         absl::StrCat(kMaxLiveIpcChildren, " Create*-type children are alive"));
@@ -67,26 +131,23 @@ void ChildRuntime::ReturnUidSlot(int slot) {
   uid_slots_[static_cast<size_t>(slot)] = false;
 }
 
-absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
-                                          const char* params,
-                                          const std::vector<NamedFd>& fds,
-                                          const ChildOptions& options) {
+absl::StatusOr<pid_t> ChildRuntime::Launch(
+    Kind kind, Bootstrap boot, const std::vector<NamedFd>& fds,
+    const ChildOptions& options, int channel_fd,
+    std::shared_ptr<CreateSession> session, OHIPCRemoteStub* registrar) {
   if (!MultiProcessEnabled()) {
     return NcpError(NCP_ERR_MULTI_PROCESS_DISABLED,
                     "NCP_MULTI_PROCESS=0 turns child processes off");
   }
-  NCP_ASSIGN_OR_RETURN(uint64_t counter, Reserve(Kind::kStart));
+  NCP_ASSIGN_OR_RETURN(uint64_t counter, Reserve(kind));
 
   LaunchRequest request;
-  Bootstrap& boot = request.bootstrap;
-  boot.kind = Bootstrap::kStart;
-  boot.process_name =
-      ChildProcessName(options.process_name, entry.library, counter);
-  boot.ipc_library = IpcLibraryPath();
-  boot.library = ResolveLibrary(entry.library);
-  boot.symbol = entry.symbol;
-  boot.params = params != nullptr ? params : "";
+  request.bootstrap = std::move(boot);
+  request.bootstrap.process_name = ChildProcessName(
+      options.process_name, request.bootstrap.library, counter);
+  request.bootstrap.library = ResolveLibrary(request.bootstrap.library);
   request.fds = fds;
+  request.channel_fd = channel_fd;
 
   isolation::IsolationOptions isolation;
   if (options.isolated) {
@@ -94,41 +155,107 @@ absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
     if (isolation.separate_uid) {
       isolation.uid_slot = TakeUidSlot();
       if (isolation.uid_slot < 0) {
-        Unreserve(Kind::kStart);
+        Unreserve(kind);
         return NcpError(NCP_ERR_MAX_CHILD_PROCESSES_REACHED,
                         "the isolation uid pool is exhausted");
       }
     }
     isolation.data_dir = AppDataDir();
-    if (boot.library.find('/') != std::string::npos) {
-      isolation.read_only_paths.push_back(boot.library);
+    if (request.bootstrap.library.find('/') != std::string::npos) {
+      isolation.read_only_paths.push_back(request.bootstrap.library);
     }
     request.isolation = &isolation;
   }
 
   absl::StatusOr<LaunchedChild> launched = DefaultLauncher().Launch(request);
   if (!launched.ok()) {
-    Unreserve(Kind::kStart);
+    Unreserve(kind);
     ReturnUidSlot(isolation.uid_slot);
     return launched.status();
   }
 
   auto record = std::make_unique<Record>();
   record->pid = launched->pid;
-  record->kind = Kind::kStart;
+  record->kind = kind;
   record->pidfd = std::move(launched->pidfd);
   record->status_fd = std::move(launched->status_fd);
   record->uid_slot = isolation.uid_slot;
+  record->session = std::move(session);
+  record->registrar = registrar;
   const pid_t pid = record->pid;
   const int pidfd = record->pidfd.get();
   {
     std::lock_guard<std::mutex> lock(mu_);
     --reserved_;
+    if (kind == Kind::kCreate) {
+      --reserved_ipc_;
+      ++live_ipc_;
+    }
     children_[pid] = std::move(record);
   }
   spawner::Supervisor::Get().Watch(
       pid, pidfd, [this](const spawner::ChildExit& exit) { OnExit(exit); });
   return pid;
+}
+
+absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
+                                          const char* params,
+                                          const std::vector<NamedFd>& fds,
+                                          const ChildOptions& options) {
+  Bootstrap boot;
+  boot.kind = Bootstrap::kStart;
+  boot.library = entry.library;
+  boot.symbol = entry.symbol;
+  boot.params = params != nullptr ? params : "";
+  return Launch(Kind::kStart, std::move(boot), fds, options, /*channel_fd=*/-1,
+                nullptr, nullptr);
+}
+
+absl::Status ChildRuntime::Create(
+    const std::string& library,
+    OH_Ability_OnNativeChildProcessStarted on_started,
+    const ChildOptions& options) {
+  const ipc::Bridge* bridge = IpcBridge();
+  if (bridge == nullptr) {
+    return NcpError(NCP_ERR_INTERNAL, "libipc_capi.so is not ncp's");
+  }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return LastErrnoError("socketpair", "IPC channel");
+  }
+  UniqueFd ours(sv[0]), theirs(sv[1]);
+
+  auto session = std::make_shared<CreateSession>(on_started);
+  OHIPCRemoteStub* registrar = CreateSession::MakeRegistrar(session);
+  if (registrar == nullptr) return NcpError(NCP_ERR_INTERNAL, "registrar stub");
+  // The connection takes the socket and keeps a reference to the registrar
+  // for as long as the child is connected.
+  if (int rc = bridge->adopt_connection(ours.Release(), registrar, nullptr);
+      rc != 0) {
+    OH_IPCRemoteStub_Destroy(registrar);
+    return NcpError(NCP_ERR_INTERNAL, absl::StrCat("adopt_connection: ", rc));
+  }
+
+  Bootstrap boot;
+  boot.kind = Bootstrap::kCreate;
+  boot.library = library;
+  absl::StatusOr<pid_t> pid = Launch(Kind::kCreate, std::move(boot), {},
+                                     options, theirs.get(), session, registrar);
+  if (!pid.ok()) {
+    // Nothing will report into the session; the connection dies with our
+    // end of the socket pair when `theirs` closes.
+    OH_IPCRemoteStub_Destroy(registrar);
+    return pid.status();
+  }
+  const pid_t child = *pid;
+  session->SetTimer(spawner::Supervisor::Get().AddTimer(
+      absl::Now() + StartTimeout(), [this, session, child] {
+        if (!session->Claim()) return;
+        Signal(child, SIGKILL);  // it had its chance
+        spawner::Supervisor::Get().Post(
+            [session] { session->Fire(NCP_ERR_TIMEOUT, nullptr); });
+      }));
+  return absl::OkStatus();
 }
 
 void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
@@ -140,34 +267,47 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
     if (it == children_.end()) return;
     record = std::move(it->second);
     children_.erase(it);
+    if (record->kind == Kind::kCreate) --live_ipc_;
     if (record->uid_slot >= 0)
       uid_slots_[static_cast<size_t>(record->uid_slot)] = false;
-    child_gone_.notify_all();
-    if (record->kind == Kind::kCreate) --live_ipc_;
     if (record->kind == Kind::kStart) callbacks = exit_callbacks_;
+    child_gone_.notify_all();
   }
 
   // An isolated child's pid is its namespace's init; the init reports how
-  // the real child ended.
-  bool signaled = exit.signaled;
-  // -1: the app reaped the child itself (waitpid(-1)); its status is lost.
+  // the real child ended. -1: the app reaped the child itself (waitpid(-1)).
   int status = exit.status_unknown ? -1 : exit.status;
   if (record->status_fd.valid()) {
     InitReport report;
     if (read(record->status_fd.get(), &report, sizeof(report)) ==
             static_cast<ssize_t>(sizeof(report)) &&
         report.magic == kInitReportMagic) {
-      signaled = report.signaled != 0;
       status = report.status;
     }
   }
-  (void)signaled;
+  std::shared_ptr<CreateSession> session = std::move(record->session);
+  if (record->registrar != nullptr) OH_IPCRemoteStub_Destroy(record->registrar);
   record.reset();  // its fds are closed before anyone hears of the exit
+
+  if (session != nullptr && session->Claim()) {
+    // It died before it reported.
+    spawner::Supervisor::Get().Post(
+        [session] { session->Fire(NCP_ERR_INTERNAL, nullptr); });
+  }
   if (callbacks.empty()) return;
   const int32_t pid = exit.pid;
   spawner::Supervisor::Get().Post([callbacks, pid, status] {
     for (OH_Ability_OnNativeChildProcessExit cb : callbacks) cb(pid, status);
   });
+}
+
+void ChildRuntime::Signal(pid_t pid, int signal) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = children_.find(pid);
+  if (it != children_.end()) {
+    syscall(__NR_pidfd_send_signal, it->second->pidfd.get(), signal, nullptr,
+            0);
+  }
 }
 
 absl::Status ChildRuntime::Kill(pid_t pid) {

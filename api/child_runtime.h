@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -15,9 +16,12 @@
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
+#include "IPCKit/ipc_cremote_object.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "api/bootstrap.h"
+#include "api/create_session.h"
 #include "api/validation.h"
 #include "base/unique_fd.h"
 #include "spawner/supervisor.h"
@@ -39,6 +43,12 @@ class ChildRuntime {
                               const std::vector<NamedFd>& fds,
                               const ChildOptions& options);
 
+  // Create*: the library name already checked by the C layer. On success
+  // `on_started` will be called exactly once (see native_child_process.h).
+  absl::Status Create(const std::string& library,
+                      OH_Ability_OnNativeChildProcessStarted on_started,
+                      const ChildOptions& options);
+
   // SIGKILLs a live child of this process and waits until its exit has been
   // recorded (so the limits count it out before this returns).
   absl::Status Kill(pid_t pid);
@@ -59,7 +69,30 @@ class ChildRuntime {
     UniqueFd pidfd;
     UniqueFd status_fd;  // isolated: the init's report
     int uid_slot = -1;   // isolated with its own uid
+    // Create*: the start callback's state, and our reference to the
+    // registrar stub offered to the child.
+    std::shared_ptr<CreateSession> session;
+    OHIPCRemoteStub* registrar = nullptr;
   };
+
+  // What Start and Create share: reserve, name, isolate, launch, record,
+  // watch. `channel_fd`: the child's end of the IPC socket (Create*).
+  absl::StatusOr<pid_t> Launch(Kind kind, Bootstrap boot,
+                               const std::vector<NamedFd>& fds,
+                               const ChildOptions& options, int channel_fd,
+                               std::shared_ptr<CreateSession> session,
+                               OHIPCRemoteStub* registrar);
+
+  // Waits until one Create*-type child has exited (not necessarily been
+  // processed), at most `timeout`.
+  void AwaitAnIpcChildExit(std::chrono::milliseconds timeout);
+
+  // Sends `signal` to a live child without waiting (safe on any thread).
+  void Signal(pid_t pid, int signal);
+
+  // Children that still count toward the limits: exited ones whose exit
+  // the supervisor has not processed yet do not. Needs mu_.
+  int CountedChildren(Kind kind);
 
   // Reserves a slot under the 512 (and, for Create*, 50) limits and takes
   // the next name counter.

@@ -58,7 +58,8 @@ NCP_EXPORT int OH_Ability_CreateNativeChildProcess(
       onProcessStarted == nullptr) {
     return NCP_ERR_INVALID_PARAM;
   }
-  return NCP_ERR_NOT_SUPPORTED;  // the IPC flavour lands with libipc_capi.so
+  return ToNcpErrCode(
+      ChildRuntime::Get().Create(libName, onProcessStarted, ChildOptions()));
 }
 
 NCP_EXPORT Ability_NativeChildProcess_ErrCode
@@ -69,7 +70,8 @@ OH_Ability_CreateNativeChildProcessWithConfigs(
       onProcessStarted == nullptr) {
     return NCP_ERR_INVALID_PARAM;
   }
-  return NCP_ERR_NOT_SUPPORTED;
+  return ToNcpErrCode(ChildRuntime::Get().Create(libName, onProcessStarted,
+                                                 OptionsFrom(*configs)));
 }
 
 NCP_EXPORT Ability_NativeChildProcess_ErrCode

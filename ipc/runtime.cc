@@ -584,16 +584,30 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
   h.object_count = static_cast<uint16_t>(object_count);
   h.data_size = data_size;
   h.body_size = object_count * sizeof(WireObject) + data_size;
-  const bool in_memfd = h.body_size > wire::kMaxInlineBody;
+  const bool large = h.body_size > wire::kMaxInlineBody;
 
-  // The memfd first: failing to create it must not leave export counts
-  // incremented for a message that is never sent.
+  // Large bodies: a place in the ring (held, with the ring lock, until the
+  // message is sent: ring order must be send order), else a one-off memfd.
+  // Both are secured before exports are counted, so that a failure here
+  // never leaves counts for a message that is not sent.
+  std::unique_lock<std::mutex> ring_lock;
+  uint64_t ring_pos = 0;
+  bool in_ring = false;
   UniqueFd memfd;
-  if (in_memfd) {
-    memfd.Reset(memfd_create("ncp-ipc", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-    if (!memfd.valid()) return OH_IPC_INNER_ERROR;
-    h.flags |= wire::kFlagBodyInMemfd;
+  if (large) {
+    ring_lock = std::unique_lock<std::mutex>(ring_mu_);
+    in_ring = ReserveRing(h.body_size, timeout_ms, &ring_pos);
+    if (dead()) return OH_IPC_DEAD_REMOTE_OBJECT;
+    if (in_ring) {
+      h.flags |= wire::kFlagBodyInRing;
+    } else {
+      ring_lock.unlock();
+      memfd.Reset(memfd_create("ncp-ipc", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+      if (!memfd.valid()) return OH_IPC_INNER_ERROR;
+      h.flags |= wire::kFlagBodyInMemfd;
+    }
   }
+  const bool in_memfd = memfd.valid();
 
   // Object table and fds. Exports are counted now (under the lock) so that
   // a concurrent release from the peer cannot drop them in between.
@@ -646,7 +660,14 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
   iovec iov[3];
   int iovcnt = 0;
   iov[iovcnt++] = {&h, sizeof(h)};
-  if (in_memfd) {
+  if (in_ring) {
+    uint8_t* dst =
+        tx_ring_ + wire::kRingHeaderSize + ring_pos % wire::kRingSize;
+    const size_t table_len = object_count * sizeof(WireObject);
+    if (table_len > 0) std::memcpy(dst, table.data(), table_len);
+    std::memcpy(dst + table_len, parcel->data(), data_size);
+    iov[iovcnt++] = {&ring_pos, sizeof(ring_pos)};
+  } else if (in_memfd) {
     iovec body[2] = {{table.data(), object_count * sizeof(WireObject)},
                      {const_cast<uint8_t*>(parcel->data()), data_size}};
     size_t total = h.body_size;
@@ -703,9 +724,63 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
     c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
     std::memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
   }
+  return SendMsgWithDeadline(&m, timeout_ms);
+}
+
+bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos) {
+  if (tx_ring_ == nullptr) {
+    if (tx_ring_failed_) return false;
+    tx_ring_failed_ = true;  // until the setup below succeeds
+    UniqueFd fd(memfd_create("ncp-ipc-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!fd.valid() || ftruncate(fd.get(), wire::kRingFileSize) != 0 ||
+        fcntl(fd.get(), F_ADD_SEALS,
+              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+      return false;
+    }
+    void* map = mmap(nullptr, wire::kRingFileSize, PROT_READ | PROT_WRITE,
+                     MAP_SHARED, fd.get(), 0);
+    if (map == MAP_FAILED) return false;
+    // A forked child must not keep (or see) the ring.
+    madvise(map, wire::kRingFileSize, MADV_DONTFORK);
+    WireHeader h = NewHeader(wire::kRingSetup);
+    h.fd_count = 1;
+    iovec iov = {&h, sizeof(h)};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    m.msg_control = control;
+    m.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    const int ring_fd = fd.get();
+    std::memcpy(CMSG_DATA(c), &ring_fd, sizeof(int));
+    if (SendMsgWithDeadline(&m, timeout_ms) != OH_IPC_SUCCESS) {
+      munmap(map, wire::kRingFileSize);
+      return false;
+    }
+    tx_ring_ = static_cast<uint8_t*>(map);
+    tx_ring_failed_ = false;
+  }
+  constexpr uint64_t kSize = wire::kRingSize;
+  uint64_t start = tx_tail_;
+  if (start % kSize + size > kSize) start = (start / kSize + 1) * kSize;
+  // The peer's progress, clamped: a lying peer only corrupts what it reads.
+  uint64_t consumed =
+      __atomic_load_n(reinterpret_cast<uint64_t*>(tx_ring_), __ATOMIC_ACQUIRE);
+  if (consumed > tx_tail_) consumed = tx_tail_;
+  if (start + size - consumed > kSize) return false;  // full: use a memfd
+  *pos = start;
+  tx_tail_ = start + size;
+  return true;
+}
+
+int Connection::SendMsgWithDeadline(msghdr* m, int64_t timeout_ms) {
   const int64_t deadline = timeout_ms <= 0 ? -1 : NowMs() + timeout_ms;
   for (;;) {
-    ssize_t n = sendmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t n = sendmsg(sock_.get(), m, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n >= 0) return OH_IPC_SUCCESS;
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
@@ -1287,7 +1362,12 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   h.txn_id = w.txn;
   rt_->EnterChain(ts, chain);
   const int64_t deadline = timeout_ms == 0 ? -1 : NowMs() + timeout_ms;
+  // Take the reader role before sending: otherwise a fast reply can wake a
+  // pool thread first, which then has to hand it over (two more context
+  // switches, the common case when both processes share a CPU).
+  bool reading = TryBecomeReader(&w);
   int rc = SendMessage(h, &data, timeout_ms);
+  if (rc != OH_IPC_SUCCESS && reading) ReleaseReader();
   bool timed_out = false;
   if (rc == OH_IPC_SUCCESS) {
     for (;;) {
@@ -1311,7 +1391,8 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
         timed_out = true;
         break;
       }
-      if (TryBecomeReader(&w)) {
+      if (reading || TryBecomeReader(&w)) {
+        reading = false;  // ReaderLoop gives the role back when it returns
         ReaderLoop(&w, deadline);
       } else {
         ts->WaitForWake(

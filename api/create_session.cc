@@ -1,0 +1,74 @@
+#include "api/create_session.h"
+
+#include "IPCKit/ipc_cparcel.h"
+#include "api/registrar.h"
+#include "spawner/supervisor.h"
+
+namespace ncp::api {
+namespace {
+
+using SessionRef = std::shared_ptr<CreateSession>;
+
+// Runs on an IPC worker thread of this process when the child reports.
+int OnRegistrarRequest(uint32_t code, const OHIPCParcel* data,
+                       OHIPCParcel* /*reply*/, void* user_data) {
+  CreateSession& session = **static_cast<SessionRef*>(user_data);
+  if (code == kRegistrarReady) {
+    OHIPCRemoteProxy* proxy = OH_IPCParcel_ReadRemoteProxy(data);
+    if (!session.Claim()) {
+      OH_IPCRemoteProxy_Destroy(proxy);  // too late: the timeout fired
+      return 0;
+    }
+    if (proxy == nullptr) {
+      session.Fire(NCP_ERR_INTERNAL, nullptr);
+    } else {
+      session.Fire(NCP_NO_ERROR, proxy);  // the callee owns the proxy
+    }
+    return 0;
+  }
+  if (code == kRegistrarFailed) {
+    int32_t error = NCP_ERR_INTERNAL;
+    OH_IPCParcel_ReadInt32(data, &error);
+    // Only the two codes a child may report; anything else is ours.
+    if (error != NCP_ERR_LIB_LOADING_FAILED &&
+        error != NCP_ERR_CONNECTION_FAILED) {
+      error = NCP_ERR_INTERNAL;
+    }
+    if (session.Claim()) session.Fire(error, nullptr);
+    return 0;
+  }
+  return OH_IPC_CODE_OUT_OF_RANGE;
+}
+
+void OnRegistrarDestroy(void* user_data) {
+  delete static_cast<SessionRef*>(user_data);
+}
+
+}  // namespace
+
+bool CreateSession::Claim() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (claimed_) return false;
+  claimed_ = true;
+  if (timer_ != 0) spawner::Supervisor::Get().CancelTimer(timer_);
+  return true;
+}
+
+void CreateSession::SetTimer(uint64_t timer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (claimed_) {
+    spawner::Supervisor::Get().CancelTimer(timer);
+  } else {
+    timer_ = timer;
+  }
+}
+
+OHIPCRemoteStub* CreateSession::MakeRegistrar(SessionRef session) {
+  auto* ref = new SessionRef(std::move(session));
+  OHIPCRemoteStub* stub = OH_IPCRemoteStub_Create(
+      kRegistrarDescriptor, &OnRegistrarRequest, &OnRegistrarDestroy, ref);
+  if (stub == nullptr) delete ref;
+  return stub;
+}
+
+}  // namespace ncp::api

@@ -1,0 +1,45 @@
+// The start callback of one Create* call.
+//
+// Fired exactly once, by whichever comes first: the child's report through
+// the registrar (on an IPC worker thread), the child's death before it
+// reported (callback thread), or the start timeout (callback thread).
+#ifndef NCP_API_CREATE_SESSION_H_
+#define NCP_API_CREATE_SESSION_H_
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "AbilityKit/native_child_process.h"
+#include "IPCKit/ipc_cremote_object.h"
+
+namespace ncp::api {
+
+class CreateSession {
+ public:
+  explicit CreateSession(OH_Ability_OnNativeChildProcessStarted callback)
+      : callback_(callback) {}
+
+  // True for the one caller that gets to fire the callback; cancels the
+  // start timer.
+  bool Claim();
+  // Records the start timer (cancelled by Claim).
+  void SetTimer(uint64_t timer);
+
+  // Calls the user's callback on the current thread. Only after Claim().
+  void Fire(int code, OHIPCRemoteProxy* proxy) { callback_(code, proxy); }
+
+  // A registrar stub (api/registrar.h) reporting into `session`; NULL if
+  // the IPC runtime refuses. The stub owns a reference to the session.
+  static OHIPCRemoteStub* MakeRegistrar(std::shared_ptr<CreateSession> session);
+
+ private:
+  OH_Ability_OnNativeChildProcessStarted callback_;
+  std::mutex mu_;
+  bool claimed_ = false;  // guarded by mu_
+  uint64_t timer_ = 0;    // guarded by mu_
+};
+
+}  // namespace ncp::api
+
+#endif  // NCP_API_CREATE_SESSION_H_

@@ -1,0 +1,422 @@
+// End-to-end tests of the Create* flavour (spec §1.4-1.5.1, §1.13) through
+// the shipped libraries, with real children running //testdata fixtures.
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "AbilityKit/native_child_process.h"
+#include "IPCKit/ipc_kit.h"
+#include "api/testing/child_test_util.h"
+#include "base/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::ncp::testing::FixturePath;
+
+// ---- start callbacks: a plain C function, so results go to a global queue.
+struct Started {
+  int code;
+  OHIPCRemoteProxy* proxy;
+  std::string thread;
+};
+std::mutex g_mu;
+std::condition_variable g_cv;
+std::deque<Started>* g_started = new std::deque<Started>();
+
+void OnStarted(int code, OHIPCRemoteProxy* proxy) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_started->push_back({code, proxy, ncp::testing::CurrentThreadName()});
+  g_cv.notify_all();
+}
+
+// The next start callback (code -1 if none came within 15 s).
+Started NextStarted() {
+  std::unique_lock<std::mutex> lock(g_mu);
+  if (!g_cv.wait_for(lock, std::chrono::seconds(15),
+                     [] { return !g_started->empty(); })) {
+    return {-1, nullptr, ""};
+  }
+  Started s = g_started->front();
+  g_started->pop_front();
+  return s;
+}
+
+// No further start callback arrives within `ms`.
+bool NoMoreStarted(int ms) {
+  std::unique_lock<std::mutex> lock(g_mu);
+  return !g_cv.wait_for(lock, std::chrono::milliseconds(ms),
+                        [] { return !g_started->empty(); });
+}
+
+// SendRequest with int32 arguments; returns the rc and fills `reply`.
+int Call(OHIPCRemoteProxy* proxy, uint32_t code, std::vector<int32_t> args,
+         OHIPCParcel* reply) {
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  for (int32_t a : args) OH_IPCParcel_WriteInt32(data, a);
+  OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+  int rc = OH_IPCRemoteProxy_SendRequest(proxy, code, data, reply, &sync);
+  OH_IPCParcel_Destroy(data);
+  return rc;
+}
+
+int32_t CallInt(OHIPCRemoteProxy* proxy, uint32_t code,
+                std::vector<int32_t> args, int* rc = nullptr) {
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  int r = Call(proxy, code, std::move(args), reply);
+  if (rc != nullptr) *rc = r;
+  int32_t value = -1;
+  OH_IPCParcel_ReadInt32(reply, &value);
+  OH_IPCParcel_Destroy(reply);
+  return value;
+}
+
+// Death recipient that notifies once.
+struct Death {
+  ncp::Notification fired;
+  int count = 0;
+  OHIPCDeathRecipient* recipient = nullptr;
+  Death() {
+    recipient = OH_IPCDeathRecipient_Create(
+        +[](void* self) {
+          auto* d = static_cast<Death*>(self);
+          ++d->count;
+          d->fired.Notify();
+        },
+        nullptr, this);
+  }
+  ~Death() { OH_IPCDeathRecipient_Destroy(recipient); }
+};
+
+std::string Lib(const char* name) { return FixturePath(name); }
+
+class CreateTest : public ::testing::Test {
+ protected:
+  // Creates a child of `lib` and returns its start result.
+  Started CreateOk(const std::string& lib) {
+    EXPECT_EQ(OH_Ability_CreateNativeChildProcess(lib.c_str(), &OnStarted),
+              NCP_NO_ERROR);
+    return NextStarted();
+  }
+  // Asks an Add-service child to finish, and waits until it has gone.
+  void Finish(OHIPCRemoteProxy* proxy) {
+    Death death;
+    ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(proxy, death.recipient), 0);
+    EXPECT_EQ(CallInt(proxy, 2, {}), 1);  // "the exit request returns 1"
+    EXPECT_TRUE(death.fired.WaitFor(std::chrono::seconds(10)));
+    OH_IPCRemoteProxy_RemoveDeathRecipient(proxy, death.recipient);
+    OH_IPCRemoteProxy_Destroy(proxy);
+  }
+};
+
+TEST_F(CreateTest, AddServiceAnswersAndExits) {
+  Started s = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  ASSERT_NE(s.proxy, nullptr);
+  EXPECT_THAT(s.thread, ::testing::StartsWith("ncp-"));  // a library thread
+  int rc = -1;
+  EXPECT_EQ(CallInt(s.proxy, 1, {123, 456}, &rc), 579);
+  EXPECT_EQ(rc, 0);
+
+  Death death;
+  ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(s.proxy, death.recipient), 0);
+  EXPECT_EQ(CallInt(s.proxy, 2, {}), 1);
+  ASSERT_TRUE(death.fired.WaitFor(std::chrono::seconds(10)));
+  EXPECT_EQ(death.count, 1);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(s.proxy), 1);
+  EXPECT_EQ(CallInt(s.proxy, 1, {1, 2}, &rc), -1);
+  EXPECT_EQ(rc, OH_IPC_DEAD_REMOTE_OBJECT);
+  OH_IPCRemoteProxy_RemoveDeathRecipient(s.proxy, death.recipient);
+  OH_IPCRemoteProxy_Destroy(s.proxy);
+
+  // And again after it exited.
+  Started again = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(again.code, NCP_NO_ERROR);
+  EXPECT_EQ(CallInt(again.proxy, 1, {2, 3}), 5);
+  Finish(again.proxy);
+  EXPECT_TRUE(NoMoreStarted(50));  // each call fired exactly once
+}
+
+TEST_F(CreateTest, InvalidArgumentsAre401) {
+  EXPECT_EQ(OH_Ability_CreateNativeChildProcess("", &OnStarted),
+            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(OH_Ability_CreateNativeChildProcess("../libentry.so", &OnStarted),
+            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(OH_Ability_CreateNativeChildProcess(nullptr, &OnStarted),
+            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(OH_Ability_CreateNativeChildProcess("libentry.so", nullptr),
+            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(OH_Ability_CreateNativeChildProcess(nullptr, nullptr),
+            NCP_ERR_INVALID_PARAM);
+  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
+  EXPECT_EQ(OH_Ability_ChildProcessConfigs_SetProcessName(configs, "abc_123"),
+            0);
+  for (const char* lib :
+       {static_cast<const char*>(nullptr), "", "../libentry.so"}) {
+    EXPECT_EQ(OH_Ability_CreateNativeChildProcessWithConfigs(lib, configs,
+                                                             &OnStarted),
+              NCP_ERR_INVALID_PARAM);
+  }
+  EXPECT_EQ(OH_Ability_CreateNativeChildProcessWithConfigs("libentry.so",
+                                                           configs, nullptr),
+            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(OH_Ability_CreateNativeChildProcessWithConfigs("libentry.so",
+                                                           nullptr, &OnStarted),
+            NCP_ERR_INVALID_PARAM);
+  OH_Ability_DestroyChildProcessConfigs(configs);
+  EXPECT_TRUE(NoMoreStarted(50));
+}
+
+TEST_F(CreateTest, MissingLibraryOrSymbolsIsLibLoadingFailed) {
+  for (const std::string& lib :
+       {std::string("fake.so"),
+        std::string("/data/storage/el1/bundle/libs/arm64/libentry.so"),
+        Lib("libncp_no_mainproc.so")}) {
+    Started s = CreateOk(lib);
+    EXPECT_EQ(s.code, NCP_ERR_LIB_LOADING_FAILED) << lib;
+    EXPECT_EQ(s.proxy, nullptr);
+  }
+}
+
+TEST_F(CreateTest, NullStubIsConnectionFailedAndMainProcNeverRuns) {
+  const char* marker = getenv("NCP_TEST_MAINPROC_MARKER");
+  ASSERT_NE(marker, nullptr);
+  unlink(marker);
+  Started s = CreateOk(Lib("libncp_null_stub.so"));
+  EXPECT_EQ(s.code, NCP_ERR_CONNECTION_FAILED);
+  EXPECT_EQ(s.proxy, nullptr);
+  EXPECT_NE(access(marker, F_OK), 0);
+  // Prove the marker works: an Add service's MainProc makes it, and has
+  // made it by the time the child is gone.
+  Started ok = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(ok.code, NCP_NO_ERROR);
+  Finish(ok.proxy);
+  EXPECT_EQ(access(marker, F_OK), 0);
+  unlink(marker);
+}
+
+TEST_F(CreateTest, ChildDyingBeforeItConnectsIsInternal) {
+  Started s = CreateOk(Lib("libncp_crash_connect.so"));
+  EXPECT_EQ(s.code, NCP_ERR_INTERNAL);
+  EXPECT_EQ(s.proxy, nullptr);
+}
+
+TEST_F(CreateTest, SecondCreateWhileTheFirstIsStillConnecting) {
+  ASSERT_EQ(OH_Ability_CreateNativeChildProcess(
+                Lib("libncp_slow_connect.so").c_str(), &OnStarted),
+            NCP_NO_ERROR);
+  ASSERT_EQ(OH_Ability_CreateNativeChildProcess(
+                Lib("libncp_add_service.so").c_str(), &OnStarted),
+            NCP_NO_ERROR);
+  Started a = NextStarted(), b = NextStarted();
+  ASSERT_EQ(a.code, NCP_NO_ERROR);
+  ASSERT_EQ(b.code, NCP_NO_ERROR);
+  Finish(a.proxy);
+  Finish(b.proxy);
+}
+
+TEST_F(CreateTest, ChildCannotCreateOrStartChildren) {
+  Started s = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(Call(s.proxy, 3, {}, reply), 0);
+  int32_t create = 0, start = 0;
+  OH_IPCParcel_ReadInt32(reply, &create);
+  OH_IPCParcel_ReadInt32(reply, &start);
+  OH_IPCParcel_Destroy(reply);
+  EXPECT_EQ(create, NCP_ERR_ALREADY_IN_CHILD);
+  EXPECT_EQ(start, NCP_ERR_ALREADY_IN_CHILD);
+  Finish(s.proxy);
+}
+
+TEST_F(CreateTest, CallerIdentityIsTheKernels) {
+  Started s = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(Call(s.proxy, 5, {}, reply), 0);
+  int32_t child_pid = 0;
+  int64_t calling_pid = 0, calling_uid = 0;
+  OH_IPCParcel_ReadInt32(reply, &child_pid);
+  OH_IPCParcel_ReadInt64(reply, &calling_pid);
+  OH_IPCParcel_ReadInt64(reply, &calling_uid);
+  OH_IPCParcel_Destroy(reply);
+  EXPECT_GT(child_pid, 0);
+  EXPECT_NE(child_pid, getpid());
+  EXPECT_EQ(calling_pid, getpid());
+  EXPECT_EQ(calling_uid, static_cast<int64_t>(getuid()));
+  Finish(s.proxy);
+}
+
+TEST_F(CreateTest, StubPassedBackToTheParentIsCalled) {
+  Started s = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  // A parent-side stub doubling its argument, handed to the child.
+  OHIPCRemoteStub* doubler = OH_IPCRemoteStub_Create(
+      "ncp.test.Doubler",
+      +[](uint32_t, const OHIPCParcel* data, OHIPCParcel* reply, void*) {
+        int32_t v = 0;
+        OH_IPCParcel_ReadInt32(data, &v);
+        return OH_IPCParcel_WriteInt32(reply, v * 2);
+      },
+      nullptr, nullptr);
+  ASSERT_NE(doubler, nullptr);
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(OH_IPCParcel_WriteRemoteStub(data, doubler), 0);
+  ASSERT_EQ(OH_IPCParcel_WriteInt32(data, 21), 0);
+  OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(s.proxy, 4, data, reply, &sync), 0);
+  int32_t result = 0;
+  OH_IPCParcel_ReadInt32(reply, &result);
+  EXPECT_EQ(result, 42);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  OH_IPCRemoteStub_Destroy(doubler);
+  Finish(s.proxy);
+}
+
+TEST_F(CreateTest, FdsInParcelsShareTheOpenFileDescription) {
+  Started s = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  char path[] = "/tmp/ncp_parcel_fd_XXXXXX";
+  int file = mkstemp(path);
+  ASSERT_GE(file, 0);
+  unlink(path);
+  ASSERT_EQ(write(file, "PARENT:", 7), 7);
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data, file), 0);
+  OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(s.proxy, 6, data, reply, &sync), 0);
+  EXPECT_EQ(lseek(file, 0, SEEK_CUR),
+            12);  // the child's write moved our offset
+  char buf[16] = {};
+  ASSERT_EQ(pread(file, buf, sizeof(buf), 0), 12);
+  EXPECT_STREQ(buf, "PARENT:CHILD");
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  close(file);
+  Finish(s.proxy);
+}
+
+TEST_F(CreateTest, KilledChildsProxyDies) {
+  Started s = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(Call(s.proxy, 5, {}, reply), 0);
+  int32_t pid = 0;
+  OH_IPCParcel_ReadInt32(reply, &pid);
+  OH_IPCParcel_Destroy(reply);
+  Death death;
+  ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(s.proxy, death.recipient), 0);
+  EXPECT_EQ(OH_Ability_KillChildProcess(pid), NCP_NO_ERROR);
+  ASSERT_TRUE(death.fired.WaitFor(std::chrono::seconds(10)));
+  EXPECT_EQ(death.count, 1);
+  int rc = 0;
+  CallInt(s.proxy, 1, {1, 2}, &rc);
+  EXPECT_EQ(rc, OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(s.proxy), 1);
+  OH_IPCRemoteProxy_RemoveDeathRecipient(s.proxy, death.recipient);
+  OH_IPCRemoteProxy_Destroy(s.proxy);
+  EXPECT_EQ(OH_Ability_KillChildProcess(pid), NCP_ERR_INVALID_PID);
+}
+
+TEST_F(CreateTest, FiftyLiveCreateChildrenAtMost) {
+  std::vector<OHIPCRemoteProxy*> proxies;
+  const std::string lib = Lib("libncp_add_service.so");
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(OH_Ability_CreateNativeChildProcess(lib.c_str(), &OnStarted),
+              NCP_NO_ERROR)
+        << i;
+  }
+  EXPECT_EQ(OH_Ability_CreateNativeChildProcess(lib.c_str(), &OnStarted),
+            NCP_ERR_MAX_CHILD_PROCESSES_REACHED);
+  // Start*-type children do not count toward the 50.
+  NativeChildProcess_Args args = {};
+  NativeChildProcess_Options options = {};
+  int32_t pid = -1;
+  std::string entry = FixturePath("libncp_reporter.so") + ":ReturnNormally";
+  EXPECT_EQ(
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid),
+      NCP_NO_ERROR);
+  for (int i = 0; i < 50; ++i) {
+    Started s = NextStarted();
+    ASSERT_EQ(s.code, NCP_NO_ERROR) << i;
+    proxies.push_back(s.proxy);
+  }
+  // After one exits, the next Create succeeds.
+  Finish(proxies.back());
+  proxies.pop_back();
+  Started next = CreateOk(lib);
+  ASSERT_EQ(next.code, NCP_NO_ERROR);
+  proxies.push_back(next.proxy);
+  for (OHIPCRemoteProxy* proxy : proxies) Finish(proxy);
+}
+
+TEST_F(CreateTest, WithConfigsNameAndIsolation) {
+  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
+  ASSERT_EQ(OH_Ability_ChildProcessConfigs_SetProcessName(configs, "abc_123"),
+            0);
+  ASSERT_EQ(OH_Ability_ChildProcessConfigs_SetIsolationMode(
+                configs, NCP_ISOLATION_MODE_ISOLATED),
+            0);
+  ASSERT_EQ(OH_Ability_CreateNativeChildProcessWithConfigs(
+                Lib("libncp_add_service.so").c_str(), configs, &OnStarted),
+            NCP_NO_ERROR);
+  OH_Ability_DestroyChildProcessConfigs(configs);
+  Started s = NextStarted();
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  EXPECT_EQ(CallInt(s.proxy, 1, {123, 456}), 579);
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(Call(s.proxy, 7, {}, reply), 0);
+  const char* netns = OH_IPCParcel_ReadString(reply);
+  ASSERT_NE(netns, nullptr);
+  struct stat st;
+  ASSERT_EQ(stat("/proc/self/ns/net", &st), 0);
+  EXPECT_NE(std::string(netns), std::to_string(st.st_ino));  // its own network
+  OH_IPCParcel_Destroy(reply);
+  Finish(s.proxy);
+}
+
+TEST(CreateTimeoutTest, ChildThatNeverConnectsTimesOutAndIsKilled) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("NCP_START_TIMEOUT_MS", "300", 1);
+    int rc = OH_Ability_CreateNativeChildProcess(
+        FixturePath("libncp_hang_connect.so").c_str(), &OnStarted);
+    if (rc != 0) _exit(10);
+    Started s = NextStarted();
+    if (s.code != NCP_ERR_TIMEOUT) _exit(11);
+    if (s.proxy != nullptr) _exit(12);
+    if (!NoMoreStarted(300)) _exit(13);  // exactly once, even after the kill
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread exists: the environment the tests (and children) see.
+  static std::string marker =
+      std::string(getenv("TEST_TMPDIR") != nullptr ? getenv("TEST_TMPDIR")
+                                                   : "/tmp") +
+      "/mainproc_marker";
+  setenv("NCP_TEST_MAINPROC_MARKER", marker.c_str(), 1);
+  ::testing::InitGoogleMock(&argc, argv);
+  return RUN_ALL_TESTS();
+}
