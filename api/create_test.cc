@@ -389,23 +389,22 @@ TEST_F(CreateTest, WithConfigsNameAndIsolation) {
   Finish(s.proxy);
 }
 
+int TimesOutAndIsKilled() {
+  setenv("NCP_START_TIMEOUT_MS", "300", 1);
+  int rc = OH_Ability_CreateNativeChildProcess(
+      FixturePath("libncp_hang_connect.so").c_str(), &OnStarted);
+  if (rc != 0) return 10;
+  Started s = NextStarted();
+  if (s.code != NCP_ERR_TIMEOUT) return 11;
+  if (s.proxy != nullptr) return 12;
+  if (!NoMoreStarted(300)) return 13;  // exactly once, even after the kill
+  return 0;
+}
+
+// In a fresh process (a "threadsafe" death test re-executes the test
+// binary), so that the environment variable is read by no other thread.
 TEST(CreateTimeoutTest, ChildThatNeverConnectsTimesOutAndIsKilled) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    setenv("NCP_START_TIMEOUT_MS", "300", 1);
-    int rc = OH_Ability_CreateNativeChildProcess(
-        FixturePath("libncp_hang_connect.so").c_str(), &OnStarted);
-    if (rc != 0) _exit(10);
-    Started s = NextStarted();
-    if (s.code != NCP_ERR_TIMEOUT) _exit(11);
-    if (s.proxy != nullptr) _exit(12);
-    if (!NoMoreStarted(300)) _exit(13);  // exactly once, even after the kill
-    _exit(0);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EXIT(_exit(TimesOutAndIsKilled()), ::testing::ExitedWithCode(0), "");
 }
 
 }  // namespace
@@ -418,5 +417,6 @@ int main(int argc, char** argv) {
       "/mainproc_marker";
   setenv("NCP_TEST_MAINPROC_MARKER", marker.c_str(), 1);
   ::testing::InitGoogleMock(&argc, argv);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   return RUN_ALL_TESTS();
 }
