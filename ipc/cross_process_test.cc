@@ -249,6 +249,68 @@ TEST_F(PeerFixture, LargePayloadRoundTrip) {
   }
 }
 
+// Several threads sending large parcels at once: bodies go through the
+// ring while it has room and through one-off memfds when it is full; the
+// ring wraps many times. Every byte must come back.
+TEST_F(PeerFixture, ConcurrentLargePayloadsWrapTheRing) {
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 25;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        // Sizes vary so that bodies land at varying ring positions.
+        const size_t size = 40000 + ((t * kRounds + round) * 7919) % 160000;
+        std::vector<uint8_t> big(size);
+        for (size_t i = 0; i < size; ++i) {
+          big[i] = static_cast<uint8_t>(i * 31 + t * 7 + round);
+        }
+        ParcelPtr data = NewParcel();
+        ParcelPtr reply = NewParcel();
+        OH_IPCParcel_WriteBuffer(data.get(), big.data(), size);
+        if (Call(kEcho, data.get(), reply.get()) != 0) {
+          ++failures[t];
+          continue;
+        }
+        const uint8_t* got = OH_IPCParcel_ReadBuffer(reply.get(), size);
+        if (got == nullptr || memcmp(got, big.data(), size) != 0) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+}
+
+// The same with a peer that never uses its ring: its replies come in
+// one-off sealed memfds.
+TEST_F(PeerFixture, LargePayloadsThroughMemfds) {
+  TearDown();  // the default peer
+  proxy_ = nullptr;
+  state_.self = nullptr;
+  state_.destroyed = 0;
+  StartPeer({"NCP_IPC_RING=0"});
+  std::vector<uint8_t> big(150000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i);
+  ParcelPtr data = NewParcel();
+  ASSERT_EQ(OH_IPCParcel_WriteBuffer(data.get(), big.data(), big.size()), 0);
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data.get(), fd), 0);
+  close(fd);
+  for (int round = 0; round < 3; ++round) {
+    ParcelPtr reply = NewParcel();
+    ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+    const uint8_t* got = OH_IPCParcel_ReadBuffer(reply.get(), big.size());
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(memcmp(got, big.data(), big.size()), 0);
+    int32_t echoed = -1;
+    ASSERT_EQ(OH_IPCParcel_ReadFileDescriptor(reply.get(), &echoed), 0);
+    close(echoed);
+  }
+}
+
 TEST_F(PeerFixture, FileDescriptorsBothWaysShareOpenFileDescription) {
   char path[] = "/tmp/ncp_ipc_fd_XXXXXX";
   int file = mkostemp(path, O_CLOEXEC);

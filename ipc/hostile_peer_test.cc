@@ -106,10 +106,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values("garbage-first", "fds-on-hello-twice", "garbage",
                       "truncated-header", "length-beyond-message", "huge-count",
                       "huge-memfd", "unsealed-memfd", "pipe-as-memfd",
-                      "object-out-of-range", "unknown-handle", "overlapping",
-                      "more-fds", "fewer-fds", "fds-on-release",
-                      "unknown-reply", "bad-version", "oversized-datagram",
-                      "never-reply", "flood"),
+                      "ring-unsealed", "ring-wrong-size", "ring-bad-position",
+                      "ring-without-setup", "object-out-of-range",
+                      "unknown-handle", "overlapping", "more-fds", "fewer-fds",
+                      "fds-on-release", "unknown-reply", "bad-version",
+                      "oversized-datagram", "never-reply", "flood"),
     [](const ::testing::TestParamInfo<const char*>& param_info) {
       std::string name = param_info.param;
       for (char& c : name) {

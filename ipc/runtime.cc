@@ -212,6 +212,9 @@ Runtime* Runtime::Get() {
 
 Runtime::Runtime() {
   self_uid_ = static_cast<uint32_t>(getuid());
+  if (const char* ring = getenv("NCP_IPC_RING")) {
+    ring_enabled_ = strcmp(ring, "0") != 0;
+  }
   if (const char* env = getenv("NCP_IPC_TIMEOUT_MS")) {
     char* end = nullptr;
     long long v = strtoll(env, &end, 10);
@@ -488,6 +491,8 @@ bool Connection::WaitLiveCountAtMost(int n, int64_t timeout_ms) {
 }
 
 Connection::~Connection() {
+  if (tx_ring_ != nullptr) munmap(tx_ring_, wire::kRingFileSize);
+  if (rx_ring_ != nullptr) munmap(rx_ring_, wire::kRingFileSize);
   if (rt_->abandoned()) {
     // In a forked child the fd was already closed by the atfork handler
     // and its number may have been reused.
@@ -729,7 +734,7 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
 
 bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos) {
   if (tx_ring_ == nullptr) {
-    if (tx_ring_failed_) return false;
+    if (tx_ring_failed_ || !rt_->ring_enabled()) return false;
     tx_ring_failed_ = true;  // until the setup below succeeds
     UniqueFd fd(memfd_create("ncp-ipc-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (!fd.valid() || ftruncate(fd.get(), wire::kRingFileSize) != 0 ||
@@ -1022,6 +1027,25 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
       ApplyReleases(layout.data, h.body_size, &ok);
       return ok ? ReadResult::kNothing : ReadResult::kFailed;
     }
+    case wire::kRingSetup: {
+      // The peer's ring: once, a memfd of the exact size that can neither
+      // grow nor shrink (so the mapping cannot fault).
+      const int fd = fds[0].get();
+      struct stat st;
+      const int seals = fcntl(fd, F_GET_SEALS);
+      const int required = F_SEAL_SHRINK | F_SEAL_GROW;
+      if (rx_ring_ != nullptr || seals < 0 || (seals & required) != required ||
+          fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+          static_cast<uint64_t>(st.st_size) != wire::kRingFileSize) {
+        return ReadResult::kFailed;
+      }
+      void* map = mmap(nullptr, wire::kRingFileSize, PROT_READ | PROT_WRITE,
+                       MAP_SHARED, fd, 0);
+      if (map == MAP_FAILED) return ReadResult::kFailed;
+      madvise(map, wire::kRingFileSize, MADV_DONTFORK);
+      rx_ring_ = static_cast<uint8_t*>(map);
+      return ReadResult::kNothing;
+    }
     case wire::kDeadNotice: {
       Ref<Proxy> p;
       {
@@ -1038,6 +1062,17 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
       break;
   }
   // Request or reply.
+  if (layout.body_in_ring) {
+    std::unique_ptr<uint8_t[]> table;
+    uint8_t* data = nullptr;
+    uint32_t alloc = 0;
+    if (!ReadRingBody(h, &layout, &table, &data, &alloc)) {
+      return ReadResult::kFailed;
+    }
+    return BuildIncoming(h, layout, fds, data, alloc, out)
+               ? ReadResult::kMessage
+               : ReadResult::kFailed;
+  }
   if (!layout.body_in_memfd) {
     return BuildIncoming(h, layout, fds, nullptr, 0, out) ? ReadResult::kMessage
                                                           : ReadResult::kFailed;
@@ -1091,6 +1126,38 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
   fds.pop_back();  // the memfd itself
   return BuildIncoming(h, layout, fds, data, alloc, out) ? ReadResult::kMessage
                                                          : ReadResult::kFailed;
+}
+
+bool Connection::ReadRingBody(const WireHeader& h, wire::MessageLayout* layout,
+                              std::unique_ptr<uint8_t[]>* table, uint8_t** data,
+                              uint32_t* alloc) {
+  if (rx_ring_ == nullptr ||
+      !wire::ValidRingPosition(rx_expected_, layout->ring_pos, h.body_size)) {
+    return false;
+  }
+  const uint8_t* src =
+      rx_ring_ + wire::kRingHeaderSize + layout->ring_pos % wire::kRingSize;
+  const uint32_t table_len = h.object_count * sizeof(WireObject);
+  if (table_len > 0) {
+    table->reset(new (std::nothrow) uint8_t[table_len]);
+    if (!*table) return false;
+    std::memcpy(table->get(), src, table_len);
+  }
+  *alloc = h.data_size > 0 ? GrownCapacity(h.data_size) : 0;
+  *data = *alloc > 0 ? static_cast<uint8_t*>(std::malloc(*alloc)) : nullptr;
+  if (*alloc > 0 && *data == nullptr) return false;
+  if (h.data_size > 0) std::memcpy(*data, src + table_len, h.data_size);
+  // Copied: the sender may reuse the space. Validation works on the copy.
+  rx_expected_ = layout->ring_pos + h.body_size;
+  __atomic_store_n(reinterpret_cast<uint64_t*>(rx_ring_), rx_expected_,
+                   __ATOMIC_RELEASE);
+  if (!wire::ValidateBodyParts(h, table->get(), table_len, *data, h.data_size,
+                               layout)) {
+    std::free(*data);
+    *data = nullptr;
+    return false;
+  }
+  return true;
 }
 
 bool Connection::BuildIncoming(const WireHeader& h,

@@ -36,6 +36,7 @@
 #ifndef NCP_IPC_RUNTIME_H_
 #define NCP_IPC_RUNTIME_H_
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -170,6 +171,14 @@ class Connection final : public RefCounted {
   // Sends one message (header + parcel) with a deadline. OH code.
   int SendMessage(wire::WireHeader h, const Parcel* parcel, int64_t timeout_ms);
   int SendRaw(const void* buf, size_t len, int64_t timeout_ms, bool with_creds);
+  int SendMsgWithDeadline(struct msghdr* m, int64_t timeout_ms);
+  // With ring_mu_ held: a place for a `size`-byte body in this side's ring
+  // (set up on first use). False if the ring is full or unavailable.
+  bool ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos);
+  // The reader: copies a ring body out of the peer's ring.
+  bool ReadRingBody(const wire::WireHeader& h, wire::MessageLayout* layout,
+                    std::unique_ptr<uint8_t[]>* table, uint8_t** data,
+                    uint32_t* alloc);
   void FlushReleases();
 
   Runtime* const rt_;
@@ -201,6 +210,16 @@ class Connection final : public RefCounted {
   std::atomic<bool> has_pending_releases_{false};
   uint32_t queued_messages_ = 0;
   uint32_t queued_fds_ = 0;
+
+  // Large bodies (wire.h). This side's ring, guarded by ring_mu_, which is
+  // held from placing a body until its message is sent.
+  std::mutex ring_mu_;
+  uint8_t* tx_ring_ = nullptr;
+  bool tx_ring_failed_ = false;
+  uint64_t tx_tail_ = 0;
+  // The peer's ring: used only by the current reader.
+  uint8_t* rx_ring_ = nullptr;
+  uint64_t rx_expected_ = 0;
 };
 
 class Runtime {
@@ -214,6 +233,9 @@ class Runtime {
   int64_t default_timeout_ms() const { return default_timeout_ms_; }
   // getuid() at creation: the first token id of chains started here.
   uint32_t self_uid() const { return self_uid_; }
+  // False when NCP_IPC_RING=0: large bodies then always use one-off memfds
+  // (a debugging and testing knob).
+  bool ring_enabled() const { return ring_enabled_; }
 
   // Registers a connection (epoll + table).
   int AddConnection(const Ref<Connection>& conn);
@@ -264,6 +286,7 @@ class Runtime {
   std::atomic<bool> abandoned_{false};
   int64_t default_timeout_ms_ = 30000;
   uint32_t self_uid_ = 0;
+  bool ring_enabled_ = true;
   UniqueFd epfd_;
   UniqueFd queue_fd_;
   std::atomic<uint64_t> next_conn_id_{1};

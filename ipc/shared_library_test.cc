@@ -9,9 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -42,18 +42,30 @@ std::string ReadFile(const std::string& path) {
 
 std::string LibraryPath() { return Runfile("ipc/libipc_capi.so"); }
 
-// Every function declared by the public headers.
+// Every function declared by the public headers: identifiers starting with
+// "OH_" directly followed by "(" (callback typedefs are "(*OH_...)(").
 std::set<std::string> DeclaredFunctions() {
   std::set<std::string> names;
-  const std::regex decl(R"(\b(OH_[A-Za-z0-9_]+)\()");
   for (const char* h : {"ipc_cparcel.h", "ipc_cremote_object.h",
                         "ipc_cskeleton.h", "ipc_error_code.h"}) {
     std::string text =
         ReadFile(Runfile(std::string("ipc/include/IPCKit/") + h));
     EXPECT_FALSE(text.empty()) << h;
-    for (std::sregex_iterator it(text.begin(), text.end(), decl), end;
-         it != end; ++it) {
-      names.insert((*it)[1]);
+    for (size_t i = text.find("OH_"); i != std::string::npos;
+         i = text.find("OH_", i + 1)) {
+      if (i > 0 && (isalnum(static_cast<unsigned char>(text[i - 1])) ||
+                    text[i - 1] == '_')) {
+        continue;
+      }
+      size_t end = i;
+      while (end < text.size() &&
+             (isalnum(static_cast<unsigned char>(text[end])) ||
+              text[end] == '_')) {
+        ++end;
+      }
+      if (end < text.size() && text[end] == '(') {
+        names.insert(text.substr(i, end - i));
+      }
     }
   }
   return names;

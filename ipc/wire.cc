@@ -62,11 +62,28 @@ bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
         return false;
       }
       return true;
+    case kRingSetup:
+      if (h.flags != 0 || fd_count != 1 || h.body_size != 0 ||
+          h.object_count != 0 || h.data_size != 0 || h.txn_id != 0 ||
+          datagram_len != sizeof(WireHeader)) {
+        return false;
+      }
+      return true;
     default:
       return false;
   }
   // kRequest and kReply carry a parcel.
   if (!ValidateSizes(h)) return false;
+  if ((h.flags & kFlagBodyInRing) != 0) {
+    if (in_memfd || h.body_size <= kMaxInlineBody ||
+        datagram_len != sizeof(WireHeader) + sizeof(uint64_t)) {
+      return false;
+    }
+    out->body_in_ring = true;
+    std::memcpy(&out->ring_pos, datagram + sizeof(WireHeader),
+                sizeof(uint64_t));
+    return true;  // fd records are checked with the body (ValidateBody*)
+  }
   if (in_memfd) {
     // Small bodies are never put in a memfd: refusing them keeps one way to
     // encode each message.
@@ -91,6 +108,18 @@ bool ValidateBody(const WireHeader& h, const uint8_t* body, size_t body_len,
   const size_t table_len = size_t{h.object_count} * sizeof(WireObject);
   return ValidateBodyParts(h, body, table_len, body + table_len,
                            body_len - table_len, out);
+}
+
+bool ValidRingPosition(uint64_t expected, uint64_t pos, uint32_t size) {
+  if (size == 0 || size > kRingSize || pos < expected) return false;
+  if (pos != expected) {
+    // Skipped to the start of the ring: only when the body did not fit.
+    if (pos % kRingSize != 0 || pos - expected >= kRingSize ||
+        (expected % kRingSize) + size <= kRingSize) {
+      return false;
+    }
+  }
+  return (pos % kRingSize) + size <= kRingSize;
 }
 
 bool ValidateBodyParts(const WireHeader& h, const uint8_t* table,

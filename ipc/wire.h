@@ -14,11 +14,24 @@
 //
 // Message = WireHeader, then (inline case) the body:
 //   body = object table (object_count WireObject records) ++ parcel data.
-// With kFlagBodyInMemfd the datagram is the header alone and the body is the
-// whole content of the last attached fd, a memfd sealed against writes,
-// growth and shrinking (F_SEAL_WRITE|F_SEAL_GROW|F_SEAL_SHRINK): the seals
-// prove to the receiver that it is a memfd (no pipe or FUSE file that could
-// block a read) whose size and content cannot change while it is read.
+// Large bodies (above kMaxInlineBody) travel out of band, in one of two ways:
+//   - kFlagBodyInRing: in the SENDER's ring, a shared memfd the sender set up
+//     with kRingSetup (sealed against growing and shrinking, so a mapping of
+//     it can never fault with SIGBUS). The datagram is the header plus the
+//     8-byte ring position of the body. Bodies are placed in send order,
+//     contiguously (a body that would cross the end starts at the next
+//     multiple of the ring size); the receiver copies each one out as it
+//     reads it and publishes how far it has consumed in the ring's header
+//     page, which tells the sender what it may reuse. Steady-state large
+//     messages thus cost one copy on each side and no page allocation.
+//   - kFlagBodyInMemfd (when the ring is full or cannot be set up): the
+//     datagram is the header alone and the body is the whole content of the
+//     last attached fd, a memfd sealed against writes, growth and shrinking:
+//     the seals prove to the receiver that it is a memfd (no pipe or FUSE
+//     file that could block a read) whose size and content cannot change
+//     while it is read.
+// The receiver copies every out-of-band body before validating it, so a
+// peer that rewrites its ring meanwhile only corrupts its own message.
 //
 // Every field is checked by ValidateMessage() before anything acts on it; a
 // message that fails is a protocol violation and the receiver closes the
@@ -48,14 +61,18 @@ enum MessageType : uint8_t {
   // The object the receiver imported as `handle` is dead (a relayed proxy
   // whose own remote died).
   kDeadNotice = 5,
+  // The sender's ring for large bodies: exactly one fd, the ring memfd of
+  // kRingFileSize bytes. At most once per connection and direction.
+  kRingSetup = 6,
 };
 
 // Flags.
 inline constexpr uint16_t kFlagOneWay = 1 << 0;       // kRequest: no reply
 inline constexpr uint16_t kFlagBodyInMemfd = 1 << 1;  // body is the last fd
 inline constexpr uint16_t kFlagHasRoot = 1 << 2;      // kHello: root offered
+inline constexpr uint16_t kFlagBodyInRing = 1 << 3;   // body in sender's ring
 inline constexpr uint16_t kKnownFlags =
-    kFlagOneWay | kFlagBodyInMemfd | kFlagHasRoot;
+    kFlagOneWay | kFlagBodyInMemfd | kFlagHasRoot | kFlagBodyInRing;
 
 struct WireHeader {
   uint32_t magic;         // kMagic
@@ -121,6 +138,13 @@ inline constexpr uint32_t kMaxReleasesPerMessage = kMaxInlineBody / 16;
 // Largest datagram a receiver accepts.
 inline constexpr size_t kMaxDatagram = sizeof(WireHeader) + kMaxInlineBody;
 
+// The ring: a header page (the receiver's consumed position, a uint64_t at
+// offset 0) followed by kRingSize bytes of bodies.
+inline constexpr uint64_t kRingSize = 1 << 20;
+inline constexpr uint64_t kRingHeaderSize = 4096;
+inline constexpr uint64_t kRingFileSize = kRingHeaderSize + kRingSize;
+static_assert(kMaxBodySize <= kRingSize, "a body must fit in the ring");
+
 // Request codes above the user range [1, 0x00FFFFFF] are the runtime's.
 inline constexpr uint32_t kMaxUserCode = 0x00FFFFFF;
 inline constexpr uint32_t kCodeGetDescriptor = 0x01000001;
@@ -132,7 +156,14 @@ struct MessageLayout {
   const uint8_t* data = nullptr;        // data_size bytes
   uint32_t fd_objects = 0;              // records of kind kObjectFd
   bool body_in_memfd = false;
+  bool body_in_ring = false;
+  uint64_t ring_pos = 0;  // kFlagBodyInRing: absolute position of the body
 };
+
+// Where a ring body may lie: it starts at `expected` (the end of the
+// previous body) or, when it would not fit before the end of the ring, at
+// the next multiple of kRingSize; it never crosses the end.
+bool ValidRingPosition(uint64_t expected, uint64_t pos, uint32_t size);
 
 // Checks the header `datagram[0, datagram_len)` received with `fd_count`
 // attached fds. On success fills `out` with the layout of an inline body

@@ -153,6 +153,41 @@ TEST(WireTest, MemfdBodies) {
   EXPECT_FALSE(Valid(Pack(h), 1));
 }
 
+TEST(WireTest, RingBodies) {
+  WireHeader h = Header(kReply);
+  h.txn_id = 1;
+  h.flags = kFlagBodyInRing;
+  h.data_size = h.body_size = 100000;
+  std::vector<uint8_t> m(sizeof(h) + 8);
+  std::memcpy(m.data(), &h, sizeof(h));
+  WireHeader out;
+  MessageLayout layout;
+  ASSERT_TRUE(ValidateMessage(m.data(), m.size(), 0, &out, &layout));
+  EXPECT_TRUE(layout.body_in_ring);
+  EXPECT_FALSE(ValidateMessage(m.data(), m.size() - 1, 0, &out, &layout));
+  h.data_size = h.body_size = 100;  // small bodies are always inline
+  std::memcpy(m.data(), &h, sizeof(h));
+  EXPECT_FALSE(ValidateMessage(m.data(), m.size(), 0, &out, &layout));
+  // Positions: contiguous, skipping to the next lap only when needed.
+  EXPECT_TRUE(ValidRingPosition(0, 0, 1000));
+  EXPECT_FALSE(ValidRingPosition(0, 8, 1000));
+  EXPECT_FALSE(ValidRingPosition(100, 0, 1000));
+  EXPECT_TRUE(ValidRingPosition(kRingSize - 100, kRingSize, 1000));
+  EXPECT_FALSE(ValidRingPosition(kRingSize - 2000, kRingSize, 1000));
+  EXPECT_FALSE(ValidRingPosition(kRingSize - 100, kRingSize - 100, 1000));
+  EXPECT_FALSE(ValidRingPosition(0, 0, kRingSize + 1));
+  EXPECT_FALSE(ValidRingPosition(0, 3 * kRingSize, 1000));
+}
+
+TEST(WireTest, RingSetup) {
+  WireHeader h = Header(kRingSetup);
+  h.fd_count = 1;
+  EXPECT_TRUE(Valid(Pack(h), 1));
+  EXPECT_FALSE(Valid(Pack(h), 0));
+  h.fd_count = 2;
+  EXPECT_FALSE(Valid(Pack(h), 2));
+}
+
 TEST(WireTest, ReleaseMessages) {
   WireHeader h = Header(kRelease);
   h.body_size = 32;

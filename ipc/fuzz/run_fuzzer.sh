@@ -42,6 +42,9 @@ seed('reply', 0, hdr(3, txn=3, body=8, data=8) + struct.pack('<q', -1), ops)
 seed('reply_obj', 0, hdr(3, txn=3, body=16 + 24, data=24, objs=1) +
      obj(0, 3, 1) + b'\0' * 24, bytes([11, 23, 12]))
 seed('release', 0, hdr(4, body=16) + struct.pack('<IIQ', 1, 0, 1))
+seed('ring', 0, hdr(3, flags=8, txn=2, body=40000, data=40000) +
+     struct.pack('<Q', 0), b'\x02' * 40000 + ops)
+seed('ring_setup', 1, hdr(6, fds=1))
 big = b'\x01' * 40000
 seed('memfd', 1, hdr(2, flags=3, code=1, body=len(big), data=len(big), fds=1),
      big + ops)

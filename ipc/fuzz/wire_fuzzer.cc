@@ -237,7 +237,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (h.type != wire::kRequest && h.type != wire::kReply) return 0;
-  if (layout.body_in_memfd) {
+  if (layout.body_in_ring) {
+    // The ring body as the receiver would copy it out.
+    if (!wire::ValidRingPosition(0, layout.ring_pos, h.body_size)) return 0;
+    if (ops_len < h.body_size) return 0;
+    const size_t table_len = size_t{h.object_count} * sizeof(wire::WireObject);
+    if (!wire::ValidateBodyParts(h, ops, table_len, ops + table_len,
+                                 h.body_size - table_len, &layout)) {
+      return 0;
+    }
+    ops += h.body_size;
+    ops_len -= h.body_size;
+  } else if (layout.body_in_memfd) {
     if (ops_len < h.body_size) return 0;
     if (!wire::ValidateBody(h, ops, h.body_size, &layout)) return 0;
     ops += h.body_size;

@@ -402,6 +402,32 @@ int DevNull() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
     msg.h.body_size = 16;
     msg.rel.handle = 0;
     SendWithFds(sock, &msg, sizeof(msg), {DevNull()}, false);
+  } else if (scenario == "ring-unsealed" || scenario == "ring-wrong-size" ||
+             scenario == "ring-bad-position" ||
+             scenario == "ring-without-setup") {
+    if (scenario != "ring-without-setup") {
+      int fd = memfd_create("ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+      const off_t size = scenario == "ring-wrong-size"
+                             ? 4096
+                             : static_cast<off_t>(wire::kRingFileSize);
+      if (ftruncate(fd, size) != 0) _exit(3);
+      if (scenario != "ring-unsealed") {
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW);
+      }
+      wire::WireHeader setup = Header(wire::kRingSetup);
+      setup.fd_count = 1;
+      SendWithFds(sock, &setup, sizeof(setup), {fd}, false);
+    }
+    struct {
+      wire::WireHeader h;
+      uint64_t pos;
+    } msg{};
+    msg.h = r;
+    msg.h.flags = wire::kFlagBodyInRing;
+    msg.h.data_size = 40000;
+    msg.h.body_size = 40000;
+    msg.pos = scenario == "ring-bad-position" ? 12345 : 0;
+    SendWithFds(sock, &msg, sizeof(msg), {}, false);
   } else if (scenario == "unknown-reply") {
     r.txn_id = txn + 1000;
     SendWithFds(sock, &r, sizeof(r), {}, false);
