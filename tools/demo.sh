@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== building ncp (first build takes a minute) =="
-bazel build -c opt //tools:ncp //tools/demo:libncp_demo.so 2>&1 | tail -1
+bazel build -c opt //tools:ncp //tools/demo:all 2>&1 | tail -1
 ncp=bazel-bin/tools/ncp
 lib=$(pwd)/bazel-bin/tools/demo/libncp_demo.so
+service=$(pwd)/bazel-bin/tools/demo/libncp_demo_service.so
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -30,6 +31,18 @@ step "a child that crashes (the exit callback reports signal 11)" \
 step "an isolated child: its own namespaces, no network, private files" \
   ncp start --isolated "$lib:Inspect"
 "$ncp" start --isolated "$lib:Inspect" || echo "(ncp exited with $?)"
+
+step "an IPC child (Create*): the parent gets a proxy to its stub and calls it" \
+  ncp create --call 1 --int 123 --int 456 --call 2 --string demo --reply string \
+  --call 3 libncp_demo_service.so
+"$ncp" create --call 1 --int 123 --int 456 --call 2 --string demo --reply string \
+  --call 3 "$service"
+
+step "the same IPC child, isolated, with a uid of its own" \
+  ncp create --isolated --isolation-uid --call 2 --string sandbox --reply string \
+  --call 3 libncp_demo_service.so
+"$ncp" create --isolated --isolation-uid --call 2 --string sandbox --reply string \
+  --call 3 "$service" || echo "(ncp exited with $?)"
 
 step "a library that does not exist (the child reports it and exits 127)" \
   ncp start libdoes_not_exist.so:Main

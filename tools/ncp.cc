@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
+#include "IPCKit/ipc_kit.h"
 #include "tools/error_names.h"
 
 namespace {
@@ -91,6 +92,151 @@ bool TakeValue(int argc, char** argv, int* i, const char* flag,
     return true;
   }
   return false;
+}
+
+struct Call {
+  uint32_t code = 0;
+  std::vector<std::pair<bool, std::string>> args;  // (is_int, value)
+  std::string reply = "int";
+};
+
+std::mutex g_start_mu;
+std::condition_variable g_start_cv;
+bool g_start_done = false;
+int g_start_code = 0;
+OHIPCRemoteProxy* g_proxy = nullptr;
+
+void OnStarted(int code, OHIPCRemoteProxy* proxy) {
+  std::lock_guard<std::mutex> lock(g_start_mu);
+  g_start_done = true;
+  g_start_code = code;
+  g_proxy = proxy;
+  g_start_cv.notify_all();
+}
+
+int Create(int argc, char** argv) {
+  bool isolated = false, isolation_uid = false;
+  std::string name, library;
+  std::vector<Call> calls;
+  for (int i = 0; i < argc; ++i) {
+    std::string value;
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      Usage(stdout);
+      return 0;
+    } else if (strcmp(argv[i], "--isolated") == 0) {
+      isolated = true;
+    } else if (strcmp(argv[i], "--isolation-uid") == 0) {
+      isolation_uid = true;
+    } else if (TakeValue(argc, argv, &i, "--name", &value)) {
+      name = value;
+    } else if (TakeValue(argc, argv, &i, "--call", &value)) {
+      calls.emplace_back();
+      calls.back().code =
+          static_cast<uint32_t>(strtoul(value.c_str(), nullptr, 0));
+    } else if (TakeValue(argc, argv, &i, "--int", &value)) {
+      if (calls.empty()) {
+        fprintf(stderr, "ncp: --int before any --call\n");
+        return kUsageError;
+      }
+      calls.back().args.emplace_back(true, value);
+    } else if (TakeValue(argc, argv, &i, "--string", &value)) {
+      if (calls.empty()) {
+        fprintf(stderr, "ncp: --string before any --call\n");
+        return kUsageError;
+      }
+      calls.back().args.emplace_back(false, value);
+    } else if (TakeValue(argc, argv, &i, "--reply", &value)) {
+      if (calls.empty() ||
+          (value != "int" && value != "string" && value != "none")) {
+        fprintf(stderr,
+                "ncp: --reply wants int, string or none after a --call\n");
+        return kUsageError;
+      }
+      calls.back().reply = value;
+    } else if (argv[i][0] == '-') {
+      fprintf(stderr, "ncp: unknown option %s\n", argv[i]);
+      return kUsageError;
+    } else if (library.empty()) {
+      library = argv[i];
+    } else {
+      fprintf(stderr, "ncp: unexpected argument %s\n", argv[i]);
+      return kUsageError;
+    }
+  }
+  if (library.empty()) {
+    Usage(stderr);
+    return kUsageError;
+  }
+  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
+  OH_Ability_ChildProcessConfigs_SetIsolationMode(
+      configs,
+      isolated ? NCP_ISOLATION_MODE_ISOLATED : NCP_ISOLATION_MODE_NORMAL);
+  OH_Ability_ChildProcessConfigs_SetIsolationUid(configs, isolation_uid);
+  if (!name.empty() && OH_Ability_ChildProcessConfigs_SetProcessName(
+                           configs, name.c_str()) != 0) {
+    fprintf(stderr, "ncp: bad process name \"%s\"\n", name.c_str());
+    OH_Ability_DestroyChildProcessConfigs(configs);
+    return kUsageError;
+  }
+  int code = OH_Ability_CreateNativeChildProcessWithConfigs(
+      library.c_str(), configs, &OnStarted);
+  OH_Ability_DestroyChildProcessConfigs(configs);
+  if (code != NCP_NO_ERROR) {
+    fprintf(stderr, "ncp: cannot create %s: %d (%s)\n", library.c_str(), code,
+            ncp::tools::NcpErrorName(code));
+    return kStartError;
+  }
+  {
+    std::unique_lock<std::mutex> lock(g_start_mu);
+    g_start_cv.wait(lock, [] { return g_start_done; });
+  }
+  if (g_start_code != NCP_NO_ERROR) {
+    printf("%s did not connect: %d (%s)\n", library.c_str(), g_start_code,
+           ncp::tools::NcpErrorName(g_start_code));
+    return kStartError;
+  }
+  printf("created %s%s; start callback got a proxy\n", library.c_str(),
+         isolated ? " (isolated)" : "");
+  int status = 0;
+  for (const Call& call : calls) {
+    OHIPCParcel* data = OH_IPCParcel_Create();
+    OHIPCParcel* reply = OH_IPCParcel_Create();
+    std::string shown;
+    for (const auto& [is_int, value] : call.args) {
+      if (is_int) {
+        OH_IPCParcel_WriteInt32(
+            data, static_cast<int32_t>(strtol(value.c_str(), nullptr, 0)));
+      } else {
+        OH_IPCParcel_WriteString(data, value.c_str());
+      }
+      shown +=
+          (shown.empty() ? "" : ", ") + (is_int ? value : "\"" + value + "\"");
+    }
+    OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+    int rc =
+        OH_IPCRemoteProxy_SendRequest(g_proxy, call.code, data, reply, &sync);
+    printf("call %u(%s) -> ", call.code, shown.c_str());
+    if (rc != 0) {
+      printf("error %d\n", rc);
+      status = 1;
+    } else if (call.reply == "int") {
+      int32_t value = 0;
+      if (OH_IPCParcel_ReadInt32(reply, &value) == 0) {
+        printf("%d\n", value);
+      } else {
+        printf("(no int in the reply)\n");
+      }
+    } else if (call.reply == "string") {
+      const char* text = OH_IPCParcel_ReadString(reply);
+      printf("\"%s\"\n", text != nullptr ? text : "(no string in the reply)");
+    } else {
+      printf("ok\n");
+    }
+    OH_IPCParcel_Destroy(data);
+    OH_IPCParcel_Destroy(reply);
+  }
+  OH_IPCRemoteProxy_Destroy(g_proxy);
+  return status;
 }
 
 int Start(int argc, char** argv) {
@@ -197,6 +343,7 @@ int main(int argc, char** argv) {
     return argc < 2 ? kUsageError : 0;
   }
   if (strcmp(argv[1], "start") == 0) return Start(argc - 2, argv + 2);
+  if (strcmp(argv[1], "create") == 0) return Create(argc - 2, argv + 2);
   fprintf(stderr, "ncp: unknown command \"%s\" (try: ncp start --help)\n",
           argv[1]);
   return kUsageError;

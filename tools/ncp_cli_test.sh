@@ -30,4 +30,12 @@ grep -q "hello from child" "$log"; check "child wrote through the fd" 0 $?
 echo "$out" | grep -Eq "^pid [0-9]+ ended: 0"; check "end is reported" 0 $?
 
 $ncp start "$lib:Crash" >/dev/null 2>&1; check "crash ends with SIGSEGV" 11 $?
+service=$(realpath tools/demo/libncp_demo_service.so)
+out=$($ncp create --call 1 --int 123 --int 456 --call 2 --string cli --reply string \
+  --call 3 "$service")
+check "create exits 0" 0 $?
+echo "$out" | grep -q "call 1(123, 456) -> 579"; check "create calls the stub" 0 $?
+echo "$out" | grep -q 'hello cli from pid'; check "string reply" 0 $?
+$ncp create fake_library.so >/dev/null 2>&1; check "create of a missing library" 3 $?
+$ncp create --int 1 "$service" >/dev/null 2>&1; check "--int before --call" 2 $?
 exit $fail
