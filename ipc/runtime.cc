@@ -491,13 +491,14 @@ bool Connection::WaitLiveCountAtMost(int n, int64_t timeout_ms) {
 }
 
 Connection::~Connection() {
-  if (tx_ring_ != nullptr) munmap(tx_ring_, wire::kRingFileSize);
-  if (rx_ring_ != nullptr) munmap(rx_ring_, wire::kRingFileSize);
   if (rt_->abandoned()) {
     // In a forked child the fd was already closed by the atfork handler
-    // and its number may have been reused.
+    // and its number may have been reused; the rings were not inherited
+    // (MADV_DONTFORK) and their addresses may have been reused too.
     sock_.Release();
   } else {
+    if (tx_ring_ != nullptr) munmap(tx_ring_, wire::kRingFileSize);
+    if (rx_ring_ != nullptr) munmap(rx_ring_, wire::kRingFileSize);
     if (!dead()) rt_->Unwatch(sock_.get());
     CloseTracked(sock_);
   }
@@ -1418,6 +1419,9 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   const uint64_t chain =
       (ctx.in_ipc && ctx.chain != 0) ? ctx.chain : rt_->NewChain();
   h.chain_id = chain;
+  // Other threads wake this one through its eventfd once the waiter is
+  // published below: create it now, on this thread.
+  if (ts->wake_fd() < 0) return OH_IPC_INNER_ERROR;
   Waiter w;
   w.ts = Ref<ThreadState>(ts);
   {

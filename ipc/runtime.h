@@ -89,6 +89,9 @@ class ThreadState : public RefCounted {
   // Waits for Wake() or `timeout_ms` (< 0: forever). Returns false on
   // timeout.
   bool WaitForWake(int64_t timeout_ms);
+  // The thread's eventfd, created on first use BY THE THREAD ITSELF (before
+  // it publishes itself as a waiter), so Wake() from others never races
+  // with the creation. -1 if it cannot be created.
   int wake_fd();
 
   std::mutex mu;
