@@ -51,6 +51,12 @@ struct InitReport {
 };
 inline constexpr uint32_t kInitReportMagic = 0x4e435052;  // "NCPR"
 
+// What the real child of an init writes on the same channel, from its
+// SIGSYS handler, when the sandbox's seccomp filter trapped a system call it
+// may not make (a foreign architecture's): {magic, syscall, arch, 0}. The
+// child then dies by SIGSYS.
+inline constexpr uint32_t kSeccompReportMagic = 0x4e435053;  // "NCPS"
+
 }  // namespace ncp::api
 
 #endif  // NCP_API_BOOTSTRAP_H_

@@ -11,6 +11,7 @@
 #include "api/child_state.h"
 #include "api/exports.h"
 #include "api/validation.h"
+#include "ncp/child_exit.h"
 
 namespace ncp::api {
 
@@ -101,3 +102,16 @@ OH_Ability_KillChildProcess(int32_t /*pid*/) {
 }
 
 NCP_EXPORT bool OH_Ability_IsNativeChildProcessSupported(void) { return false; }
+
+// ---- ncp extension: a child has no children to report.
+
+NCP_EXPORT int ncp_RegisterChildExitListener(NCP_OnChildExit listener,
+                                             void* /*user_data*/) {
+  return listener == nullptr ? NCP_ERR_INVALID_PARAM : NCP_ERR_ALREADY_IN_CHILD;
+}
+
+NCP_EXPORT int ncp_UnregisterChildExitListener(NCP_OnChildExit listener,
+                                               void* /*user_data*/) {
+  return listener == nullptr ? NCP_ERR_INVALID_PARAM
+                             : NCP_ERR_CALLBACK_NOT_EXIST;
+}

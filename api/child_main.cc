@@ -10,6 +10,7 @@
 // library.
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,29 @@ bool ReadBootstrap(Bootstrap* out) {
   return DecodeBootstrap(data.data(), data.size(), out);
 }
 
+int g_seccomp_report_fd = -1;
+
+// The sandbox's filter traps system calls of foreign architectures
+// (SECCOMP_RET_TRAP): say which, then die by SIGSYS as the default action
+// would have. Async-signal-safe.
+void OnSigsys(int /*sig*/, siginfo_t* info, void* /*context*/) {
+  int32_t record[4] = {static_cast<int32_t>(kSeccompReportMagic),
+                       info->si_syscall, static_cast<int32_t>(info->si_arch),
+                       0};
+  ssize_t w = write(g_seccomp_report_fd, record, sizeof(record));
+  (void)w;
+  signal(SIGSYS, SIG_DFL);
+  raise(SIGSYS);  // pending until the handler returns, then fatal
+}
+
+void ReportSeccompKillsOn(int status_fd) {
+  g_seccomp_report_fd = fcntl(status_fd, F_DUPFD_CLOEXEC, 100);
+  struct sigaction action = {};
+  action.sa_sigaction = &OnSigsys;
+  action.sa_flags = SA_SIGINFO;
+  sigaction(SIGSYS, &action, nullptr);
+}
+
 // Pid 1 of an isolated child's pid namespace: forks the real child, then
 // reaps everything, forwards signals to the real child, and when it ends
 // reports how on status_fd and exits (which ends the namespace).
@@ -78,6 +102,7 @@ void BecomeInit(int status_fd) {
   if (child < 0) Die(kExitBadBootstrap, "fork: %s", strerror(errno));
   if (child == 0) {
     prctl(PR_SET_DUMPABLE, 1);
+    ReportSeccompKillsOn(status_fd);
     close(status_fd);
     sigprocmask(SIG_SETMASK, &saved, nullptr);
     return;

@@ -21,6 +21,7 @@
 #include "base/status_macros.h"
 #include "ipc/bridge.h"
 #include "isolation/isolation.h"
+#include "spawner/spawner.h"
 
 #ifndef __NR_pidfd_send_signal
 #define __NR_pidfd_send_signal 424
@@ -171,6 +172,18 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
   if (!launched.ok()) {
     Unreserve(kind);
     ReturnUidSlot(isolation.uid_slot);
+    if (auto failure = spawner::GetSetupFailure(launched.status());
+        failure.has_value() && failure->pid > 0) {
+      // A child existed, briefly: tell the extension's listeners why.
+      NCP_ChildExitInfo info = {};
+      info.pid = failure->pid;
+      info.kind = NCP_CHILD_SETUP_FAILED;
+      info.ipc_flavour = kind == Kind::kCreate;
+      info.isolated = options.isolated;
+      info.setup_stage = static_cast<NCP_SetupStage>(failure->stage);
+      info.setup_errno = failure->err;
+      PostToListeners(info);
+    }
     return launched.status();
   }
 
@@ -180,6 +193,7 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
   record->pidfd = std::move(launched->pidfd);
   record->status_fd = std::move(launched->status_fd);
   record->uid_slot = isolation.uid_slot;
+  record->isolated = options.isolated;
   record->session = std::move(session);
   record->registrar = registrar;
   const pid_t pid = record->pid;
@@ -251,6 +265,12 @@ absl::Status ChildRuntime::Create(
   session->SetTimer(spawner::Supervisor::Get().AddTimer(
       absl::Now() + StartTimeout(), [this, session, child] {
         if (!session->Claim()) return;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (auto it = children_.find(child); it != children_.end()) {
+            it->second->timed_out = true;
+          }
+        }
         Signal(child, SIGKILL);  // it had its chance
         spawner::Supervisor::Get().Post(
             [session] { session->Fire(NCP_ERR_TIMEOUT, nullptr); });
@@ -274,17 +294,46 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
     child_gone_.notify_all();
   }
 
+  NCP_ChildExitInfo info = {};
+  info.pid = exit.pid;
+  info.ipc_flavour = record->kind == Kind::kCreate;
+  info.isolated = record->isolated;
+  bool signaled = exit.signaled;
+  int status = exit.status;
+  info.core_dumped = exit.core_dumped;
   // An isolated child's pid is its namespace's init; the init reports how
-  // the real child ended. -1: the app reaped the child itself (waitpid(-1)).
-  int status = exit.status_unknown ? -1 : exit.status;
+  // the real child ended (after the child's own seccomp report, if any).
   if (record->status_fd.valid()) {
     InitReport report;
-    if (read(record->status_fd.get(), &report, sizeof(report)) ==
-            static_cast<ssize_t>(sizeof(report)) &&
-        report.magic == kInitReportMagic) {
-      status = report.status;
+    while (read(record->status_fd.get(), &report, sizeof(report)) ==
+           static_cast<ssize_t>(sizeof(report))) {
+      if (report.magic == kSeccompReportMagic) {
+        info.kind = NCP_CHILD_SECCOMP_KILLED;
+        info.syscall_nr = report.signaled;  // {magic, syscall, arch, 0}
+        info.syscall_arch = report.status;
+      } else if (report.magic == kInitReportMagic) {
+        signaled = report.signaled != 0;
+        status = report.status;
+        info.core_dumped = report.core_dumped != 0;
+      }
     }
   }
+  if (exit.status_unknown) {
+    info.kind = NCP_CHILD_STATUS_UNKNOWN;
+  } else if (record->timed_out) {
+    info.kind = NCP_CHILD_START_TIMEOUT;
+  } else if (info.kind == NCP_CHILD_SECCOMP_KILLED) {
+    info.signal = status;
+  } else if (signaled) {
+    info.kind = NCP_CHILD_KILLED;
+    info.signal = status;
+  } else {
+    info.kind = NCP_CHILD_EXITED;
+    info.exit_code = status;
+  }
+  // OpenHarmony's value: the signal, or the exit status; -1 when the app
+  // reaped the child itself (waitpid(-1)).
+  if (exit.status_unknown) status = -1;
   std::shared_ptr<CreateSession> session = std::move(record->session);
   if (record->registrar != nullptr) OH_IPCRemoteStub_Destroy(record->registrar);
   record.reset();  // its fds are closed before anyone hears of the exit
@@ -294,11 +343,48 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
     spawner::Supervisor::Get().Post(
         [session] { session->Fire(NCP_ERR_INTERNAL, nullptr); });
   }
+  PostToListeners(info);
   if (callbacks.empty()) return;
   const int32_t pid = exit.pid;
   spawner::Supervisor::Get().Post([callbacks, pid, status] {
     for (OH_Ability_OnNativeChildProcessExit cb : callbacks) cb(pid, status);
   });
+}
+
+void ChildRuntime::PostToListeners(const NCP_ChildExitInfo& info) {
+  std::vector<std::pair<NCP_OnChildExit, void*>> listeners;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    listeners = exit_listeners_;
+  }
+  if (listeners.empty()) return;
+  spawner::Supervisor::Get().Post([listeners, info] {
+    for (const auto& [listener, user_data] : listeners)
+      listener(&info, user_data);
+  });
+}
+
+absl::Status ChildRuntime::AddExitListener(NCP_OnChildExit listener,
+                                           void* user_data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto entry = std::make_pair(listener, user_data);
+  if (std::find(exit_listeners_.begin(), exit_listeners_.end(), entry) ==
+      exit_listeners_.end()) {
+    exit_listeners_.push_back(entry);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ChildRuntime::RemoveExitListener(NCP_OnChildExit listener,
+                                              void* user_data) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = std::find(exit_listeners_.begin(), exit_listeners_.end(),
+                      std::make_pair(listener, user_data));
+  if (it == exit_listeners_.end()) {
+    return NcpError(NCP_ERR_CALLBACK_NOT_EXIST, "listener is not registered");
+  }
+  exit_listeners_.erase(it);
+  return absl::OkStatus();
 }
 
 void ChildRuntime::Signal(pid_t pid, int signal) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
+#include "ncp/child_exit.h"
 #include "IPCKit/ipc_cremote_object.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -56,6 +57,10 @@ class ChildRuntime {
   absl::Status RegisterExitCallback(OH_Ability_OnNativeChildProcessExit cb);
   absl::Status UnregisterExitCallback(OH_Ability_OnNativeChildProcessExit cb);
 
+  // The ncp_ extension (ncp/child_exit.h): every child, typed.
+  absl::Status AddExitListener(NCP_OnChildExit listener, void* user_data);
+  absl::Status RemoveExitListener(NCP_OnChildExit listener, void* user_data);
+
   // Children started and not yet seen exiting (tests, diagnostics).
   int LiveChildren();
 
@@ -69,6 +74,8 @@ class ChildRuntime {
     UniqueFd pidfd;
     UniqueFd status_fd;  // isolated: the init's report
     int uid_slot = -1;   // isolated with its own uid
+    bool isolated = false;
+    bool timed_out = false;  // Create*: killed by the start timeout
     // Create*: the start callback's state, and our reference to the
     // registrar stub offered to the child.
     std::shared_ptr<CreateSession> session;
@@ -106,6 +113,9 @@ class ChildRuntime {
   // Runs on the supervisor thread when a child has been reaped.
   void OnExit(const spawner::ChildExit& exit);
 
+  // Queues `info` for the extension's listeners (callback thread).
+  void PostToListeners(const NCP_ChildExitInfo& info);
+
   // std::mutex, not absl::Mutex: see base/notification.h.
   std::mutex mu_;  // guards everything below
   std::condition_variable child_gone_;
@@ -116,6 +126,7 @@ class ChildRuntime {
   uint64_t name_counter_ = 0;
   std::vector<bool> uid_slots_;  // SetIsolationUid pool, by slot
   std::vector<OH_Ability_OnNativeChildProcessExit> exit_callbacks_;
+  std::vector<std::pair<NCP_OnChildExit, void*>> exit_listeners_;
 };
 
 }  // namespace ncp::api

@@ -211,12 +211,16 @@ class DirectLauncher : public Launcher {
                   "/proc/sys/user/max_user_namespaces)"
                 : "");
         fprintf(stderr, "ncp: %s\n", why.c_str());
-        return NcpError(NCP_ERR_NOT_SUPPORTED, why);
+        absl::Status mapped = NcpError(NCP_ERR_NOT_SUPPORTED, why);
+        spawner::CopySetupFailure(spawned.status(), &mapped);
+        return mapped;
       }
       // As OpenHarmony maps a failed fork: an internal error.
-      return NcpError(
+      absl::Status mapped = NcpError(
           NCP_ERR_INTERNAL,
           absl::StrCat("cannot start the child: ", spawned.status().message()));
+      spawner::CopySetupFailure(spawned.status(), &mapped);
+      return mapped;
     }
     child.pid = spawned->pid;
     child.pidfd = std::move(spawned->pidfd);

@@ -122,3 +122,18 @@ OH_Ability_KillChildProcess(int32_t pid) {
 NCP_EXPORT bool OH_Ability_IsNativeChildProcessSupported(void) {
   return ncp::api::MultiProcessEnabled() && ncp::api::LauncherAvailable();
 }
+
+// ---- ncp extension (ncp/child_exit.h)
+
+NCP_EXPORT int ncp_RegisterChildExitListener(NCP_OnChildExit listener,
+                                             void* user_data) {
+  if (listener == nullptr) return NCP_ERR_INVALID_PARAM;
+  return ToNcpErrCode(ChildRuntime::Get().AddExitListener(listener, user_data));
+}
+
+NCP_EXPORT int ncp_UnregisterChildExitListener(NCP_OnChildExit listener,
+                                               void* user_data) {
+  if (listener == nullptr) return NCP_ERR_INVALID_PARAM;
+  return ToNcpErrCode(
+      ChildRuntime::Get().RemoveExitListener(listener, user_data));
+}

@@ -86,6 +86,13 @@ absl::StatusOr<std::vector<sock_filter>> Build() {
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> ctx(
       seccomp_init(SCMP_ACT_ALLOW), &seccomp_release);
   if (ctx == nullptr) return absl::InternalError("seccomp_init failed");
+  // Foreign architectures' system calls (int 0x80 on x86_64, ...) would slip
+  // past rules written for the native numbers: trap them (the child's
+  // trampoline reports which one, then dies by SIGSYS).
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
+      rc != 0) {
+    return ErrnoError(-rc, "seccomp_attr_set", "ACT_BADARCH");
+  }
   auto check = [](int rc, const char* what) -> absl::Status {
     if (rc == 0) return absl::OkStatus();
     return ErrnoError(-rc, "seccomp_rule_add", what);

@@ -10,7 +10,8 @@
 // swap, acct, quotactl, open_by_handle_at, iopl/ioperm, clock and time
 // setting, syslog), and TIOCSTI. clone3 answers ENOSYS so that libc falls
 // back to clone, whose flags the filter can see. Other architectures' system
-// calls kill the process.
+// calls are trapped (SIGSYS; the trampoline reports the call and the child
+// dies by SIGSYS).
 #ifndef NCP_ISOLATION_SECCOMP_POLICY_H_
 #define NCP_ISOLATION_SECCOMP_POLICY_H_
 

@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -152,7 +154,38 @@ long CloneWithFallbacks(SpawnPlan& plan, void* stack, int* pidfd) {
   }
 }
 
+constexpr char kSetupFailureUrl[] = "type.ncp/ncp.SetupFailure";
+
+absl::Status WithSetupFailure(absl::Status status, Stage stage, int err, pid_t pid) {
+  int32_t fields[3] = {static_cast<int32_t>(stage), err, pid};
+  status.SetPayload(kSetupFailureUrl,
+                    absl::Cord(absl::string_view(reinterpret_cast<const char*>(fields),
+                                                 sizeof(fields))));
+  return status;
+}
+
 }  // namespace
+
+std::optional<SetupFailure> GetSetupFailure(const absl::Status& status) {
+  auto payload = status.GetPayload(kSetupFailureUrl);
+  if (!payload.has_value() || payload->size() != 3 * sizeof(int32_t)) {
+    return std::nullopt;
+  }
+  int32_t fields[3];
+  std::string bytes(*payload);
+  memcpy(fields, bytes.data(), sizeof(fields));
+  SetupFailure failure;
+  failure.stage = static_cast<Stage>(fields[0]);
+  failure.err = fields[1];
+  failure.pid = fields[2];
+  return failure;
+}
+
+void CopySetupFailure(const absl::Status& from, absl::Status* to) {
+  if (auto payload = from.GetPayload(kSetupFailureUrl); payload.has_value()) {
+    to->SetPayload(kSetupFailureUrl, *payload);
+  }
+}
 
 const char* CloneMethodName(CloneMethod method) {
   switch (method) {
@@ -206,7 +239,8 @@ absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan) {
     Stage stage = static_cast<Stage>(report.stage);
     std::string what = StageName(stage);
     if (report.index >= 0) absl::StrAppend(&what, " #", report.index);
-    return ErrnoError(report.err, absl::StrCat("child setup: ", what));
+    return WithSetupFailure(ErrnoError(report.err, absl::StrCat("child setup: ", what)),
+                            stage, report.err, child.pid);
   }
   return child;
 }

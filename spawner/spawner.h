@@ -13,6 +13,8 @@
 
 #include <sys/types.h>
 
+#include <optional>
+
 #include "absl/status/statusor.h"
 #include "base/unique_fd.h"
 #include "spawner/spawn_plan.h"
@@ -45,6 +47,18 @@ absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan);
 
 // The method the most recent successful Spawn() used.
 CloneMethod LastCloneMethod();
+
+// Where a failed Spawn() failed: the stage (kNone: clone itself), the errno,
+// and the pid of the child that failed (0 if clone failed). Present in
+// every error Spawn() returns.
+struct SetupFailure {
+  Stage stage = Stage::kNone;
+  int err = 0;
+  pid_t pid = 0;
+};
+std::optional<SetupFailure> GetSetupFailure(const absl::Status& status);
+// Copies the SetupFailure of `from` (if any) onto `to`.
+void CopySetupFailure(const absl::Status& from, absl::Status* to);
 
 }  // namespace ncp::spawner
 

@@ -21,6 +21,7 @@
 
 #include "AbilityKit/native_child_process.h"
 #include "IPCKit/ipc_kit.h"
+#include "ncp/child_exit.h"
 #include "tools/error_names.h"
 
 namespace {
@@ -34,12 +35,44 @@ int32_t g_watched_pid = -1;
 bool g_ended = false;
 int32_t g_end_value = 0;
 
+NCP_ChildExitInfo g_end_info = {};
+
+// The OpenHarmony callback (exit status or signal, in one int) ...
 void OnExit(int32_t pid, int32_t value) {
   std::lock_guard<std::mutex> lock(g_mu);
   if (pid != g_watched_pid) return;
-  g_ended = true;
   g_end_value = value;
+}
+
+// ... and the ncp extension, which says which it was. Both run on the same
+// library thread, the OpenHarmony callback first.
+void OnEnded(const NCP_ChildExitInfo* info, void* /*user_data*/) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  if (info->pid != g_watched_pid) return;
+  g_end_info = *info;
+  g_ended = true;
   g_cv.notify_all();
+}
+
+std::string Describe(const NCP_ChildExitInfo& info) {
+  char text[160];
+  switch (info.kind) {
+    case NCP_CHILD_EXITED:
+      snprintf(text, sizeof(text), "exited with status %d", info.exit_code);
+      break;
+    case NCP_CHILD_KILLED:
+      snprintf(text, sizeof(text), "killed by signal %d (%s)%s", info.signal,
+               strsignal(info.signal), info.core_dumped ? ", core dumped" : "");
+      break;
+    case NCP_CHILD_SECCOMP_KILLED:
+      snprintf(text, sizeof(text),
+               "killed by the sandbox's seccomp filter (system call %d)",
+               info.syscall_nr);
+      break;
+    default:
+      snprintf(text, sizeof(text), "%s", ncp_ChildExitKindName(info.kind));
+  }
+  return text;
 }
 
 void Usage(FILE* out) {
@@ -311,6 +344,7 @@ int Start(int argc, char** argv) {
     }
   }
   OH_Ability_RegisterNativeChildProcessExitCallback(&OnExit);
+  ncp_RegisterChildExitListener(&OnEnded, nullptr);
 
   int32_t pid = -1;
   std::unique_lock<std::mutex> lock(g_mu);  // OnExit waits for g_watched_pid
@@ -328,9 +362,7 @@ int Start(int argc, char** argv) {
          o.isolated ? " (isolated)" : "");
   fflush(stdout);
   g_cv.wait(lock, [] { return g_ended; });
-  printf("pid %d ended: %d (%s)\n", pid, g_end_value,
-         g_end_value == 0 ? "returned normally"
-                          : "exit status, or the signal that killed it");
+  printf("pid %d %s\n", pid, Describe(g_end_info).c_str());
   return g_end_value;
 }
 

@@ -27,9 +27,10 @@ check "Hello exits 0" 0 $?
 echo "$out" | grep -q 'entryParams: "hi there"'; check "params reach the child" 0 $?
 echo "$out" | grep -q 'fd "log" is'; check "fd reaches the child" 0 $?
 grep -q "hello from child" "$log"; check "child wrote through the fd" 0 $?
-echo "$out" | grep -Eq "^pid [0-9]+ ended: 0"; check "end is reported" 0 $?
+echo "$out" | grep -Eq "^pid [0-9]+ exited with status 0"; check "end is reported" 0 $?
 
-$ncp start "$lib:Crash" >/dev/null 2>&1; check "crash ends with SIGSEGV" 11 $?
+out=$($ncp start "$lib:Crash" 2>&1); check "crash ends with SIGSEGV" 11 $?
+echo "$out" | grep -q "killed by signal 11"; check "crash is described" 0 $?
 service=$(realpath tools/demo/libncp_demo_service.so)
 out=$($ncp create --call 1 --int 123 --int 456 --call 2 --string cli --reply string \
   --call 3 "$service")
