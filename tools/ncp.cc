@@ -44,8 +44,8 @@ void OnExit(int32_t pid, int32_t value) {
   g_end_value = value;
 }
 
-// ... and the ncp extension, which says which it was. Both run on the same
-// library thread, the OpenHarmony callback first.
+// ... and the ncp extension, which says which it was (and is what this
+// tool waits for).
 void OnEnded(const NCP_ChildExitInfo* info, void* /*user_data*/) {
   std::lock_guard<std::mutex> lock(g_mu);
   if (info->pid != g_watched_pid) return;
@@ -363,7 +363,12 @@ int Start(int argc, char** argv) {
   fflush(stdout);
   g_cv.wait(lock, [] { return g_ended; });
   printf("pid %d %s\n", pid, Describe(g_end_info).c_str());
-  return g_end_value;
+  switch (g_end_info.kind) {
+    case NCP_CHILD_EXITED: return g_end_info.exit_code;
+    case NCP_CHILD_KILLED:
+    case NCP_CHILD_SECCOMP_KILLED: return g_end_info.signal;
+    default: return g_end_value;
+  }
 }
 
 }  // namespace
