@@ -336,6 +336,41 @@ TEST_F(PeerFixture, FileDescriptorsBothWaysShareOpenFileDescription) {
   close(fd);
 }
 
+TEST_F(PeerFixture, ManyFileDescriptorsAndObjectsRoundTrip) {
+  // The most fds a parcel may hold, plus stubs, through the ring (the body
+  // is large) and back.
+  ParcelPtr data = NewParcel();
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  for (int i = 0; i < 252; ++i) {
+    ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data.get(), fd), 0);
+    if (i % 2 == 0) {
+      ASSERT_EQ(OH_IPCParcel_WriteRemoteStub(data.get(), state_.self), 0);
+    }
+  }
+  close(fd);
+  std::vector<uint8_t> pad(100000, 7);
+  ASSERT_EQ(OH_IPCParcel_WriteBuffer(data.get(), pad.data(), pad.size()), 0);
+  const int fds_before = CountOpenFds();
+  {
+    ParcelPtr reply = NewParcel();
+    ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+    EXPECT_EQ(OH_IPCParcel_GetDataSize(reply.get()),
+              OH_IPCParcel_GetDataSize(data.get()));
+    for (int i = 0; i < 252; ++i) {
+      int32_t got = -1;
+      ASSERT_EQ(OH_IPCParcel_ReadFileDescriptor(reply.get(), &got), 0) << i;
+      close(got);
+      if (i % 2 == 0) {
+        OHIPCRemoteStub* s = OH_IPCParcel_ReadRemoteStub(reply.get());
+        ASSERT_NE(s, nullptr) << i;  // our own stub, sent back
+        OH_IPCRemoteStub_Destroy(s);
+      }
+    }
+    EXPECT_EQ(CountOpenFds(), fds_before + 252);  // held by `reply`
+  }
+  EXPECT_EQ(CountOpenFds(), fds_before);
+}
+
 TEST_F(PeerFixture, StubFromPeerArrivesAsProxy) {
   ParcelPtr data = NewParcel();
   ParcelPtr reply = NewParcel();

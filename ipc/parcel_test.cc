@@ -476,6 +476,24 @@ TEST(ParcelTest, FileDescriptorsAreDupedBothWays) {
   close(pipefd[0]);
 }
 
+TEST(ParcelTest, AtMost252FileDescriptors) {
+  // SCM_RIGHTS carries 253 fds per message and one is kept for the body
+  // memfd: a parcel refuses the 253rd fd so that every parcel can be sent.
+  ParcelPtr p = NewParcel();
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  for (int i = 0; i < 252; ++i) {
+    ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(p.get(), fd), 0) << i;
+  }
+  const int size = OH_IPCParcel_GetDataSize(p.get());
+  EXPECT_EQ(OH_IPCParcel_WriteFileDescriptor(p.get(), fd),
+            OH_IPC_PARCEL_WRITE_ERROR);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(p.get()), size);
+  ParcelPtr q = NewParcel();
+  ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(q.get(), fd), 0);
+  EXPECT_EQ(OH_IPCParcel_Append(p.get(), q.get()), OH_IPC_PARCEL_WRITE_ERROR);
+  close(fd);
+}
+
 TEST(ParcelTest, FileDescriptorSharesOffset) {
   char path[] = "/tmp/ncp_parcel_fd_XXXXXX";
   int file = mkostemp(path, O_CLOEXEC);

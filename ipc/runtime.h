@@ -46,6 +46,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/unique_fd.h"
@@ -58,6 +59,39 @@ namespace ncp::ipc {
 
 class Runtime;
 struct Waiter;
+
+// A tiny unordered map over a vector, for the few entries a connection's
+// waiters or the process's waiting call chains hold at a time: no node
+// allocation per sync call (the hot path), linear lookup.
+template <typename K, typename V>
+class SmallMap {
+ public:
+  using Entry = std::pair<K, V>;
+  using iterator = typename std::vector<Entry>::iterator;
+  iterator begin() { return entries_.begin(); }
+  iterator end() { return entries_.end(); }
+  iterator find(const K& key) {
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first == key) return it;
+    }
+    return entries_.end();
+  }
+  V& operator[](const K& key) {
+    auto it = find(key);
+    if (it != entries_.end()) return it->second;
+    entries_.emplace_back(key, V());
+    return entries_.back().second;
+  }
+  void erase(iterator it) {
+    if (it + 1 != entries_.end()) *it = std::move(entries_.back());
+    entries_.pop_back();
+  }
+  void clear() { entries_.clear(); }
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  std::vector<Entry> entries_;
+};
 
 // Identity of the request being handled on a thread (ipc_cskeleton.h).
 struct CallContext {
@@ -198,7 +232,7 @@ class Connection final : public RefCounted {
   int32_t peer_pid_ = -1;
   uint64_t peer_uid_ = 0;
   uint64_t next_txn_ = 1;
-  std::unordered_map<uint64_t, Waiter*> waiters_;
+  SmallMap<uint64_t, Waiter*> waiters_;
   struct Export {
     Ref<RemoteObject> object;
     uint64_t sent = 0;
@@ -303,7 +337,7 @@ class Runtime {
   std::atomic<int> idle_{0};     // threads waiting in epoll_wait
 
   std::mutex chain_mu_;
-  std::unordered_map<uint64_t, Ref<ThreadState>> chains_;  // chain_mu_
+  SmallMap<uint64_t, Ref<ThreadState>> chains_;  // guarded by chain_mu_
 };
 
 template <typename F>
