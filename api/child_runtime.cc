@@ -161,7 +161,11 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
                         "the isolation uid pool is exhausted");
       }
     }
-    isolation.data_dir = AppDataDir();
+    isolation.data_dir =
+        options.data_dir.empty() ? AppDataDir() : options.data_dir;
+    for (const auto& [path, writable] : options.sandbox_paths) {
+      isolation.extra_binds.push_back(isolation::BindPath{path, writable});
+    }
     if (request.bootstrap.library.find('/') != std::string::npos) {
       isolation.read_only_paths.push_back(request.bootstrap.library);
     }

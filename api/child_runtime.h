@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
-#include "ncp/child_exit.h"
 #include "IPCKit/ipc_cremote_object.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -25,6 +24,7 @@
 #include "api/create_session.h"
 #include "api/validation.h"
 #include "base/unique_fd.h"
+#include "ncp/child_exit.h"
 #include "spawner/supervisor.h"
 
 namespace ncp::api {
@@ -33,6 +33,9 @@ struct ChildOptions {
   bool isolated = false;
   bool isolation_uid = false;
   std::string process_name;  // custom part; empty: the default name
+  // ncp/sandbox.h
+  std::vector<std::pair<std::string, bool>> sandbox_paths;
+  std::string data_dir;  // empty: AppDataDir()
 };
 
 class ChildRuntime {

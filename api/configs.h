@@ -3,6 +3,8 @@
 #define NCP_API_CONFIGS_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "AbilityKit/native_child_process.h"
 
@@ -10,6 +12,9 @@ struct Ability_ChildProcessConfigs {
   std::string process_name;  // empty: the default name
   NativeChildProcess_IsolationMode isolation_mode = NCP_ISOLATION_MODE_NORMAL;
   bool isolation_uid = false;
+  // ncp/sandbox.h
+  std::vector<std::pair<std::string, bool>> sandbox_paths;  // (path, writable)
+  std::string data_dir;
 };
 
 #endif  // NCP_API_CONFIGS_H_

@@ -5,6 +5,8 @@
 #include "api/configs.h"
 #include "api/exports.h"
 #include "api/validation.h"
+#include "isolation/sandbox_paths.h"
+#include "ncp/sandbox.h"
 
 NCP_EXPORT Ability_ChildProcessConfigs* OH_Ability_CreateChildProcessConfigs(
     void) {
@@ -44,5 +46,30 @@ OH_Ability_ChildProcessConfigs_SetProcessName(
     return NCP_ERR_INVALID_PARAM;
   }
   configs->process_name = processName;
+  return NCP_NO_ERROR;
+}
+
+// ---- ncp extension (ncp/sandbox.h)
+
+NCP_EXPORT int ncp_ChildProcessConfigs_AddSandboxPath(
+    Ability_ChildProcessConfigs* configs, const char* path, bool writable) {
+  if (configs == nullptr || path == nullptr ||
+      ncp::isolation::CheckSandboxPath(path, /*must_exist=*/true, writable) !=
+          nullptr ||
+      configs->sandbox_paths.size() >= 64) {
+    return NCP_ERR_INVALID_PARAM;
+  }
+  configs->sandbox_paths.emplace_back(path, writable);
+  return NCP_NO_ERROR;
+}
+
+NCP_EXPORT int ncp_ChildProcessConfigs_SetDataDir(
+    Ability_ChildProcessConfigs* configs, const char* path) {
+  if (configs == nullptr || path == nullptr ||
+      ncp::isolation::CheckSandboxPath(path, /*must_exist=*/false,
+                                       /*writable=*/true) != nullptr) {
+    return NCP_ERR_INVALID_PARAM;
+  }
+  configs->data_dir = path;
   return NCP_NO_ERROR;
 }

@@ -28,12 +28,14 @@
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
+#include "IPCKit/ipc_kit.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "api/testing/child_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ncp/sandbox.h"
 
 namespace {
 
@@ -574,6 +576,139 @@ TEST(IsolationConfigTest, ExtraReadOnlyAndWritableBinds) {
   EXPECT_EQ(InFork(&ReadOnlyAndWritableBinds), 0);
 }
 
+TEST(IsolationConfigTest, PerChildSandboxPathsAndDataDir) {
+  const std::string ro = g_base + "/cfg_ro", rw = g_base + "/cfg_rw",
+                    data = g_base + "/cfg_data";
+  ASSERT_EQ(mkdir(ro.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(rw.c_str(), 0777), 0);
+  ASSERT_EQ(mkdir(data.c_str(), 0777), 0);
+  std::ofstream(ro + "/file") << "x";
+  std::ofstream(data + "/marker") << "x";
+  auto run = [&](const std::string& datadir_param) {
+    Pipe out;
+    FdList fds({{"out", out.write_fd()}});
+    NativeChildProcess_Args args = {};
+    std::string params = absl::StrCat("datadir=", datadir_param,
+                                      " write=from_child home=", ro, "/file");
+    args.entryParams = params.data();
+    args.fdList = fds.list();
+    Ability_ChildProcessConfigs* configs =
+        OH_Ability_CreateChildProcessConfigs();
+    OH_Ability_ChildProcessConfigs_SetIsolationMode(
+        configs, NCP_ISOLATION_MODE_ISOLATED);
+    EXPECT_EQ(
+        ncp_ChildProcessConfigs_AddSandboxPath(configs, ro.c_str(), false), 0);
+    EXPECT_EQ(ncp_ChildProcessConfigs_AddSandboxPath(configs, rw.c_str(), true),
+              0);
+    EXPECT_EQ(ncp_ChildProcessConfigs_SetDataDir(configs, data.c_str()), 0);
+    int32_t pid = -1;
+    std::string entry = FixturePath("libncp_probe.so") + ":Probe";
+    EXPECT_EQ(OH_Ability_StartNativeChildProcessWithConfigs(entry.c_str(), args,
+                                                            configs, &pid),
+              NCP_NO_ERROR);
+    OH_Ability_DestroyChildProcessConfigs(configs);
+    Report r = Parse(out.ReadAll());
+    ExitOf(pid);
+    return r;
+  };
+  // The data dir: fresh at the configured path; writes stay in the sandbox.
+  Report r = run(data);
+  EXPECT_EQ(Int(r, "home_marker"), 0);  // the read-only path is visible
+  EXPECT_EQ(Int(r, "datadir_entries"), 0);
+  EXPECT_EQ(Int(r, "datadir_write"), 0);
+  EXPECT_NE(access((data + "/from_child").c_str(), F_OK), 0);
+  // The writable path: shared with the app.
+  r = run(rw);
+  EXPECT_EQ(Int(r, "datadir_write"), 0);
+  EXPECT_EQ(access((rw + "/from_child").c_str(), F_OK), 0);
+}
+
+TEST(IsolationConfigTest, InvalidPerChildPathsAre401) {
+  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
+  for (const char* path :
+       {"relative/path", "/does/not/exist", "/", "/usr/../etc"}) {
+    EXPECT_EQ(ncp_ChildProcessConfigs_AddSandboxPath(configs, path, false),
+              NCP_ERR_INVALID_PARAM)
+        << path;
+  }
+  EXPECT_EQ(ncp_ChildProcessConfigs_AddSandboxPath(configs, "/usr", true),
+            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(ncp_ChildProcessConfigs_AddSandboxPath(configs, nullptr, false),
+            NCP_ERR_INVALID_PARAM);
+  EXPECT_EQ(ncp_ChildProcessConfigs_AddSandboxPath(nullptr, "/usr", false),
+            NCP_ERR_INVALID_PARAM);
+  for (const char* dir : {"relative", "/etc/app", "/", "/a/./b"}) {
+    EXPECT_EQ(ncp_ChildProcessConfigs_SetDataDir(configs, dir),
+              NCP_ERR_INVALID_PARAM)
+        << dir;
+  }
+  EXPECT_EQ(ncp_ChildProcessConfigs_SetDataDir(configs, "/srv/not/yet/there"),
+            0);
+  OH_Ability_DestroyChildProcessConfigs(configs);
+}
+
+// Create* children in the sandbox: IPC and fds in parcels work.
+std::mutex g_started_mu;
+std::condition_variable g_started_cv;
+OHIPCRemoteProxy* g_started_proxy = nullptr;
+int g_started_code = -1;
+
+TEST(IsolationCreateTest, IpcAndFdsInParcelsWork) {
+  g_started_code = -1;
+  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
+  OH_Ability_ChildProcessConfigs_SetIsolationMode(configs,
+                                                  NCP_ISOLATION_MODE_ISOLATED);
+  ASSERT_EQ(OH_Ability_CreateNativeChildProcessWithConfigs(
+                FixturePath("libncp_add_service.so").c_str(), configs,
+                +[](int code, OHIPCRemoteProxy* proxy) {
+                  std::lock_guard<std::mutex> lock(g_started_mu);
+                  g_started_code = code;
+                  g_started_proxy = proxy;
+                  g_started_cv.notify_all();
+                }),
+            NCP_NO_ERROR);
+  OH_Ability_DestroyChildProcessConfigs(configs);
+  {
+    std::unique_lock<std::mutex> lock(g_started_mu);
+    ASSERT_TRUE(g_started_cv.wait_for(lock, std::chrono::seconds(10),
+                                      [] { return g_started_code != -1; }));
+  }
+  ASSERT_EQ(g_started_code, NCP_NO_ERROR);
+  std::string path = g_base + "/parcel_fd_file";
+  int file = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  ASSERT_GE(file, 0);
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data, file), 0);
+  OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+  ASSERT_EQ(
+      OH_IPCRemoteProxy_SendRequest(g_started_proxy, 6, data, reply, &sync), 0);
+  char buf[8] = {};
+  EXPECT_EQ(pread(file, buf, sizeof(buf), 0), 5);
+  EXPECT_STREQ(buf, "CHILD");
+  close(file);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  data = OH_IPCParcel_Create();
+  reply = OH_IPCParcel_Create();
+  OH_IPCParcel_WriteInt32(data, 123);
+  OH_IPCParcel_WriteInt32(data, 456);
+  ASSERT_EQ(
+      OH_IPCRemoteProxy_SendRequest(g_started_proxy, 1, data, reply, &sync), 0);
+  int32_t sum = 0;
+  OH_IPCParcel_ReadInt32(reply, &sum);
+  EXPECT_EQ(sum, 579);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  data = OH_IPCParcel_Create();
+  reply = OH_IPCParcel_Create();
+  EXPECT_EQ(
+      OH_IPCRemoteProxy_SendRequest(g_started_proxy, 2, data, reply, &sync), 0);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  OH_IPCRemoteProxy_Destroy(g_started_proxy);
+}
+
 // --------------------------------------------------------------- main
 
 bool CopyFile(const std::string& from, const std::string& to) {
@@ -590,8 +725,9 @@ void MakeWorld() {
   chmod(base, 0777);
   std::string fixtures = g_base + "/fixtures";
   mkdir(fixtures.c_str(), 0755);
-  for (const char* lib : {"libncp_probe.so", "libncp_escape.so",
-                          "libncp_reporter.so", "libncp_crasher.so"}) {
+  for (const char* lib :
+       {"libncp_probe.so", "libncp_escape.so", "libncp_reporter.so",
+        "libncp_crasher.so", "libncp_add_service.so"}) {
     if (!CopyFile(FixturePath(lib), fixtures + "/" + lib)) abort();
   }
   setenv("NCP_TEST_FIXTURE_DIR", fixtures.c_str(), 1);

@@ -59,6 +59,8 @@ const std::set<std::string>& ExpectedExports() {
       "ncp_UnregisterChildExitListener",
       "ncp_ChildExitKindName",
       "ncp_SetupStageName",
+      "ncp_ChildProcessConfigs_AddSandboxPath",
+      "ncp_ChildProcessConfigs_SetDataDir",
   };
   return *names;
 }

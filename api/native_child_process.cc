@@ -46,6 +46,8 @@ ChildOptions OptionsFrom(const Ability_ChildProcessConfigs& configs) {
   options.isolated = configs.isolation_mode == NCP_ISOLATION_MODE_ISOLATED;
   options.isolation_uid = configs.isolation_uid;
   options.process_name = configs.process_name;
+  options.sandbox_paths = configs.sandbox_paths;
+  options.data_dir = configs.data_dir;
   return options;
 }
 

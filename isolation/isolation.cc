@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "isolation/mount_plan.h"
+#include "isolation/sandbox_paths.h"
 #include "isolation/seccomp_policy.h"
 
 namespace ncp::isolation {
@@ -36,16 +37,6 @@ bool IdMapped(const char* map_file, uint32_t id) {
     if (id >= inside && id - inside < count) return true;
   }
   return false;
-}
-
-// System directories a data dir or writable bind must not replace.
-bool IsSystemPath(const std::string& path) {
-  for (const char* dir : {"/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32",
-                          "/lib64", "/libx32", "/proc", "/dev", "/sys"}) {
-    if (path == dir || absl::StartsWith(path, std::string(dir) + "/"))
-      return true;
-  }
-  return path == "/";
 }
 
 class Plan : public IsolationPlan {

@@ -89,7 +89,8 @@ absl::StatusOr<std::vector<sock_filter>> Build() {
   // Foreign architectures' system calls (int 0x80 on x86_64, ...) would slip
   // past rules written for the native numbers: trap them (the child's
   // trampoline reports which one, then dies by SIGSYS).
-  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
+  if (int rc =
+          seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRAP);
       rc != 0) {
     return ErrnoError(-rc, "seccomp_attr_set", "ACT_BADARCH");
   }
