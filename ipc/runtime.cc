@@ -105,6 +105,11 @@ struct ThreadStateHolder {
 };
 thread_local ThreadStateHolder t_state;
 
+// Remote requests being handled in this process (for WaitRequestsDone).
+std::mutex g_serving_mu;
+std::condition_variable g_serving_done;
+int g_serving = 0;  // guarded by g_serving_mu
+
 std::mutex g_live_mu;
 std::condition_variable g_live_cv;
 int g_live_connections = 0;  // guarded by g_live_mu
@@ -119,6 +124,11 @@ void AtforkChild() {
   // The mutex may have been taken by the forking thread (prepare); the
   // child has only this thread, so a fresh mutex is the unlocked state.
   new (&g_create_mu) std::mutex;
+  // Other threads of the parent may have held these at the fork.
+  new (&g_live_mu) std::mutex;
+  new (&g_live_cv) std::condition_variable;
+  new (&g_serving_mu) std::mutex;
+  new (&g_serving_done) std::condition_variable;
   Runtime::AbandonInChild();
 }
 
@@ -255,8 +265,10 @@ void Runtime::AbandonInChild() {
 }
 
 uint64_t Runtime::NewChain() {
-  return chain_base_ | (chain_counter_.fetch_add(1) & 0xFFFFFF) |
-         (chain_counter_.load() == 0 ? 1 : 0);
+  const uint64_t chain =
+      chain_base_ |
+      (chain_counter_.fetch_add(1, std::memory_order_relaxed) & 0xFFFFFF);
+  return chain != 0 ? chain : 1;  // 0 means "no chain" on the wire
 }
 
 void Runtime::EnterChain(ThreadState* ts, uint64_t chain) {
@@ -1512,11 +1524,6 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
 }
 
 namespace {
-
-// Remote requests being handled in this process (for WaitRequestsDone).
-std::mutex g_serving_mu;
-std::condition_variable g_serving_done;
-int g_serving = 0;  // guarded by g_serving_mu
 
 struct ServingScope {
   ServingScope() {
