@@ -53,6 +53,9 @@ struct ParentState {
   int handling = -1;
   pthread_t handler_thread{};
   bool busy_seen = false;  // wait_requests_done(0) was false in the handler
+  pthread_t joined_thread{};
+  bool has_joined_thread = false;
+  int served_by_joined = 0;
   int destroyed = 0;
   OHIPCRemoteStub* self = nullptr;
 };
@@ -76,6 +79,13 @@ int ParentHandler(uint32_t code, const OHIPCParcel* data, OHIPCParcel* reply,
       OH_IPCParcel_ReadInt32(data, &v);
       std::lock_guard<std::mutex> l(st->mu);
       st->pinged += v;
+      if (st->has_joined_thread &&
+          pthread_equal(st->joined_thread, pthread_self())) {
+        ++st->served_by_joined;
+        OH_IPCSkeleton_StopWorkThread();  // ends JoinWorkThread after this
+      } else {
+        OH_IPCSkeleton_StopWorkThread();  // a pool thread: ignored
+      }
       st->cv.notify_all();
       return 0;
     }
@@ -232,6 +242,59 @@ TEST_F(PeerFixture, AsyncRequestReturnsAndRunsRemotely) {
   std::unique_lock<std::mutex> l(state_.mu);
   ASSERT_TRUE(
       state_.cv.wait_for(l, seconds(20), [&] { return state_.pinged == 7; }));
+}
+
+// A thread that joined the pool serves requests until a handler running on
+// it calls StopWorkThread; StopWorkThread on a pool thread is ignored.
+TEST_F(PeerFixture, JoinWorkThreadServesUntilStopped) {
+  bool returned = false;
+  std::thread joiner([&] {
+    {
+      std::lock_guard<std::mutex> l(state_.mu);
+      state_.joined_thread = pthread_self();
+      state_.has_joined_thread = true;
+    }
+    OH_IPCSkeleton_JoinWorkThread();
+    std::lock_guard<std::mutex> l(state_.mu);
+    returned = true;
+    state_.cv.notify_all();
+  });
+  // One-way pings make the peer call back in a new call chain, so any
+  // worker of this process (pool or joined) may serve them.
+  bool done = false;
+  for (int i = 0; i < 2000 && !done; ++i) {
+    ParcelPtr data = NewParcel();
+    OH_IPCParcel_WriteRemoteStub(data.get(), state_.self);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy_, kAsyncPing, data.get(),
+                                            nullptr, &kAsync),
+              0);
+    std::unique_lock<std::mutex> l(state_.mu);
+    ASSERT_TRUE(state_.cv.wait_for(
+        l, seconds(20), [&] { return state_.pinged >= 7 * (i + 1); }));
+    done = returned || state_.served_by_joined > 0;
+  }
+  {
+    std::unique_lock<std::mutex> l(state_.mu);
+    ASSERT_TRUE(state_.cv.wait_for(l, seconds(20), [&] { return returned; }))
+        << "served_by_joined=" << state_.served_by_joined
+        << " pinged=" << state_.pinged;
+    EXPECT_EQ(state_.served_by_joined, 1);
+  }
+  joiner.join();
+  // The pool still serves (its threads ignored StopWorkThread).
+  ParcelPtr data = NewParcel();
+  OH_IPCParcel_WriteRemoteStub(data.get(), state_.self);
+  int before;
+  {
+    std::lock_guard<std::mutex> l(state_.mu);
+    before = state_.pinged;
+  }
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy_, kAsyncPing, data.get(),
+                                          nullptr, &kAsync),
+            0);
+  std::unique_lock<std::mutex> l(state_.mu);
+  ASSERT_TRUE(state_.cv.wait_for(l, seconds(20),
+                                 [&] { return state_.pinged == before + 7; }));
 }
 
 TEST_F(PeerFixture, LargePayloadRoundTrip) {
