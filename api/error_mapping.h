@@ -16,9 +16,11 @@ namespace ncp::api {
 absl::Status NcpError(Ability_NativeChildProcess_ErrCode code,
                       absl::string_view message);
 
-// The translator. OK -> NCP_NO_ERROR; a status from NcpError -> its code;
-// otherwise by canonical code: INVALID_ARGUMENT -> 401, RESOURCE_EXHAUSTED
-// -> 16010006, UNIMPLEMENTED -> 801, anything else -> 16000050.
+// The translator. OK -> NCP_NO_ERROR; a status from NcpError -> its code; a
+// failed system call (base/errno_status.h) -> 16000050 whatever its errno;
+// otherwise by canonical code: INVALID_ARGUMENT -> 401, UNIMPLEMENTED ->
+// 801, anything else -> 16000050. With NCP_DEBUG=1 in the environment, each
+// error is also described on stderr.
 Ability_NativeChildProcess_ErrCode ToNcpErrCode(const absl::Status& status);
 
 }  // namespace ncp::api

@@ -1,5 +1,8 @@
 #include "api/error_mapping.h"
 
+#include <errno.h>
+
+#include "base/errno_status.h"
 #include "gtest/gtest.h"
 
 namespace ncp::api {
@@ -25,11 +28,17 @@ TEST(ErrorMappingTest, ExplicitCodesRoundTrip) {
 TEST(ErrorMappingTest, CanonicalCodesWithoutPayload) {
   EXPECT_EQ(ToNcpErrCode(absl::InvalidArgumentError("x")),
             NCP_ERR_INVALID_PARAM);
-  EXPECT_EQ(ToNcpErrCode(absl::ResourceExhaustedError("x")),
-            NCP_ERR_MAX_CHILD_PROCESSES_REACHED);
+  // Only an explicit NcpError means "a child limit".
+  EXPECT_EQ(ToNcpErrCode(absl::ResourceExhaustedError("x")), NCP_ERR_INTERNAL);
   EXPECT_EQ(ToNcpErrCode(absl::UnimplementedError("x")), NCP_ERR_NOT_SUPPORTED);
   EXPECT_EQ(ToNcpErrCode(absl::UnknownError("x")), NCP_ERR_INTERNAL);
   EXPECT_EQ(ToNcpErrCode(absl::PermissionDeniedError("x")), NCP_ERR_INTERNAL);
+}
+
+TEST(ErrorMappingTest, FailedSystemCallsAreInternalWhateverTheErrno) {
+  for (int err : {EINVAL, EMFILE, ENOSYS, EPERM, ENOENT}) {
+    EXPECT_EQ(ToNcpErrCode(ErrnoError(err, "call")), NCP_ERR_INTERNAL) << err;
+  }
 }
 
 }  // namespace

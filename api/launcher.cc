@@ -215,6 +215,17 @@ class DirectLauncher : public Launcher {
         spawner::CopySetupFailure(spawned.status(), &mapped);
         return mapped;
       }
+      if (auto failure = spawner::GetSetupFailure(spawned.status());
+          failure.has_value() && failure->stage == spawner::Stage::kNone &&
+          failure->err == ENOSYS) {
+        // COMPAT(kernel 5.3): no pidfds, so no race-free way to watch a
+        // child. This kernel cannot give what the call asks for.
+        absl::Status mapped = NcpError(
+            NCP_ERR_NOT_SUPPORTED, absl::StrCat("this kernel has no pidfds: ",
+                                                spawned.status().message()));
+        spawner::CopySetupFailure(spawned.status(), &mapped);
+        return mapped;
+      }
       // As OpenHarmony maps a failed fork: an internal error.
       absl::Status mapped = NcpError(
           NCP_ERR_INTERNAL,

@@ -16,6 +16,9 @@ absl::Status ErrnoError(int err, absl::string_view call,
 absl::Status LastErrnoError(absl::string_view call,
                             absl::string_view detail = "");
 
+// True for statuses made by the two functions above.
+bool IsErrnoStatus(const absl::Status& status);
+
 }  // namespace ncp
 
 #endif  // NCP_BASE_ERRNO_STATUS_H_

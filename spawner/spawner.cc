@@ -11,8 +11,8 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <string>
 #include <mutex>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "base/errno_status.h"
@@ -156,11 +156,12 @@ long CloneWithFallbacks(SpawnPlan& plan, void* stack, int* pidfd) {
 
 constexpr char kSetupFailureUrl[] = "type.ncp/ncp.SetupFailure";
 
-absl::Status WithSetupFailure(absl::Status status, Stage stage, int err, pid_t pid) {
+absl::Status WithSetupFailure(absl::Status status, Stage stage, int err,
+                              pid_t pid) {
   int32_t fields[3] = {static_cast<int32_t>(stage), err, pid};
-  status.SetPayload(kSetupFailureUrl,
-                    absl::Cord(absl::string_view(reinterpret_cast<const char*>(fields),
-                                                 sizeof(fields))));
+  status.SetPayload(kSetupFailureUrl, absl::Cord(absl::string_view(
+                                          reinterpret_cast<const char*>(fields),
+                                          sizeof(fields))));
   return status;
 }
 
@@ -225,9 +226,10 @@ absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan) {
   plan.report = nullptr;
 
   if (pid < 0) {
-    return ErrnoError(
-        static_cast<int>(-pid), "clone",
-        absl::StrCat("flags 0x", absl::Hex(plan.namespace_flags)));
+    return WithSetupFailure(
+        ErrnoError(static_cast<int>(-pid), "clone",
+                   absl::StrCat("flags 0x", absl::Hex(plan.namespace_flags))),
+        Stage::kNone, static_cast<int>(-pid), 0);
   }
   SpawnedChild child;
   child.pid = static_cast<pid_t>(pid);
@@ -239,8 +241,9 @@ absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan) {
     Stage stage = static_cast<Stage>(report.stage);
     std::string what = StageName(stage);
     if (report.index >= 0) absl::StrAppend(&what, " #", report.index);
-    return WithSetupFailure(ErrnoError(report.err, absl::StrCat("child setup: ", what)),
-                            stage, report.err, child.pid);
+    return WithSetupFailure(
+        ErrnoError(report.err, absl::StrCat("child setup: ", what)), stage,
+        report.err, child.pid);
   }
   return child;
 }

@@ -56,6 +56,11 @@ TEST(SpawnerTest, ReportsExecFailureWithStage) {
             std::string::npos)
       << child.status();
   EXPECT_EQ(child.status().code(), absl::StatusCode::kNotFound);
+  std::optional<SetupFailure> failure = GetSetupFailure(child.status());
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->stage, Stage::kExec);
+  EXPECT_EQ(failure->err, ENOENT);
+  EXPECT_GT(failure->pid, 0);
 }
 
 TEST(SpawnerTest, ChildGetsOnlyPlannedFds) {

@@ -12,11 +12,12 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "base/errno_status.h"
 #include "base/per_process.h"
 #include "base/unique_fd.h"
 
@@ -26,18 +27,40 @@ namespace {
 
 constexpr uint64_t kWakeTag = ~0ULL;
 
-// Starts a thread with every signal blocked, so that process-directed
-// signals are delivered to the app's threads, never to ours.
-std::thread StartQuietThread(const char* name, std::function<void()> body) {
+// Starts a detached thread with every signal blocked, so that
+// process-directed signals are delivered to the app's threads, never to
+// ours. pthread_create, not std::thread: a refusal (e.g. a seccomp filter
+// that answers clone3 with EPERM) must be an error, not an exception.
+bool StartQuietThread(const char* name, std::function<void()> body) {
+  struct Start {
+    const char* name;
+    std::function<void()> body;
+  };
+  auto* start = new Start{name, std::move(body)};
   sigset_t all, saved;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved);
-  std::thread thread([name, body = std::move(body)] {
-    prctl(PR_SET_NAME, name);
-    body();
-  });
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t thread;
+  int rc = pthread_create(
+      &thread, &attr,
+      [](void* arg) -> void* {
+        std::unique_ptr<Start> self(static_cast<Start*>(arg));
+        prctl(PR_SET_NAME, self->name);
+        self->body();
+        return nullptr;
+      },
+      start);
+  pthread_attr_destroy(&attr);
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-  return thread;
+  if (rc != 0) {
+    delete start;
+    errno = rc;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -52,11 +75,18 @@ class Supervisor::Impl {
     ev.data.u64 = kWakeTag;
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &ev);
     // Both threads live as long as the process (see supervisor.h).
-    StartQuietThread("ncp-supervisor", [this] { Loop(); }).detach();
-    StartQuietThread("ncp-callbacks", [this] { CallbackLoop(); }).detach();
+    if (!StartQuietThread("ncp-supervisor", [this] { Loop(); })) {
+      threads_error_ = LastErrnoError("pthread_create", "ncp-supervisor");
+      return;
+    }
+    if (!StartQuietThread("ncp-callbacks", [this] { CallbackLoop(); })) {
+      threads_error_ = LastErrnoError("pthread_create", "ncp-callbacks");
+    }
   }
 
   absl::StatusOr<SpawnedChild> Spawn(SpawnPlan& plan) {
+    // Without its threads the library can neither clone nor watch.
+    if (!threads_error_.ok()) return threads_error_;
     if (OnSupervisorThread()) return spawner::Spawn(plan);
     SpawnRequest request{&plan};
     {
@@ -242,6 +272,7 @@ class Supervisor::Impl {
 
   UniqueFd epoll_fd_;
   UniqueFd wake_fd_;
+  absl::Status threads_error_;  // set once, by the constructor
   std::atomic<pid_t> supervisor_tid_{0};
   std::atomic<pid_t> callback_tid_{0};
 

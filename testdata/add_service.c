@@ -9,9 +9,13 @@
 //   5 Identity   reply: int32 getpid(), int64 calling pid, int64 calling uid
 //   6 WriteFd    data: fd; writes "CHILD" to it
 //   7 Namespaces reply: string (net ns inode of the child)
+//   8 Vanish     the child _exit()s in the middle of the request
+//   9 Block      never returns (until the process dies)
 // Build variants: NCP_SLOW_CONNECT sleeps 200 ms in OnConnect,
 // NCP_HANG_CONNECT never returns from it, NCP_CRASH_CONNECT crashes in it,
-// NCP_NULL_STUB returns NULL, NCP_NO_MAINPROC lacks MainProc.
+// NCP_NULL_STUB returns NULL, NCP_NO_MAINPROC lacks MainProc,
+// NCP_CRASH_MAINPROC crashes in MainProc (after OnConnect succeeded),
+// NCP_CRASH_CONSTRUCTOR crashes while the library loads.
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +104,10 @@ static int OnRequest(uint32_t code, const OHIPCParcel* data, OHIPCParcel* reply,
           stat("/proc/self/ns/net", &st) == 0 ? (unsigned long)st.st_ino : 0UL);
       return OH_IPCParcel_WriteString(reply, text);
     }
+    case 8:
+      _exit(0);
+    case 9:
+      for (;;) pause();
     default:
       return OH_IPC_CODE_OUT_OF_RANGE;
   }
@@ -121,8 +129,24 @@ OHIPCRemoteStub* NativeChildProcess_OnConnect(void) {
   return OH_IPCRemoteStub_Create("ncp.test.AddService", OnRequest, NULL, NULL);
 }
 
+#if defined(NCP_CRASH_CONSTRUCTOR)
+__attribute__((constructor)) static void CrashWhileLoading(void) {
+  volatile int* page = (volatile int*)mmap(NULL, 4096, PROT_NONE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *page = 1;
+}
+
+// An args-flavour entry too, to crash a Start* child the same way.
+void Main(NativeChildProcess_Args args) { (void)args; }
+#endif
+
 #if !defined(NCP_NO_MAINPROC)
 void NativeChildProcess_MainProc(void) {
+#if defined(NCP_CRASH_MAINPROC)
+  volatile int* page = (volatile int*)mmap(NULL, 4096, PROT_NONE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  *page = 1;
+#endif
   // Proof for the tests that MainProc ran (or did not).
   const char* marker = getenv("NCP_TEST_MAINPROC_MARKER");
   if (marker != NULL) {

@@ -1,0 +1,375 @@
+// Fault injection (issue: reliability): each fault gives its documented
+// code, with no hang and no leak. Faults that change the process (seccomp
+// filters, rlimits, namespaces) run in fresh processes: "threadsafe" death
+// tests re-execute this binary for each.
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "AbilityKit/native_child_process.h"
+#include "IPCKit/ipc_kit.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "api/testing/child_test_util.h"
+#include "base/notification.h"
+#include "gtest/gtest.h"
+#include "ncp/child_exit.h"
+
+extern char** environ;
+
+namespace {
+
+using ::ncp::testing::FixturePath;
+
+// ---- typed ends of children (ncp extension), by pid
+std::mutex g_mu;
+std::condition_variable g_cv;
+std::map<int32_t, NCP_ChildExitInfo>* g_ends =
+    new std::map<int32_t, NCP_ChildExitInfo>();
+
+void OnEnded(const NCP_ChildExitInfo* info, void*) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  (*g_ends)[info->pid] = *info;
+  g_cv.notify_all();
+}
+
+NCP_ChildExitInfo EndOf(int32_t pid) {
+  std::unique_lock<std::mutex> lock(g_mu);
+  g_cv.wait_for(lock, std::chrono::seconds(10),
+                [pid] { return g_ends->count(pid) > 0; });
+  auto it = g_ends->find(pid);
+  NCP_ChildExitInfo none = {};
+  return it == g_ends->end() ? none : it->second;
+}
+
+// ---- start callbacks
+struct Started {
+  int code = -1;
+  OHIPCRemoteProxy* proxy = nullptr;
+};
+std::mutex g_start_mu;
+std::condition_variable g_start_cv;
+Started* g_started = nullptr;
+
+void OnStarted(int code, OHIPCRemoteProxy* proxy) {
+  std::lock_guard<std::mutex> lock(g_start_mu);
+  g_started = new Started{code, proxy};
+  g_start_cv.notify_all();
+}
+
+Started Create(const std::string& lib) {
+  {
+    std::lock_guard<std::mutex> lock(g_start_mu);
+    g_started = nullptr;
+  }
+  Started result;
+  if (OH_Ability_CreateNativeChildProcess(lib.c_str(), &OnStarted) != 0)
+    return result;
+  std::unique_lock<std::mutex> lock(g_start_mu);
+  g_start_cv.wait_for(lock, std::chrono::seconds(10),
+                      [] { return g_started != nullptr; });
+  if (g_started != nullptr) result = *g_started;
+  return result;
+}
+
+int32_t StartEntry(const std::string& lib, const std::string& symbol) {
+  NativeChildProcess_Args args = {};
+  NativeChildProcess_Options options = {};
+  int32_t pid = -1;
+  std::string entry = FixturePath(lib) + ":" + symbol;
+  int code =
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid);
+  return code == 0 ? pid : -code;
+}
+
+int Send(OHIPCRemoteProxy* proxy, uint32_t code, int32_t* out = nullptr) {
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+  int rc = OH_IPCRemoteProxy_SendRequest(proxy, code, data, reply, &sync);
+  if (out != nullptr) OH_IPCParcel_ReadInt32(reply, out);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  return rc;
+}
+
+int32_t PidOf(OHIPCRemoteProxy* proxy) {
+  int32_t pid = -1;
+  Send(proxy, 5, &pid);
+  return pid;
+}
+
+scmp_filter_ctx AllowAll() { return seccomp_init(SCMP_ACT_ALLOW); }
+
+// ------------------------------------------------ clone3 / pidfd refused
+
+// ENOSYS is what container runtimes answer: libc (and the spawner) fall
+// back to clone(). EPERM breaks pthread_create itself (glibc only falls
+// back on ENOSYS): the library cannot start its threads and says so.
+template <int kErrno>
+int StartWithClone3Refused() {
+  scmp_filter_ctx ctx = AllowAll();
+  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(kErrno), SCMP_SYS(clone3), 0);
+  if (seccomp_load(ctx) != 0) return 20;
+  int32_t pid = StartEntry("libncp_reporter.so", "ExitWith3");
+  if (kErrno == EPERM) {
+    if (pid != -NCP_ERR_INTERNAL) return 23;
+    // ... and keeps saying so, without crashing or hanging.
+    if (StartEntry("libncp_reporter.so", "ExitWith3") != -NCP_ERR_INTERNAL)
+      return 24;
+    return 0;
+  }
+  ncp_RegisterChildExitListener(&OnEnded, nullptr);
+  if (pid <= 0) return 21;
+  NCP_ChildExitInfo end = EndOf(pid);
+  if (end.kind != NCP_CHILD_EXITED || end.exit_code != 3) return 22;
+  return 0;
+}
+
+TEST(FaultDeathTest, Clone3RefusedWithEnosysStillStarts) {
+  EXPECT_EXIT(_exit(StartWithClone3Refused<ENOSYS>()),
+              ::testing::ExitedWithCode(0), "");
+}
+
+TEST(FaultDeathTest, Clone3RefusedWithEpermIsInternal) {
+  EXPECT_EXIT(_exit(StartWithClone3Refused<EPERM>()),
+              ::testing::ExitedWithCode(0), "");
+}
+
+int StartWithoutPidfds() {
+  scmp_filter_ctx ctx = AllowAll();
+  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(clone), 1,
+                   SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_PIDFD, CLONE_PIDFD));
+  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(pidfd_open), 0);
+  if (seccomp_load(ctx) != 0) return 20;
+  const int fds = ncp::testing::CountOpenFds();
+  int32_t pid = StartEntry("libncp_reporter.so", "ReturnNormally");
+  if (pid != -NCP_ERR_NOT_SUPPORTED) {
+    fprintf(stderr, "Start gave %d\n", pid);
+    return 21;
+  }
+  if (ncp::testing::CountZombieChildren() != 0) return 22;  // reaped
+  // Only what the library keeps for good (trampoline, libipc_capi.so, its
+  // threads' fds) may be new; run it twice to tell.
+  const int after_first = ncp::testing::CountOpenFds();
+  if (StartEntry("libncp_reporter.so", "ReturnNormally") !=
+      -NCP_ERR_NOT_SUPPORTED)
+    return 23;
+  if (ncp::testing::CountOpenFds() != after_first) return 24;
+  (void)fds;
+  return 0;
+}
+
+TEST(FaultDeathTest, NoPidfdsIsNotSupported) {
+  EXPECT_EXIT(_exit(StartWithoutPidfds()), ::testing::ExitedWithCode(0), "");
+}
+
+// ------------------------------------------------ namespaces
+
+int IsolatedWithNetnsQuotaExhausted() {
+  // A user namespace of our own whose network namespace quota is 0.
+  uid_t uid = getuid();
+  gid_t gid = getgid();
+  if (unshare(CLONE_NEWUSER) != 0) return 20;
+  std::ofstream("/proc/self/setgroups") << "deny";
+  std::ofstream("/proc/self/uid_map") << "0 " << uid << " 1";
+  std::ofstream("/proc/self/gid_map") << "0 " << gid << " 1";
+  {
+    std::ofstream limit("/proc/sys/user/max_net_namespaces");
+    limit << "0";
+    if (!limit.good()) return 21;
+  }
+  NativeChildProcess_Args args = {};
+  NativeChildProcess_Options options = {};
+  options.isolationMode = NCP_ISOLATION_MODE_ISOLATED;
+  int32_t pid = -1;
+  std::string entry = FixturePath("libncp_reporter.so") + ":ReturnNormally";
+  if (OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid) !=
+      NCP_ERR_NOT_SUPPORTED) {
+    return 22;
+  }
+  options.isolationMode = NCP_ISOLATION_MODE_NORMAL;
+  if (OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid) !=
+      0)
+    return 23;
+  return 0;
+}
+
+TEST(FaultDeathTest, NetworkNamespaceQuotaExhaustedIs801) {
+  EXPECT_EXIT(_exit(IsolatedWithNetnsQuotaExhausted()),
+              ::testing::ExitedWithCode(0), "ISOLATED mode is not available");
+}
+
+// ------------------------------------------------ EMFILE
+
+int StartWithNoFdsLeft() {
+  // Warm up, then leave no room for new fds.
+  if (StartEntry("libncp_reporter.so", "ReturnNormally") <= 0) return 20;
+  const int open_fds = ncp::testing::CountOpenFds();
+  struct rlimit limit;
+  getrlimit(RLIMIT_NOFILE, &limit);
+  struct rlimit tight = {static_cast<rlim_t>(open_fds + 3), limit.rlim_max};
+  // Fill the table up to the limit.
+  std::vector<int> fillers;
+  setrlimit(RLIMIT_NOFILE, &tight);
+  for (;;) {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    fillers.push_back(fd);
+  }
+  int32_t pid = StartEntry("libncp_reporter.so", "ReturnNormally");
+  if (pid > 0) return 21;
+  if (-pid != NCP_ERR_INTERNAL) {
+    fprintf(stderr, "Start gave %d\n", pid);
+    return 22;
+  }
+  for (int fd : fillers) close(fd);
+  setrlimit(RLIMIT_NOFILE, &limit);
+  if (ncp::testing::CountOpenFds() != open_fds) return 23;  // nothing leaked
+  if (StartEntry("libncp_reporter.so", "ReturnNormally") <= 0)
+    return 24;  // recovered
+  return 0;
+}
+
+TEST(FaultDeathTest, NoFdsLeftIsInternalAndRecovers) {
+  EXPECT_EXIT(_exit(StartWithNoFdsLeft()), ::testing::ExitedWithCode(0), "");
+}
+
+// ------------------------------------------------ crashing children
+
+class CrashTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ncp_RegisterChildExitListener(&OnEnded, nullptr); }
+  void TearDown() override {
+    ncp_UnregisterChildExitListener(&OnEnded, nullptr);
+  }
+};
+
+TEST_F(CrashTest, LibraryConstructorCrash) {
+  int32_t pid = StartEntry("libncp_crash_constructor.so", "Main");
+  ASSERT_GT(pid, 0);
+  NCP_ChildExitInfo end = EndOf(pid);
+  EXPECT_EQ(end.kind, NCP_CHILD_KILLED);
+  EXPECT_EQ(end.signal, SIGSEGV);
+  Started s = Create(FixturePath("libncp_crash_constructor.so"));
+  EXPECT_EQ(s.code, NCP_ERR_INTERNAL);
+  EXPECT_EQ(s.proxy, nullptr);
+}
+
+TEST_F(CrashTest, MainProcCrashAfterConnecting) {
+  Started s = Create(FixturePath("libncp_crash_mainproc.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  ncp::Notification dead;
+  OHIPCDeathRecipient* recipient = OH_IPCDeathRecipient_Create(
+      +[](void* n) { static_cast<ncp::Notification*>(n)->Notify(); }, nullptr,
+      &dead);
+  int rc = OH_IPCRemoteProxy_AddDeathRecipient(s.proxy, recipient);
+  // It may already be dead (MainProc crashes at once): then Add fails.
+  if (rc == 0) {
+    EXPECT_TRUE(dead.WaitFor(std::chrono::seconds(10)));
+  } else {
+    EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(s.proxy), 1);
+  }
+  EXPECT_EQ(Send(s.proxy, 1), OH_IPC_DEAD_REMOTE_OBJECT);
+  OH_IPCRemoteProxy_RemoveDeathRecipient(s.proxy, recipient);
+  OH_IPCDeathRecipient_Destroy(recipient);
+  OH_IPCRemoteProxy_Destroy(s.proxy);
+}
+
+TEST_F(CrashTest, ChildExitsInTheMiddleOfATransaction) {
+  Started s = Create(FixturePath("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  int32_t pid = PidOf(s.proxy);
+  EXPECT_EQ(Send(s.proxy, 8), OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(s.proxy), 1);
+  NCP_ChildExitInfo end = EndOf(pid);
+  EXPECT_EQ(end.kind, NCP_CHILD_EXITED);
+  EXPECT_TRUE(end.ipc_flavour);
+  OH_IPCRemoteProxy_Destroy(s.proxy);
+}
+
+// ------------------------------------------------ the app dies
+
+// Starts the helper app in `mode` and returns (app pid, child pid).
+std::pair<pid_t, pid_t> StartApp(const std::string& mode,
+                                 const std::string& lib) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return {-1, -1};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  std::string helper = "testdata/ncp_parent_helper";
+  char* argv[] = {helper.data(), const_cast<char*>(mode.c_str()),
+                  const_cast<char*>(lib.c_str()), nullptr};
+  pid_t app = -1;
+  posix_spawn(&app, helper.c_str(), &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string text;
+  char buf[128];
+  while (text.find("ready\n") == std::string::npos) {
+    ssize_t n = read(out[0], buf, sizeof(buf));
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  int child = -1;
+  for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
+    if (absl::SimpleAtoi(line, &child)) break;
+  }
+  return {app, child};
+}
+
+// Kills the app and measures how long its child outlives it.
+void ExpectChildGoneWithApp(pid_t app, pid_t child) {
+  ASSERT_GT(app, 0);
+  ASSERT_GT(child, 0);
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, child, 0));
+  ASSERT_GE(pidfd, 0) << "the child is already gone";
+  struct pollfd pfd = {pidfd, POLLIN, 0};
+  ASSERT_EQ(poll(&pfd, 1, 0), 0) << "the child died before the app";
+  absl::Time killed = absl::Now();
+  ASSERT_EQ(kill(app, SIGKILL), 0);
+  EXPECT_EQ(poll(&pfd, 1, 5000), 1) << "the child outlived its app";
+  printf("child gone %.2f ms after its app was SIGKILLed\n",
+         absl::ToDoubleMilliseconds(absl::Now() - killed));
+  close(pidfd);
+  waitpid(app, nullptr, 0);
+}
+
+TEST(AppDeathTest, DuringTheHandshake) {
+  auto [app, child] =
+      StartApp("--create-handshake", FixturePath("libncp_hang_connect.so"));
+  ExpectChildGoneWithApp(app, child);
+}
+
+TEST(AppDeathTest, DuringATransaction) {
+  auto [app, child] =
+      StartApp("--create-transaction", FixturePath("libncp_add_service.so"));
+  ExpectChildGoneWithApp(app, child);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  return RUN_ALL_TESTS();
+}
