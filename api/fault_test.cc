@@ -127,6 +127,7 @@ int StartWithClone3Refused() {
   scmp_filter_ctx ctx = AllowAll();
   seccomp_rule_add(ctx, SCMP_ACT_ERRNO(kErrno), SCMP_SYS(clone3), 0);
   if (seccomp_load(ctx) != 0) return 20;
+  if (kErrno != EPERM) ncp_RegisterChildExitListener(&OnEnded, nullptr);
   int32_t pid = StartEntry("libncp_reporter.so", "ExitWith3");
   if (kErrno == EPERM) {
     if (pid != -NCP_ERR_INTERNAL) return 23;
@@ -135,7 +136,6 @@ int StartWithClone3Refused() {
       return 24;
     return 0;
   }
-  ncp_RegisterChildExitListener(&OnEnded, nullptr);
   if (pid <= 0) return 21;
   NCP_ChildExitInfo end = EndOf(pid);
   if (end.kind != NCP_CHILD_EXITED || end.exit_code != 3) return 22;
