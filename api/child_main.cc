@@ -261,18 +261,23 @@ bool LoadIpc(void* library, Ipc* ipc) {
     ReportFailure(ipc, registrar, NCP_ERR_CONNECTION_FAILED,
                   "NativeChildProcess_OnConnect returned NULL", "");
   }
-  // One-way: MainProc starts at once; the stub is served by the IPC
-  // workers meanwhile (and for as long as MainProc runs).
+  // Sync, so that the parent has taken the stub before MainProc runs (a
+  // MainProc that crashes at once is then not "died before connecting");
+  // the parent answers at once and calls back from another thread. The stub
+  // is served by the IPC workers from now on, for as long as MainProc runs.
   OHIPCParcel* data = ipc.parcel_create();
-  if (data == nullptr || ipc.write_stub(data, stub) != OH_IPC_SUCCESS) {
+  OHIPCParcel* reply = ipc.parcel_create();
+  if (data == nullptr || reply == nullptr ||
+      ipc.write_stub(data, stub) != OH_IPC_SUCCESS) {
     Die(kExitBadBootstrap, "%s", "cannot send the stub to the parent");
   }
-  OH_IPC_MessageOption one_way = {OH_IPC_REQUEST_MODE_ASYNC, 0, nullptr};
-  if (ipc.send_request(registrar, kRegistrarReady, data, nullptr, &one_way) !=
+  OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+  if (ipc.send_request(registrar, kRegistrarReady, data, reply, &sync) !=
       OH_IPC_SUCCESS) {
     Die(kExitBadBootstrap, "%s", "cannot reach the parent");
   }
   ipc.parcel_destroy(data);
+  ipc.parcel_destroy(reply);
   main_proc();
   // The request that ended MainProc (an "exit" request, typically) is still
   // replying on an IPC thread: let it finish before the process goes.

@@ -9,21 +9,25 @@ namespace {
 
 using SessionRef = std::shared_ptr<CreateSession>;
 
-// Runs on an IPC worker thread of this process when the child reports.
+// Runs on an IPC worker thread of this process when the child reports. The
+// child waits for this handler to return (a sync request), so a child that
+// dies right after reporting - in MainProc, say - cannot make its death look
+// like a failure to connect: the session is claimed before the reply. The
+// user's callback itself runs on the library's callback thread, so that
+// neither the child's MainProc nor this IPC worker waits for it.
 int OnRegistrarRequest(uint32_t code, const OHIPCParcel* data,
                        OHIPCParcel* /*reply*/, void* user_data) {
-  CreateSession& session = **static_cast<SessionRef*>(user_data);
+  SessionRef session = *static_cast<SessionRef*>(user_data);
   if (code == kRegistrarReady) {
     OHIPCRemoteProxy* proxy = OH_IPCParcel_ReadRemoteProxy(data);
-    if (!session.Claim()) {
+    if (!session->Claim()) {
       OH_IPCRemoteProxy_Destroy(proxy);  // too late: the timeout fired
       return 0;
     }
-    if (proxy == nullptr) {
-      session.Fire(NCP_ERR_INTERNAL, nullptr);
-    } else {
-      session.Fire(NCP_NO_ERROR, proxy);  // the callee owns the proxy
-    }
+    const int result = proxy != nullptr ? NCP_NO_ERROR : NCP_ERR_INTERNAL;
+    // The callee owns the proxy.
+    spawner::Supervisor::Get().Post(
+        [session, result, proxy] { session->Fire(result, proxy); });
     return 0;
   }
   if (code == kRegistrarFailed) {
@@ -34,7 +38,10 @@ int OnRegistrarRequest(uint32_t code, const OHIPCParcel* data,
         error != NCP_ERR_CONNECTION_FAILED) {
       error = NCP_ERR_INTERNAL;
     }
-    if (session.Claim()) session.Fire(error, nullptr);
+    if (session->Claim()) {
+      spawner::Supervisor::Get().Post(
+          [session, error] { session->Fire(error, nullptr); });
+    }
     return 0;
   }
   return OH_IPC_CODE_OUT_OF_RANGE;

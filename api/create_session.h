@@ -1,8 +1,8 @@
 // The start callback of one Create* call.
 //
-// Fired exactly once, by whichever comes first: the child's report through
-// the registrar (on an IPC worker thread), the child's death before it
-// reported (callback thread), or the start timeout (callback thread).
+// Fired exactly once, on the library's callback thread, by whichever comes
+// first: the child's report through the registrar, the child's death before
+// it reported, or the start timeout.
 #ifndef NCP_API_CREATE_SESSION_H_
 #define NCP_API_CREATE_SESSION_H_
 

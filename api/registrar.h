@@ -3,8 +3,9 @@
 // The parent offers a "registrar" stub as the root object of the IPC
 // connection it hands the child (ipc/bridge.h). The child calls it once,
 // with one of these codes, through the public IPCKit API:
-//   kRegistrarReady   one-way; data: the stub NativeChildProcess_OnConnect
-//                     returned (OH_IPCParcel_WriteRemoteStub)
+//   kRegistrarReady   sync; data: the stub NativeChildProcess_OnConnect
+//                     returned (OH_IPCParcel_WriteRemoteStub). The reply
+//                     (empty) means the parent has taken it.
 //   kRegistrarFailed  data: int32 NCP_ERR_LIB_LOADING_FAILED or
 //                     NCP_ERR_CONNECTION_FAILED
 // Shared by both sides (no abseil).

@@ -28,6 +28,8 @@
 #if defined(__x86_64__)
 extern "C" long ncp_clone3_run(void* args, size_t size, int (*fn)(void*),
                                void* arg);
+extern "C" long ncp_clone_run(unsigned long flags, void* stack_top,
+                              int* parent_tid, int (*fn)(void*), void* arg);
 #endif
 
 namespace ncp::spawner {
@@ -111,9 +113,15 @@ long Attempt(int level, SpawnPlan& plan, void* stack, int* pidfd) {
   char* top = static_cast<char*>(stack) + kStackSize;
   int flags = CLONE_VM | CLONE_VFORK | static_cast<int>(ns);
   if (level == kLevelClone) flags |= CLONE_PIDFD;
-  // Exit signal 0 (the low byte of flags).
-  int pid = ::clone(&ChildSetupMain, top, flags, &plan, pidfd);
+    // Exit signal 0 (the low byte of flags).
+#if defined(__x86_64__)
+  long pid = ncp_clone_run(static_cast<unsigned long>(flags), top, pidfd,
+                           &ChildSetupMain, &plan);
+  if (pid < 0) return pid;
+#else
+  long pid = ::clone(&ChildSetupMain, top, flags, &plan, pidfd);
   if (pid < 0) return -errno;
+#endif
   if (level == kLevelCloneNoPidfd) {
     long fd = syscall(__NR_pidfd_open, pid, 0);
     // COMPAT(kernel 5.3): without pidfd_open the child cannot be watched
