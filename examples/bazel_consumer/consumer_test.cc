@@ -55,8 +55,8 @@ int main() {
   OH_Ability_RegisterNativeChildProcessExitCallback(&OnExit);
   std::unique_lock<std::mutex> lock(g_mu);  // OnExit waits for g_pid
   int32_t pid = -1;
-  int code = OH_Ability_StartNativeChildProcess(entry.c_str(), args, options,
-                                                &pid);
+  int code =
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid);
   close(pipe_fds[1]);
   if (code != NCP_NO_ERROR) {
     return Fail("Start returned " + std::to_string(code));

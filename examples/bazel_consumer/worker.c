@@ -2,11 +2,12 @@
 // "sum=<A+B> params=<entryParams>" to the fd named WORKER_FD_NAME.
 #define _POSIX_C_SOURCE 200809L  // dprintf
 
+#include "worker.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #include "AbilityKit/native_child_process.h"
-#include "worker.h"
 
 void WorkerMain(NativeChildProcess_Args args) {
   // The same args are reachable from anywhere in the child.
