@@ -1,6 +1,7 @@
 #include "tools/error_names.h"
 
 #include "AbilityKit/native_child_process.h"
+#include "IPCKit/ipc_error_code.h"
 
 namespace ncp::tools {
 
@@ -36,6 +37,34 @@ const char* NcpErrorName(int code) {
       return "NCP_ERR_INVALID_PID";
     default:
       return "unknown";
+  }
+}
+
+const char* IpcErrorName(int code) {
+  switch (code) {
+    case OH_IPC_SUCCESS:
+      return "OH_IPC_SUCCESS";
+    case OH_IPC_CHECK_PARAM_ERROR:
+      return "OH_IPC_CHECK_PARAM_ERROR";
+    case OH_IPC_PARCEL_WRITE_ERROR:
+      return "OH_IPC_PARCEL_WRITE_ERROR";
+    case OH_IPC_PARCEL_READ_ERROR:
+      return "OH_IPC_PARCEL_READ_ERROR";
+    case OH_IPC_MEM_ALLOCATOR_ERROR:
+      return "OH_IPC_MEM_ALLOCATOR_ERROR";
+    case OH_IPC_CODE_OUT_OF_RANGE:
+      return "OH_IPC_CODE_OUT_OF_RANGE";
+    case OH_IPC_DEAD_REMOTE_OBJECT:
+      return "OH_IPC_DEAD_REMOTE_OBJECT";
+    case OH_IPC_INVALID_USER_ERROR_CODE:
+      return "OH_IPC_INVALID_USER_ERROR_CODE";
+    case OH_IPC_INNER_ERROR:
+      return "OH_IPC_INNER_ERROR";
+    default:
+      return code >= OH_IPC_USER_ERROR_CODE_MIN &&
+                     code <= OH_IPC_USER_ERROR_CODE_MAX
+                 ? "OH_IPC_USER_ERROR"
+                 : "unknown";
   }
 }
 

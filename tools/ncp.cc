@@ -1,13 +1,16 @@
-// ncp: start a library entry as a native child process from the command line.
+// ncp: native child processes from the command line.
 //
-//   ncp start [--param TEXT] [--fd NAME=PATH]... [--name NAME] [--isolated]
-//             [--isolation-uid] LIBRARY:ENTRY
+//   ncp start  [options] LIBRARY:ENTRY   a Start*-flavour child; waits for it
+//   ncp create [options] LIBRARY         a Create*-flavour child; calls its
+//   stub ncp help [COMMAND] | ncp version
 //
-// Starts the child with OH_Ability_StartNativeChildProcessWithConfigs,
-// waits for it, and prints its pid and how it ended. Exit status: the
-// child's exit value (0 when it returned normally), 2 for usage errors, 3
-// when the start itself failed.
+// Every subcommand has --help; docs/cli.md describes the options, the
+// --json events and the exit statuses. Adding a subcommand is one entry in
+// kCommands (and its usage text).
+#include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,40 +25,426 @@
 #include "AbilityKit/native_child_process.h"
 #include "IPCKit/ipc_kit.h"
 #include "ncp/child_exit.h"
+#include "ncp/sandbox.h"
 #include "tools/error_names.h"
+#include "tools/ncp_version.h"
 
 namespace {
 
-constexpr int kUsageError = 2;
-constexpr int kStartError = 3;
+// Exit statuses of ncp itself (docs/cli.md). `start` otherwise exits with
+// the child's status, or 128 + the signal that killed it.
+constexpr int kExitOk = 0;
+constexpr int kExitCallFailed = 1;   // create: a call failed
+constexpr int kExitUsage = 2;        // bad command line
+constexpr int kExitStartFailed = 3;  // the child could not start/connect
+
+// ---------------------------------------------------------------------------
+// Output: human text, or one JSON object per line (--json).
+
+// A JSON object built field by field.
+class JsonObject {
+ public:
+  JsonObject& Str(const char* key, const std::string& value) {
+    Key(key);
+    Quote(value);
+    return *this;
+  }
+  JsonObject& Int(const char* key, int64_t value) {
+    Key(key);
+    text_ += std::to_string(value);
+    return *this;
+  }
+  JsonObject& Bool(const char* key, bool value) {
+    Key(key);
+    text_ += value ? "true" : "false";
+    return *this;
+  }
+  JsonObject& Null(const char* key) {
+    Key(key);
+    text_ += "null";
+    return *this;
+  }
+  // `json` must already be valid JSON (an array, a nested object).
+  JsonObject& Raw(const char* key, const std::string& json) {
+    Key(key);
+    text_ += json;
+    return *this;
+  }
+  std::string Done() const { return text_ + "}"; }
+
+  static std::string Quoted(const std::string& value) {
+    JsonObject o;
+    o.text_.clear();
+    o.Quote(value);
+    return o.text_;
+  }
+
+ private:
+  void Key(const char* key) {
+    if (text_.size() > 1) text_ += ",";
+    Quote(key);
+    text_ += ":";
+  }
+  void Quote(const std::string& value) {
+    text_ += '"';
+    for (unsigned char c : value) {
+      switch (c) {
+        case '"':
+          text_ += "\\\"";
+          break;
+        case '\\':
+          text_ += "\\\\";
+          break;
+        case '\n':
+          text_ += "\\n";
+          break;
+        case '\r':
+          text_ += "\\r";
+          break;
+        case '\t':
+          text_ += "\\t";
+          break;
+        default:
+          if (c < 0x20) {
+            char escaped[8];
+            snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+            text_ += escaped;
+          } else {
+            text_ += static_cast<char>(c);
+          }
+      }
+    }
+    text_ += '"';
+  }
+
+  std::string text_ = "{";
+};
+
+// Where results go. In JSON mode, stdout carries only the JSON lines: the
+// original stdout is kept on a private fd and fd 1 is pointed at stderr
+// before any child starts, so children's own output goes to stderr.
+class Output {
+ public:
+  bool json() const { return json_; }
+
+  bool EnableJson() {
+    json_fd_ = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (json_fd_ < 0) return false;
+    fflush(stdout);
+    if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) return false;
+    json_ = true;
+    return true;
+  }
+
+  // One event: a JSON line, or `text` (with a newline) on stdout.
+  void Event(const JsonObject& object, const std::string& text) {
+    if (json_) {
+      std::string line = object.Done() + "\n";
+      WriteAll(json_fd_, line);
+    } else {
+      printf("%s\n", text.c_str());
+      fflush(stdout);
+    }
+  }
+
+  // An error of ncp's: "ncp: ..." on stderr; in JSON mode also an event.
+  void Error(const char* kind, const std::string& message, int code = 0) {
+    fprintf(stderr, "ncp: %s\n", message.c_str());
+    if (json_) {
+      JsonObject o;
+      o.Str("event", "error").Str("kind", kind).Str("message", message);
+      if (code != 0) {
+        o.Int("code", code).Str("error", ncp::tools::NcpErrorName(code));
+      }
+      WriteAll(json_fd_, o.Done() + "\n");
+    }
+  }
+
+ private:
+  static void WriteAll(int fd, const std::string& text) {
+    size_t done = 0;
+    while (done < text.size()) {
+      ssize_t n = write(fd, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      done += static_cast<size_t>(n);
+    }
+  }
+
+  bool json_ = false;
+  int json_fd_ = -1;
+};
+
+Output g_out;
+
+// ---------------------------------------------------------------------------
+// Usage texts.
+
+constexpr char kExitStatusText[] =
+    "exit status:\n"
+    "  start   the child's exit status (0..255) when it exited, 128 + N when\n"
+    "          signal N killed it; 2 usage error; 3 the child could not be\n"
+    "          started (the start call failed)\n"
+    "  create  0 connected and every call succeeded; 1 a call failed;\n"
+    "          2 usage error; 3 the child could not be created or did not\n"
+    "          connect\n"
+    "A child that exits with 2 or 3 by itself looks like ncp's own error:\n"
+    "use --json to tell them apart.\n";
+
+constexpr char kSandboxOptionsText[] =
+    "  --name NAME         custom process name ([A-Za-z0-9_], 1..64)\n"
+    "  --isolated          NCP_ISOLATION_MODE_ISOLATED: a sandboxed child\n"
+    "                      (own namespaces, read-only system, no network,\n"
+    "                      private /tmp and data dir, seccomp)\n"
+    "  --isolation-uid     with --isolated: a uid of the child's own\n"
+    "  --ro PATH           with --isolated: show PATH read-only inside the\n"
+    "                      sandbox (repeatable)\n"
+    "  --rw PATH           with --isolated: show PATH read-write (repeatable)\n"
+    "  --data-dir PATH     with --isolated: where the child's fresh private\n"
+    "                      data dir appears (default: NCP_DATA_DIR, else\n"
+    "                      ~/.local/share/<bundle>)\n"
+    "  --json              one JSON object per line on stdout (events and\n"
+    "                      results, docs/cli.md); the child's stdout then\n"
+    "                      goes to stderr\n"
+    "  -h, --help          this text\n";
+
+void UsageMain(FILE* out) {
+  fprintf(out,
+          "usage: ncp COMMAND [options]\n"
+          "\n"
+          "Runs OpenHarmony native child processes on Linux (ncp %s).\n"
+          "\n"
+          "commands:\n"
+          "  start LIBRARY:ENTRY   start ENTRY of LIBRARY in a child, with\n"
+          "                        params and fds; wait for it to end\n"
+          "  create LIBRARY        create an IPC child (OnConnect/MainProc)\n"
+          "                        and call its stub\n"
+          "  help [COMMAND]        this text, or a command's\n"
+          "  version               print the version\n"
+          "\n"
+          "`ncp COMMAND --help` describes a command.\n"
+          "\n"
+          "%s",
+          NCP_VERSION, kExitStatusText);
+}
+
+void UsageStart(FILE* out) {
+  fprintf(
+      out,
+      "usage: ncp start [options] LIBRARY:ENTRY\n"
+      "\n"
+      "Starts ENTRY of LIBRARY in a native child process\n"
+      "(OH_Ability_StartNativeChildProcessWithConfigs), waits for it and\n"
+      "prints its pid and how it ended.\n"
+      "\n"
+      "options:\n"
+      "  --param TEXT        entryParams handed to the entry (<= 150 KiB)\n"
+      "  --fd NAME=PATH      open PATH (read-write, created if missing; a\n"
+      "                      read-only file is opened read-only) and pass it\n"
+      "                      as the fd named NAME (repeatable, <= 16)\n"
+      "%s"
+      "\n"
+      "LIBRARY is a path, or a bare name looked up in NCP_LIBRARY_PATH, the\n"
+      "directory of the running program, then the dynamic linker's path.\n"
+      "\n"
+      "%s",
+      kSandboxOptionsText, kExitStatusText);
+}
+
+void UsageCreate(FILE* out) {
+  fprintf(
+      out,
+      "usage: ncp create [options] [--call CODE [ARG]... [--reply TYPES]]...\n"
+      "                  LIBRARY\n"
+      "\n"
+      "Creates a native child process running LIBRARY's\n"
+      "NativeChildProcess_OnConnect and NativeChildProcess_MainProc\n"
+      "(OH_Ability_CreateNativeChildProcessWithConfigs), then sends each\n"
+      "--call to the stub it returned, in order, and prints the replies.\n"
+      "\n"
+      "calls:\n"
+      "  --call CODE         a synchronous request with code CODE (1..2^24-1;\n"
+      "                      decimal or 0x hex)\n"
+      "  --int N             append an int32 to the request's data\n"
+      "  --string TEXT       append a string to the request's data\n"
+      "  --reply TYPES       read the reply as TYPES: a comma-separated list\n"
+      "                      of int and string, or none (default: int)\n"
+      "  --wait              after the calls, wait for the child to end (use\n"
+      "                      when the last call lets MainProc return); else\n"
+      "                      the child is ended when ncp exits\n"
+      "\n"
+      "options:\n"
+      "%s"
+      "\n"
+      "%s",
+      kSandboxOptionsText, kExitStatusText);
+}
+
+// ---------------------------------------------------------------------------
+// Command line.
+
+// A usage error: reported once, then the command returns kExitUsage.
+struct UsageError {
+  std::string message;
+};
+
+bool IsFlag(const char* arg, const char* flag) {
+  return strcmp(arg, flag) == 0;
+}
+
+// "--flag VALUE" or "--flag=VALUE".
+bool TakeValue(int argc, char** argv, int* i, const char* flag,
+               std::string* out, UsageError* error) {
+  size_t len = strlen(flag);
+  if (strncmp(argv[*i], flag, len) == 0 && argv[*i][len] == '=') {
+    *out = argv[*i] + len + 1;
+    return true;
+  }
+  if (strcmp(argv[*i], flag) == 0) {
+    if (*i + 1 >= argc) {
+      error->message = std::string(flag) + " needs a value";
+      *out = "";
+      return true;
+    }
+    *out = argv[++*i];
+    return true;
+  }
+  return false;
+}
+
+// Options of both flavours: process name, isolation, sandbox, output.
+struct CommonOptions {
+  std::string name;
+  bool isolated = false;
+  bool isolation_uid = false;
+  std::vector<std::pair<std::string, bool>> sandbox_paths;  // (path, rw)
+  std::string data_dir;
+};
+
+// Parses argv[*i] if it is a common option. --json was handled before.
+bool ParseCommon(int argc, char** argv, int* i, CommonOptions* o,
+                 UsageError* error) {
+  std::string value;
+  if (IsFlag(argv[*i], "--json")) return true;
+  if (IsFlag(argv[*i], "--isolated")) {
+    o->isolated = true;
+  } else if (IsFlag(argv[*i], "--isolation-uid")) {
+    o->isolation_uid = true;
+  } else if (TakeValue(argc, argv, i, "--name", &value, error)) {
+    o->name = value;
+  } else if (TakeValue(argc, argv, i, "--ro", &value, error)) {
+    o->sandbox_paths.emplace_back(value, false);
+  } else if (TakeValue(argc, argv, i, "--rw", &value, error)) {
+    o->sandbox_paths.emplace_back(value, true);
+  } else if (TakeValue(argc, argv, i, "--data-dir", &value, error)) {
+    o->data_dir = value;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Owns a configs object.
+class Configs {
+ public:
+  Configs() : configs_(OH_Ability_CreateChildProcessConfigs()) {}
+  ~Configs() { OH_Ability_DestroyChildProcessConfigs(configs_); }
+  Configs(const Configs&) = delete;
+  Configs& operator=(const Configs&) = delete;
+  Ability_ChildProcessConfigs* get() const { return configs_; }
+
+ private:
+  Ability_ChildProcessConfigs* configs_;
+};
+
+// Applies `o` to `configs`. False (after reporting a usage error) when the
+// library refuses a value.
+bool ApplyCommon(const CommonOptions& o, const Configs& configs) {
+  if (!o.isolated &&
+      (o.isolation_uid || !o.sandbox_paths.empty() || !o.data_dir.empty())) {
+    g_out.Error("usage",
+                "--isolation-uid, --ro, --rw and --data-dir need --isolated");
+    return false;
+  }
+  OH_Ability_ChildProcessConfigs_SetIsolationMode(
+      configs.get(),
+      o.isolated ? NCP_ISOLATION_MODE_ISOLATED : NCP_ISOLATION_MODE_NORMAL);
+  OH_Ability_ChildProcessConfigs_SetIsolationUid(configs.get(),
+                                                 o.isolation_uid);
+  if (!o.name.empty()) {
+    int code = OH_Ability_ChildProcessConfigs_SetProcessName(configs.get(),
+                                                             o.name.c_str());
+    if (code != NCP_NO_ERROR) {
+      g_out.Error("usage", "bad process name \"" + o.name + "\"", code);
+      return false;
+    }
+  }
+  for (const auto& [path, writable] : o.sandbox_paths) {
+    int code = ncp_ChildProcessConfigs_AddSandboxPath(configs.get(),
+                                                      path.c_str(), writable);
+    if (code != NCP_NO_ERROR) {
+      g_out.Error("usage",
+                  std::string(writable ? "--rw " : "--ro ") + path +
+                      ": refused (absolute, existing, no . or .., not /" +
+                      (writable ? ", not a system directory" : "") + ")",
+                  code);
+      return false;
+    }
+  }
+  if (!o.data_dir.empty()) {
+    int code =
+        ncp_ChildProcessConfigs_SetDataDir(configs.get(), o.data_dir.c_str());
+    if (code != NCP_NO_ERROR) {
+      g_out.Error("usage",
+                  "--data-dir " + o.data_dir +
+                      ": refused (absolute, no . or .., not a system "
+                      "directory)",
+                  code);
+      return false;
+    }
+  }
+  return true;
+}
+
+JsonObject CommonJson(const char* event, const CommonOptions& o) {
+  JsonObject j;
+  j.Str("event", event).Bool("isolated", o.isolated);
+  if (!o.name.empty()) j.Str("name", o.name);
+  return j;
+}
+
+// ---------------------------------------------------------------------------
+// How children end (the ncp/child_exit.h extension).
 
 std::mutex g_mu;
 std::condition_variable g_cv;
-int32_t g_watched_pid = -1;
-bool g_ended = false;
-int32_t g_end_value = 0;
+std::vector<NCP_ChildExitInfo> g_ends;
 
-NCP_ChildExitInfo g_end_info = {};
-
-// The OpenHarmony callback (exit status or signal, in one int) ...
-void OnExit(int32_t pid, int32_t value) {
-  std::lock_guard<std::mutex> lock(g_mu);
-  if (pid != g_watched_pid) return;
-  g_end_value = value;
-}
-
-// ... and the ncp extension, which says which it was (and is what this
-// tool waits for).
 void OnEnded(const NCP_ChildExitInfo* info, void* /*user_data*/) {
   std::lock_guard<std::mutex> lock(g_mu);
-  if (info->pid != g_watched_pid) return;
-  g_end_info = *info;
-  g_ended = true;
+  g_ends.push_back(*info);
   g_cv.notify_all();
 }
 
+// Waits for the end of `pid`, or of the first IPC-flavour child when `pid`
+// is -1.
+NCP_ChildExitInfo WaitForEnd(int32_t pid) {
+  std::unique_lock<std::mutex> lock(g_mu);
+  const NCP_ChildExitInfo* found = nullptr;
+  g_cv.wait(lock, [pid, &found] {
+    for (const NCP_ChildExitInfo& info : g_ends) {
+      if (pid == -1 ? info.ipc_flavour : info.pid == pid) {
+        found = &info;
+        return true;
+      }
+    }
+    return false;
+  });
+  return *found;
+}
+
 std::string Describe(const NCP_ChildExitInfo& info) {
-  char text[160];
+  char text[200];
   switch (info.kind) {
     case NCP_CHILD_EXITED:
       snprintf(text, sizeof(text), "exited with status %d", info.exit_code);
@@ -69,68 +458,169 @@ std::string Describe(const NCP_ChildExitInfo& info) {
                "killed by the sandbox's seccomp filter (system call %d)",
                info.syscall_nr);
       break;
+    case NCP_CHILD_SETUP_FAILED:
+      snprintf(text, sizeof(text), "failed to set up at stage %s: %s",
+               ncp_SetupStageName(info.setup_stage),
+               strerror(info.setup_errno));
+      break;
     default:
       snprintf(text, sizeof(text), "%s", ncp_ChildExitKindName(info.kind));
   }
   return text;
 }
 
-void Usage(FILE* out) {
-  fprintf(
-      out,
-      "usage: ncp start [options] LIBRARY:ENTRY\n"
-      "\n"
-      "Starts ENTRY of LIBRARY in a native child process, waits for it and\n"
-      "prints its pid and how it ended.\n"
-      "\n"
-      "options:\n"
-      "  --param TEXT        entryParams handed to the entry (<= 150 KiB)\n"
-      "  --fd NAME=PATH      open PATH (read-write, created if missing) and\n"
-      "                      pass it as the fd named NAME (repeatable, <= 16)\n"
-      "  --name NAME         custom process name ([A-Za-z0-9_], 1..64)\n"
-      "  --isolated          NCP_ISOLATION_MODE_ISOLATED (sandboxed child)\n"
-      "  --isolation-uid     with --isolated: a uid of the child's own\n"
-      "  -h, --help          this text\n"
-      "\n"
-      "LIBRARY is a path, or a bare name looked up in NCP_LIBRARY_PATH, the\n"
-      "directory of the running program, then the dynamic linker's path.\n"
-      "\n"
-      "exit status: the child's exit value (exit code, or signal number if\n"
-      "it was killed), 2 on usage errors, 3 if the child could not start.\n");
+// The exit status `start` reports for a child's end.
+int StatusOf(const NCP_ChildExitInfo& info) {
+  switch (info.kind) {
+    case NCP_CHILD_EXITED:
+      return info.exit_code;
+    case NCP_CHILD_KILLED:
+    case NCP_CHILD_SECCOMP_KILLED:
+      return 128 + info.signal;
+    default:
+      return kExitStartFailed;
+  }
 }
 
-struct Options {
+JsonObject EndJson(const NCP_ChildExitInfo& info, int status) {
+  JsonObject j;
+  j.Str("event", "ended")
+      .Int("pid", info.pid)
+      .Str("kind", ncp_ChildExitKindName(info.kind))
+      .Bool("ipc", info.ipc_flavour)
+      .Bool("isolated", info.isolated);
+  switch (info.kind) {
+    case NCP_CHILD_EXITED:
+      j.Int("exit_code", info.exit_code);
+      break;
+    case NCP_CHILD_KILLED:
+      j.Int("signal", info.signal)
+          .Str("signal_name",
+               sigabbrev_np(info.signal) != nullptr
+                   ? std::string("SIG") + sigabbrev_np(info.signal)
+                   : "")
+          .Bool("core_dumped", info.core_dumped);
+      break;
+    case NCP_CHILD_SECCOMP_KILLED:
+      j.Int("signal", info.signal)
+          .Int("syscall", info.syscall_nr)
+          .Int("syscall_arch", static_cast<uint32_t>(info.syscall_arch));
+      break;
+    case NCP_CHILD_SETUP_FAILED:
+      j.Str("setup_stage", ncp_SetupStageName(info.setup_stage))
+          .Int("setup_errno", info.setup_errno);
+      break;
+    default:
+      break;
+  }
+  j.Int("status", status);
+  return j;
+}
+
+// ---------------------------------------------------------------------------
+// ncp start
+
+int Start(int argc, char** argv) {
+  CommonOptions common;
   std::string param;
   bool has_param = false;
-  std::vector<std::pair<std::string, std::string>> fds;
-  std::string name;
-  bool isolated = false;
-  bool isolation_uid = false;
+  std::vector<std::pair<std::string, std::string>> fd_specs;
   std::string entry;
-};
-
-bool TakeValue(int argc, char** argv, int* i, const char* flag,
-               std::string* out) {
-  size_t len = strlen(flag);
-  if (strncmp(argv[*i], flag, len) == 0 && argv[*i][len] == '=') {
-    *out = argv[*i] + len + 1;
-    return true;
-  }
-  if (strcmp(argv[*i], flag) == 0) {
-    if (*i + 1 >= argc) {
-      fprintf(stderr, "ncp: %s needs a value\n", flag);
-      exit(kUsageError);
+  UsageError error;
+  for (int i = 0; i < argc && error.message.empty(); ++i) {
+    std::string value;
+    if (IsFlag(argv[i], "-h") || IsFlag(argv[i], "--help")) {
+      UsageStart(stdout);
+      return kExitOk;
+    } else if (ParseCommon(argc, argv, &i, &common, &error)) {
+    } else if (TakeValue(argc, argv, &i, "--param", &value, &error)) {
+      param = value;
+      has_param = true;
+    } else if (TakeValue(argc, argv, &i, "--fd", &value, &error)) {
+      size_t eq = value.find('=');
+      if (error.message.empty() && eq == std::string::npos) {
+        error.message = "--fd wants NAME=PATH, got \"" + value + "\"";
+      }
+      if (eq != std::string::npos) {
+        fd_specs.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+      }
+    } else if (argv[i][0] == '-') {
+      error.message = std::string("unknown option ") + argv[i];
+    } else if (entry.empty()) {
+      entry = argv[i];
+    } else {
+      error.message = std::string("unexpected argument ") + argv[i];
     }
-    *out = argv[++*i];
-    return true;
   }
-  return false;
+  if (error.message.empty() && entry.empty()) {
+    error.message = "start needs LIBRARY:ENTRY (see ncp start --help)";
+  }
+  if (!error.message.empty()) {
+    g_out.Error("usage", error.message);
+    return kExitUsage;
+  }
+
+  Configs configs;
+  if (!ApplyCommon(common, configs)) return kExitUsage;
+
+  // The fds: ours are CLOEXEC; the library dups them for the child.
+  std::vector<int> fds;
+  for (const auto& [name, path] : fd_specs) {
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && (errno == EACCES || errno == EISDIR || errno == EROFS)) {
+      fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    }
+    if (fd < 0) {
+      int saved = errno;
+      for (int open_fd : fds) close(open_fd);
+      g_out.Error("usage", "cannot open " + path + ": " + strerror(saved));
+      return kExitUsage;
+    }
+    fds.push_back(fd);
+  }
+  std::vector<NativeChildProcess_Fd> nodes(fds.size());
+  for (size_t i = 0; i < fds.size(); ++i) {
+    nodes[i].fdName = fd_specs[i].first.data();
+    nodes[i].fd = fds[i];
+    nodes[i].next = i + 1 < nodes.size() ? &nodes[i + 1] : nullptr;
+  }
+  NativeChildProcess_Args args = {};
+  args.entryParams = has_param ? param.data() : nullptr;
+  args.fdList.head = nodes.empty() ? nullptr : nodes.data();
+
+  ncp_RegisterChildExitListener(&OnEnded, nullptr);
+  int32_t pid = -1;
+  int code = OH_Ability_StartNativeChildProcessWithConfigs(entry.c_str(), args,
+                                                           configs.get(), &pid);
+  for (int fd : fds) close(fd);
+  if (code != NCP_NO_ERROR) {
+    g_out.Error("start",
+                "cannot start " + entry + ": " + std::to_string(code) + " (" +
+                    ncp::tools::NcpErrorName(code) + ")",
+                code);
+    return kExitStartFailed;
+  }
+  g_out.Event(CommonJson("started", common)
+                  .Int("pid", pid)
+                  .Str("entry", entry)
+                  .Str("flavour", "start"),
+              "started " + entry + " as pid " + std::to_string(pid) +
+                  (common.isolated ? " (isolated)" : ""));
+
+  NCP_ChildExitInfo info = WaitForEnd(pid);
+  int status = StatusOf(info);
+  g_out.Event(EndJson(info, status),
+              "pid " + std::to_string(pid) + " " + Describe(info));
+  return status;
 }
+
+// ---------------------------------------------------------------------------
+// ncp create
 
 struct Call {
   uint32_t code = 0;
   std::vector<std::pair<bool, std::string>> args;  // (is_int, value)
-  std::string reply = "int";
+  std::vector<std::string> reply = {"int"};
 };
 
 std::mutex g_start_mu;
@@ -147,241 +637,286 @@ void OnStarted(int code, OHIPCRemoteProxy* proxy) {
   g_start_cv.notify_all();
 }
 
+bool ParseNumber(const std::string& text, int64_t min, int64_t max,
+                 int64_t* out) {
+  if (text.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  long long value = strtoll(text.c_str(), &end, 0);
+  if (errno != 0 || *end != '\0' || value < min || value > max) return false;
+  *out = value;
+  return true;
+}
+
+// Sends one call; prints and returns whether it succeeded.
+bool RunCall(const Call& call) {
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  std::string shown;
+  std::string args_json = "[";
+  for (const auto& [is_int, value] : call.args) {
+    if (is_int) {
+      int64_t number = 0;
+      ParseNumber(value, INT32_MIN, INT32_MAX, &number);  // checked earlier
+      OH_IPCParcel_WriteInt32(data, static_cast<int32_t>(number));
+      args_json += (args_json.size() > 1 ? "," : "") + std::to_string(number);
+    } else {
+      OH_IPCParcel_WriteString(data, value.c_str());
+      args_json +=
+          (args_json.size() > 1 ? "," : "") + JsonObject::Quoted(value);
+    }
+    shown +=
+        (shown.empty() ? "" : ", ") + (is_int ? value : "\"" + value + "\"");
+  }
+  args_json += "]";
+  OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
+  int rc =
+      OH_IPCRemoteProxy_SendRequest(g_proxy, call.code, data, reply, &sync);
+  JsonObject j;
+  j.Str("event", "call").Int("code", call.code).Raw("args", args_json);
+  std::string text =
+      "call " + std::to_string(call.code) + "(" + shown + ") -> ";
+  bool ok = rc == OH_IPC_SUCCESS;
+  if (!ok) {
+    j.Bool("ok", false)
+        .Int("ipc_error", rc)
+        .Str("error", ncp::tools::IpcErrorName(rc));
+    text += "error " + std::to_string(rc) + " (" +
+            ncp::tools::IpcErrorName(rc) + ")";
+  } else {
+    std::string values_json = "[";
+    std::string values_text;
+    for (const std::string& type : call.reply) {
+      std::string one_json;
+      std::string one_text;
+      if (type == "int") {
+        int32_t value = 0;
+        if (OH_IPCParcel_ReadInt32(reply, &value) == OH_IPC_SUCCESS) {
+          one_json = std::to_string(value);
+          one_text = one_json;
+        } else {
+          ok = false;
+          one_json = "null";
+          one_text = "(no int in the reply)";
+        }
+      } else if (type == "string") {
+        const char* value = OH_IPCParcel_ReadString(reply);
+        if (value != nullptr) {
+          one_json = JsonObject::Quoted(value);
+          one_text = "\"" + std::string(value) + "\"";
+        } else {
+          ok = false;
+          one_json = "null";
+          one_text = "(no string in the reply)";
+        }
+      } else {
+        continue;  // none
+      }
+      values_json += (values_json.size() > 1 ? "," : "") + one_json;
+      values_text += (values_text.empty() ? "" : ", ") + one_text;
+    }
+    values_json += "]";
+    j.Bool("ok", ok).Raw("reply", values_json);
+    text += values_text.empty() ? "ok" : values_text;
+  }
+  g_out.Event(j, text);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  return ok;
+}
+
 int Create(int argc, char** argv) {
-  bool isolated = false, isolation_uid = false;
-  std::string name, library;
+  CommonOptions common;
+  std::string library;
   std::vector<Call> calls;
-  for (int i = 0; i < argc; ++i) {
+  bool wait = false;
+  UsageError error;
+  for (int i = 0; i < argc && error.message.empty(); ++i) {
     std::string value;
-    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      Usage(stdout);
-      return 0;
-    } else if (strcmp(argv[i], "--isolated") == 0) {
-      isolated = true;
-    } else if (strcmp(argv[i], "--isolation-uid") == 0) {
-      isolation_uid = true;
-    } else if (TakeValue(argc, argv, &i, "--name", &value)) {
-      name = value;
-    } else if (TakeValue(argc, argv, &i, "--call", &value)) {
+    if (IsFlag(argv[i], "-h") || IsFlag(argv[i], "--help")) {
+      UsageCreate(stdout);
+      return kExitOk;
+    } else if (ParseCommon(argc, argv, &i, &common, &error)) {
+    } else if (IsFlag(argv[i], "--wait")) {
+      wait = true;
+    } else if (TakeValue(argc, argv, &i, "--call", &value, &error)) {
+      int64_t code = 0;
+      if (error.message.empty() && !ParseNumber(value, 1, 0x00FFFFFF, &code)) {
+        error.message =
+            "--call wants a code in 1..16777215, got \"" + value + "\"";
+      }
       calls.emplace_back();
-      calls.back().code =
-          static_cast<uint32_t>(strtoul(value.c_str(), nullptr, 0));
-    } else if (TakeValue(argc, argv, &i, "--int", &value)) {
-      if (calls.empty()) {
-        fprintf(stderr, "ncp: --int before any --call\n");
-        return kUsageError;
+      calls.back().code = static_cast<uint32_t>(code);
+    } else if (TakeValue(argc, argv, &i, "--int", &value, &error)) {
+      int64_t number = 0;
+      if (error.message.empty() && calls.empty()) {
+        error.message = "--int before any --call";
+      } else if (error.message.empty() &&
+                 !ParseNumber(value, INT32_MIN, INT32_MAX, &number)) {
+        error.message = "--int wants an int32, got \"" + value + "\"";
+      } else if (error.message.empty()) {
+        calls.back().args.emplace_back(true, value);
       }
-      calls.back().args.emplace_back(true, value);
-    } else if (TakeValue(argc, argv, &i, "--string", &value)) {
-      if (calls.empty()) {
-        fprintf(stderr, "ncp: --string before any --call\n");
-        return kUsageError;
+    } else if (TakeValue(argc, argv, &i, "--string", &value, &error)) {
+      if (error.message.empty() && calls.empty()) {
+        error.message = "--string before any --call";
+      } else if (error.message.empty()) {
+        calls.back().args.emplace_back(false, value);
       }
-      calls.back().args.emplace_back(false, value);
-    } else if (TakeValue(argc, argv, &i, "--reply", &value)) {
-      if (calls.empty() ||
-          (value != "int" && value != "string" && value != "none")) {
-        fprintf(stderr,
-                "ncp: --reply wants int, string or none after a --call\n");
-        return kUsageError;
+    } else if (TakeValue(argc, argv, &i, "--reply", &value, &error)) {
+      std::vector<std::string> types;
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        if (comma == std::string::npos) comma = value.size();
+        types.push_back(value.substr(start, comma - start));
+        start = comma + 1;
       }
-      calls.back().reply = value;
+      bool valid = !calls.empty();
+      for (const std::string& type : types) {
+        valid = valid && (type == "int" || type == "string" ||
+                          (type == "none" && types.size() == 1));
+      }
+      if (error.message.empty() && !valid) {
+        error.message =
+            "--reply wants int, string (comma-separated) or none, after a "
+            "--call";
+      } else if (error.message.empty()) {
+        calls.back().reply = types;
+      }
     } else if (argv[i][0] == '-') {
-      fprintf(stderr, "ncp: unknown option %s\n", argv[i]);
-      return kUsageError;
+      error.message = std::string("unknown option ") + argv[i];
     } else if (library.empty()) {
       library = argv[i];
     } else {
-      fprintf(stderr, "ncp: unexpected argument %s\n", argv[i]);
-      return kUsageError;
+      error.message = std::string("unexpected argument ") + argv[i];
     }
   }
-  if (library.empty()) {
-    Usage(stderr);
-    return kUsageError;
+  if (error.message.empty() && library.empty()) {
+    error.message = "create needs LIBRARY (see ncp create --help)";
   }
-  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
-  OH_Ability_ChildProcessConfigs_SetIsolationMode(
-      configs,
-      isolated ? NCP_ISOLATION_MODE_ISOLATED : NCP_ISOLATION_MODE_NORMAL);
-  OH_Ability_ChildProcessConfigs_SetIsolationUid(configs, isolation_uid);
-  if (!name.empty() && OH_Ability_ChildProcessConfigs_SetProcessName(
-                           configs, name.c_str()) != 0) {
-    fprintf(stderr, "ncp: bad process name \"%s\"\n", name.c_str());
-    OH_Ability_DestroyChildProcessConfigs(configs);
-    return kUsageError;
+  if (!error.message.empty()) {
+    g_out.Error("usage", error.message);
+    return kExitUsage;
   }
+
+  Configs configs;
+  if (!ApplyCommon(common, configs)) return kExitUsage;
+  ncp_RegisterChildExitListener(&OnEnded, nullptr);
   int code = OH_Ability_CreateNativeChildProcessWithConfigs(
-      library.c_str(), configs, &OnStarted);
-  OH_Ability_DestroyChildProcessConfigs(configs);
+      library.c_str(), configs.get(), &OnStarted);
   if (code != NCP_NO_ERROR) {
-    fprintf(stderr, "ncp: cannot create %s: %d (%s)\n", library.c_str(), code,
-            ncp::tools::NcpErrorName(code));
-    return kStartError;
+    g_out.Error("create",
+                "cannot create " + library + ": " + std::to_string(code) +
+                    " (" + ncp::tools::NcpErrorName(code) + ")",
+                code);
+    return kExitStartFailed;
   }
   {
+    // The library calls back exactly once, at the latest after its start
+    // timeout (NCP_START_TIMEOUT_MS, default 10 s).
     std::unique_lock<std::mutex> lock(g_start_mu);
     g_start_cv.wait(lock, [] { return g_start_done; });
   }
   if (g_start_code != NCP_NO_ERROR) {
-    printf("%s did not connect: %d (%s)\n", library.c_str(), g_start_code,
-           ncp::tools::NcpErrorName(g_start_code));
-    return kStartError;
+    g_out.Error("connect",
+                library + " did not connect: " + std::to_string(g_start_code) +
+                    " (" + ncp::tools::NcpErrorName(g_start_code) + ")",
+                g_start_code);
+    return kExitStartFailed;
   }
-  printf("created %s%s; start callback got a proxy\n", library.c_str(),
-         isolated ? " (isolated)" : "");
-  int status = 0;
+  g_out.Event(CommonJson("connected", common)
+                  .Str("library", library)
+                  .Str("flavour", "create"),
+              "created " + library + (common.isolated ? " (isolated)" : "") +
+                  "; start callback got a proxy");
+  int status = kExitOk;
   for (const Call& call : calls) {
-    OHIPCParcel* data = OH_IPCParcel_Create();
-    OHIPCParcel* reply = OH_IPCParcel_Create();
-    std::string shown;
-    for (const auto& [is_int, value] : call.args) {
-      if (is_int) {
-        OH_IPCParcel_WriteInt32(
-            data, static_cast<int32_t>(strtol(value.c_str(), nullptr, 0)));
-      } else {
-        OH_IPCParcel_WriteString(data, value.c_str());
-      }
-      shown +=
-          (shown.empty() ? "" : ", ") + (is_int ? value : "\"" + value + "\"");
-    }
-    OH_IPC_MessageOption sync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
-    int rc =
-        OH_IPCRemoteProxy_SendRequest(g_proxy, call.code, data, reply, &sync);
-    printf("call %u(%s) -> ", call.code, shown.c_str());
-    if (rc != 0) {
-      printf("error %d\n", rc);
-      status = 1;
-    } else if (call.reply == "int") {
-      int32_t value = 0;
-      if (OH_IPCParcel_ReadInt32(reply, &value) == 0) {
-        printf("%d\n", value);
-      } else {
-        printf("(no int in the reply)\n");
-      }
-    } else if (call.reply == "string") {
-      const char* text = OH_IPCParcel_ReadString(reply);
-      printf("\"%s\"\n", text != nullptr ? text : "(no string in the reply)");
-    } else {
-      printf("ok\n");
-    }
-    OH_IPCParcel_Destroy(data);
-    OH_IPCParcel_Destroy(reply);
+    if (!RunCall(call)) status = kExitCallFailed;
   }
   OH_IPCRemoteProxy_Destroy(g_proxy);
+  if (wait) {
+    NCP_ChildExitInfo info = WaitForEnd(-1);
+    g_out.Event(EndJson(info, status),
+                "pid " + std::to_string(info.pid) + " " + Describe(info));
+  }
   return status;
 }
 
-int Start(int argc, char** argv) {
-  Options o;
-  for (int i = 0; i < argc; ++i) {
-    std::string value;
-    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      Usage(stdout);
-      return 0;
-    } else if (TakeValue(argc, argv, &i, "--param", &value)) {
-      o.param = value;
-      o.has_param = true;
-    } else if (TakeValue(argc, argv, &i, "--fd", &value)) {
-      size_t eq = value.find('=');
-      if (eq == std::string::npos) {
-        fprintf(stderr, "ncp: --fd wants NAME=PATH, got \"%s\"\n",
-                value.c_str());
-        return kUsageError;
-      }
-      o.fds.emplace_back(value.substr(0, eq), value.substr(eq + 1));
-    } else if (TakeValue(argc, argv, &i, "--name", &value)) {
-      o.name = value;
-    } else if (strcmp(argv[i], "--isolated") == 0) {
-      o.isolated = true;
-    } else if (strcmp(argv[i], "--isolation-uid") == 0) {
-      o.isolation_uid = true;
-    } else if (argv[i][0] == '-') {
-      fprintf(stderr, "ncp: unknown option %s\n", argv[i]);
-      return kUsageError;
-    } else if (o.entry.empty()) {
-      o.entry = argv[i];
-    } else {
-      fprintf(stderr, "ncp: unexpected argument %s\n", argv[i]);
-      return kUsageError;
-    }
-  }
-  if (o.entry.empty()) {
-    Usage(stderr);
-    return kUsageError;
-  }
+// ---------------------------------------------------------------------------
+// Dispatch.
 
-  std::vector<NativeChildProcess_Fd> nodes(o.fds.size());
-  for (size_t i = 0; i < o.fds.size(); ++i) {
-    int fd = open(o.fds[i].second.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      fprintf(stderr, "ncp: cannot open %s: %s\n", o.fds[i].second.c_str(),
-              strerror(errno));
-      return kUsageError;
-    }
-    nodes[i].fdName = o.fds[i].first.data();
-    nodes[i].fd = fd;
-    nodes[i].next = i + 1 < nodes.size() ? &nodes[i + 1] : nullptr;
-  }
-  NativeChildProcess_Args args = {};
-  args.entryParams = o.has_param ? o.param.data() : nullptr;
-  args.fdList.head = nodes.empty() ? nullptr : nodes.data();
+int Version(int /*argc*/, char** /*argv*/) {
+  g_out.Event(JsonObject().Str("event", "version").Str("version", NCP_VERSION),
+              std::string("ncp ") + NCP_VERSION);
+  return kExitOk;
+}
 
-  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
-  OH_Ability_ChildProcessConfigs_SetIsolationMode(
-      configs,
-      o.isolated ? NCP_ISOLATION_MODE_ISOLATED : NCP_ISOLATION_MODE_NORMAL);
-  OH_Ability_ChildProcessConfigs_SetIsolationUid(configs, o.isolation_uid);
-  if (!o.name.empty()) {
-    int code =
-        OH_Ability_ChildProcessConfigs_SetProcessName(configs, o.name.c_str());
-    if (code != NCP_NO_ERROR) {
-      fprintf(stderr, "ncp: bad process name \"%s\": %d (%s)\n", o.name.c_str(),
-              code, ncp::tools::NcpErrorName(code));
-      OH_Ability_DestroyChildProcessConfigs(configs);
-      for (const NativeChildProcess_Fd& node : nodes) close(node.fd);
-      return kUsageError;
-    }
-  }
-  OH_Ability_RegisterNativeChildProcessExitCallback(&OnExit);
-  ncp_RegisterChildExitListener(&OnEnded, nullptr);
+int Help(int argc, char** argv);
 
-  int32_t pid = -1;
-  std::unique_lock<std::mutex> lock(g_mu);  // OnExit waits for g_watched_pid
-  int code = OH_Ability_StartNativeChildProcessWithConfigs(o.entry.c_str(),
-                                                           args, configs, &pid);
-  OH_Ability_DestroyChildProcessConfigs(configs);
-  for (const NativeChildProcess_Fd& node : nodes) close(node.fd);
-  if (code != NCP_NO_ERROR) {
-    fprintf(stderr, "ncp: cannot start %s: %d (%s)\n", o.entry.c_str(), code,
-            ncp::tools::NcpErrorName(code));
-    return kStartError;
+struct Command {
+  const char* name;
+  int (*run)(int argc, char** argv);
+  void (*usage)(FILE* out);
+};
+
+constexpr Command kCommands[] = {
+    {"start", &Start, &UsageStart},
+    {"create", &Create, &UsageCreate},
+    {"help", &Help, &UsageMain},
+    {"version", &Version, &UsageMain},
+};
+
+const Command* Find(const char* name) {
+  for (const Command& command : kCommands) {
+    if (strcmp(command.name, name) == 0) return &command;
   }
-  g_watched_pid = pid;
-  printf("started %s as pid %d%s\n", o.entry.c_str(), pid,
-         o.isolated ? " (isolated)" : "");
-  fflush(stdout);
-  g_cv.wait(lock, [] { return g_ended; });
-  printf("pid %d %s\n", pid, Describe(g_end_info).c_str());
-  switch (g_end_info.kind) {
-    case NCP_CHILD_EXITED: return g_end_info.exit_code;
-    case NCP_CHILD_KILLED:
-    case NCP_CHILD_SECCOMP_KILLED: return g_end_info.signal;
-    default: return g_end_value;
+  return nullptr;
+}
+
+int Help(int argc, char** argv) {
+  if (argc == 0) {
+    UsageMain(stdout);
+    return kExitOk;
   }
+  const Command* command = Find(argv[0]);
+  if (command == nullptr) {
+    g_out.Error("usage", std::string("no command \"") + argv[0] +
+                             "\" (commands: start, create, help, version)");
+    return kExitUsage;
+  }
+  command->usage(stdout);
+  return kExitOk;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
-      strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-    Usage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? kUsageError : 0;
+  if (argc < 2) {
+    UsageMain(stderr);
+    return kExitUsage;
   }
-  if (strcmp(argv[1], "start") == 0) return Start(argc - 2, argv + 2);
-  if (strcmp(argv[1], "create") == 0) return Create(argc - 2, argv + 2);
-  fprintf(stderr, "ncp: unknown command \"%s\" (try: ncp start --help)\n",
-          argv[1]);
-  return kUsageError;
+  if (IsFlag(argv[1], "-h") || IsFlag(argv[1], "--help")) {
+    UsageMain(stdout);
+    return kExitOk;
+  }
+  if (IsFlag(argv[1], "--version")) return Version(0, nullptr);
+  // --json anywhere after the command switches the output first, so that
+  // even usage errors come out as JSON.
+  for (int i = 2; i < argc; ++i) {
+    if (IsFlag(argv[i], "--json")) {
+      if (!g_out.EnableJson()) {
+        perror("ncp: --json");
+        return kExitUsage;
+      }
+      break;
+    }
+  }
+  const Command* command = Find(argv[1]);
+  if (command == nullptr) {
+    g_out.Error("usage", std::string("unknown command \"") + argv[1] +
+                             "\" (try: ncp help)");
+    return kExitUsage;
+  }
+  return command->run(argc - 2, argv + 2);
 }
