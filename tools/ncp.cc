@@ -482,11 +482,30 @@ int StatusOf(const NCP_ChildExitInfo& info) {
   }
 }
 
+// Stable identifiers of the kinds, for --json.
+const char* KindId(NCP_ChildExitKind kind) {
+  switch (kind) {
+    case NCP_CHILD_EXITED:
+      return "exited";
+    case NCP_CHILD_KILLED:
+      return "killed";
+    case NCP_CHILD_SECCOMP_KILLED:
+      return "seccomp_killed";
+    case NCP_CHILD_SETUP_FAILED:
+      return "setup_failed";
+    case NCP_CHILD_START_TIMEOUT:
+      return "start_timeout";
+    case NCP_CHILD_STATUS_UNKNOWN:
+      return "status_unknown";
+  }
+  return "unknown";
+}
+
 JsonObject EndJson(const NCP_ChildExitInfo& info, int status) {
   JsonObject j;
   j.Str("event", "ended")
       .Int("pid", info.pid)
-      .Str("kind", ncp_ChildExitKindName(info.kind))
+      .Str("kind", KindId(info.kind))
       .Bool("ipc", info.ipc_flavour)
       .Bool("isolated", info.isolated);
   switch (info.kind) {

@@ -11,6 +11,7 @@ packages=(
   libseccomp-dev libcap-dev
   clang-format
   bubblewrap iproute2                # isolation baselines and checks
+  cmake make pkg-config              # release test: non-Bazel consumers
 )
 
 missing=()
