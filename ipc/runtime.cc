@@ -592,7 +592,7 @@ int Connection::SendRaw(const void* buf, size_t len, int64_t timeout_ms,
 }
 
 int Connection::SendMessage(WireHeader h, const Parcel* parcel,
-                            int64_t timeout_ms) {
+                            int64_t timeout_ms, bool* holding_reader) {
   if (dead()) return OH_IPC_DEAD_REMOTE_OBJECT;
   if (has_pending_releases_.load(std::memory_order_acquire)) FlushReleases();
 
@@ -614,7 +614,7 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
   UniqueFd memfd;
   if (large) {
     ring_lock = std::unique_lock<std::mutex>(ring_mu_);
-    in_ring = ReserveRing(h.body_size, timeout_ms, &ring_pos);
+    in_ring = ReserveRing(h.body_size, timeout_ms, &ring_pos, holding_reader);
     if (dead()) return OH_IPC_DEAD_REMOTE_OBJECT;
     if (in_ring) {
       h.flags |= wire::kFlagBodyInRing;
@@ -742,10 +742,11 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
     c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
     std::memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
   }
-  return SendMsgWithDeadline(&m, timeout_ms);
+  return SendMsgWithDeadline(&m, timeout_ms, holding_reader);
 }
 
-bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos) {
+bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
+                             bool* holding_reader) {
   if (tx_ring_ == nullptr) {
     if (tx_ring_failed_ || !rt_->ring_enabled()) return false;
     tx_ring_failed_ = true;  // until the setup below succeeds
@@ -775,7 +776,7 @@ bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos) {
     c->cmsg_len = CMSG_LEN(sizeof(int));
     const int ring_fd = fd.get();
     std::memcpy(CMSG_DATA(c), &ring_fd, sizeof(int));
-    if (SendMsgWithDeadline(&m, timeout_ms) != OH_IPC_SUCCESS) {
+    if (SendMsgWithDeadline(&m, timeout_ms, holding_reader) != OH_IPC_SUCCESS) {
       munmap(map, wire::kRingFileSize);
       return false;
     }
@@ -795,13 +796,18 @@ bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos) {
   return true;
 }
 
-int Connection::SendMsgWithDeadline(msghdr* m, int64_t timeout_ms) {
+int Connection::SendMsgWithDeadline(msghdr* m, int64_t timeout_ms,
+                                    bool* holding_reader) {
   const int64_t deadline = timeout_ms <= 0 ? -1 : NowMs() + timeout_ms;
   for (;;) {
     ssize_t n = sendmsg(sock_.get(), m, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n >= 0) return OH_IPC_SUCCESS;
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
+      if (holding_reader != nullptr && *holding_reader) {
+        *holding_reader = false;
+        ReleaseReader();
+      }
       pollfd p = {sock_.get(), POLLOUT, 0};
       int r = poll(&p, 1, PollTimeout(deadline));
       if (r > 0 || (r < 0 && errno == EINTR)) continue;
@@ -1449,7 +1455,7 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   // pool thread first, which then has to hand it over (two more context
   // switches, the common case when both processes share a CPU).
   bool reading = TryBecomeReader(&w);
-  int rc = SendMessage(h, &data, timeout_ms);
+  int rc = SendMessage(h, &data, timeout_ms, &reading);
   if (rc != OH_IPC_SUCCESS && reading) ReleaseReader();
   bool timed_out = false;
   if (rc == OH_IPC_SUCCESS) {

@@ -206,12 +206,19 @@ class Connection final : public RefCounted {
   bool TryBecomeReader(Waiter* w);
   void ReleaseReader();
   // Sends one message (header + parcel) with a deadline. OH code.
-  int SendMessage(wire::WireHeader h, const Parcel* parcel, int64_t timeout_ms);
+  // `*holding_reader` (may be NULL): the caller holds the reader role; it
+  // is given back before waiting for buffer space, so that the peer's
+  // messages keep being read (two sides both blocked in a send while
+  // holding their reader roles would deadlock), and set to false.
+  int SendMessage(wire::WireHeader h, const Parcel* parcel, int64_t timeout_ms,
+                  bool* holding_reader = nullptr);
   int SendRaw(const void* buf, size_t len, int64_t timeout_ms, bool with_creds);
-  int SendMsgWithDeadline(struct msghdr* m, int64_t timeout_ms);
+  int SendMsgWithDeadline(struct msghdr* m, int64_t timeout_ms,
+                          bool* holding_reader = nullptr);
   // With ring_mu_ held: a place for a `size`-byte body in this side's ring
   // (set up on first use). False if the ring is full or unavailable.
-  bool ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos);
+  bool ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
+                   bool* holding_reader);
   // The reader: copies a ring body out of the peer's ring.
   bool ReadRingBody(const wire::WireHeader& h, wire::MessageLayout* layout,
                     std::unique_ptr<uint8_t[]>* table, uint8_t** data,
