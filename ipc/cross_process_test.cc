@@ -578,13 +578,23 @@ TEST_F(PeerFixture, DescriptorIsQueriedAndCached) {
                 proxy_, &desc, &len, [](int32_t) -> void* { return nullptr; }),
             OH_IPC_MEM_ALLOCATOR_ERROR);
   EXPECT_EQ(desc, nullptr);
-  // Cached: still answered after the peer is gone.
-  peer_->Kill();
+  // Answered from the cache while the remote lives.
   ASSERT_EQ(OH_IPCRemoteProxy_GetInterfaceDescriptor(proxy_, &desc, &len,
                                                      MallocAllocator),
             0);
   EXPECT_STREQ(desc, kPeerDescriptor);
   free(desc);
+  // Once it is dead: OH_IPC_DEAD_REMOTE_OBJECT, cache or not (decisions.md
+  // §2.11). The failed request makes the death known at once.
+  peer_->Kill();
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  EXPECT_EQ(Call(kEcho, data.get(), reply.get()), OH_IPC_DEAD_REMOTE_OBJECT);
+  desc = nullptr;
+  EXPECT_EQ(OH_IPCRemoteProxy_GetInterfaceDescriptor(proxy_, &desc, &len,
+                                                     MallocAllocator),
+            OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_EQ(desc, nullptr);
 }
 
 struct DeathState {

@@ -69,6 +69,9 @@ int Proxy::GetDescriptor(std::string* out) {
     *out = local_->descriptor();
     return OH_IPC_SUCCESS;
   }
+  // decisions.md §2.11: a dead remote answers OH_IPC_DEAD_REMOTE_OBJECT,
+  // even when the descriptor was cached while it lived.
+  if (IsDead()) return OH_IPC_DEAD_REMOTE_OBJECT;
   {
     std::lock_guard<std::mutex> l(mu_);
     if (has_descriptor_) {
@@ -76,7 +79,6 @@ int Proxy::GetDescriptor(std::string* out) {
       return OH_IPC_SUCCESS;
     }
   }
-  if (IsDead()) return OH_IPC_DEAD_REMOTE_OBJECT;
   Parcel empty;
   OHIPCParcel reply;
   int rc = conn_->Transact(handle_, wire::kCodeGetDescriptor, empty,
