@@ -347,6 +347,35 @@ TEST_F(PeerFixture, ConcurrentLargePayloadsWrapTheRing) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
 }
 
+// Many threads with large inline bodies (just under the 32 KiB inline
+// limit): more than the socket buffers hold in both directions, so senders
+// block for space on both sides. A sync caller gives its reader role back
+// before waiting for space, so replies keep being read: no deadlock.
+TEST_F(PeerFixture, SaturatedSocketBuffersBothWays) {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 20;
+  const OH_IPC_MessageOption opt = {OH_IPC_REQUEST_MODE_SYNC, 20, nullptr};
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<uint8_t> body(30000, static_cast<uint8_t>(t));
+      for (int round = 0; round < kRounds; ++round) {
+        ParcelPtr data = NewParcel();
+        ParcelPtr reply = NewParcel();
+        OH_IPCParcel_WriteBuffer(data.get(), body.data(), body.size());
+        if (OH_IPCRemoteProxy_SendRequest(proxy_, kEcho, data.get(),
+                                          reply.get(), &opt) != 0 ||
+            OH_IPCParcel_GetDataSize(reply.get()) != 30000) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+}
+
 // The same with a peer that never uses its ring: its replies come in
 // one-off sealed memfds.
 TEST_F(PeerFixture, LargePayloadsThroughMemfds) {
