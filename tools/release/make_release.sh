@@ -3,7 +3,7 @@
 #
 #   make_release.sh OUT.tar.gz VERSION LICENSE README.in \
 #     [--lib FILE]... [--lib-as NAME FILE]... [--header FILE]... \
-#     [--template FILE.in]...
+#     [--template FILE.in]... [--sanitized]
 #
 # Layout (paths inside the tarball, no leading directory):
 #   VERSION LICENSE README.md
@@ -15,7 +15,8 @@
 # @VERSION@ in templates becomes the version; @RUNTIME_DEPS@ in the README
 # becomes the dependency table read from the libraries with readelf. A
 # dependency outside glibc, libgcc, libstdc++, libseccomp, libcap and
-# abseil fails the build.
+# abseil fails the build (--sanitized, given by sanitizer builds, also
+# allows the sanitizer runtimes).
 #
 # Reproducible: fixed owner, group, mode and mtime, names sorted, gzip -n.
 set -euo pipefail
@@ -35,9 +36,15 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/lib/pkgconfig" "$stage/lib/cmake/ncp" "$stage/include"
 
 subst() { sed -e "s/@VERSION@/$version/g" "$1"; }
+sanitized=0
 
 while [ $# -gt 0 ]; do
   kind=$1
+  if [ "$kind" = --sanitized ]; then
+    sanitized=1
+    shift
+    continue
+  fi
   name=""
   if [ "$kind" = --lib-as ]; then
     name=$2
@@ -95,6 +102,10 @@ package_of() {
     libseccomp.so.2) echo libseccomp2 ;;
     libcap.so.2) echo libcap2 ;;
     libabsl_*.so.20220623) echo libabsl20220623 ;;
+    libasan.so.* | libubsan.so.* | libtsan.so.*)
+      [ "$sanitized" = 1 ] || return 1
+      echo "the compiler's sanitizer runtime (a sanitizer build: not for release)"
+      ;;
     *) return 1 ;;
   esac
 }
