@@ -105,13 +105,28 @@ struct ThreadStateHolder {
 };
 thread_local ThreadStateHolder t_state;
 
+// Globals that worker threads may still use while the process exits are
+// never destroyed (a destroyed condition variable under a running thread is
+// undefined; ThreadSanitizer reports it).
+template <typename T>
+class NeverDestroyed {
+ public:
+  NeverDestroyed() { new (storage_) T(); }
+  T* operator->() { return reinterpret_cast<T*>(storage_); }
+  T& operator*() { return *reinterpret_cast<T*>(storage_); }
+  void Reset() { new (storage_) T(); }  // after fork, in the child
+
+ private:
+  alignas(T) unsigned char storage_[sizeof(T)];
+};
+
 // Remote requests being handled in this process (for WaitRequestsDone).
 std::mutex g_serving_mu;
-std::condition_variable g_serving_done;
+NeverDestroyed<std::condition_variable> g_serving_done;
 int g_serving = 0;  // guarded by g_serving_mu
 
 std::mutex g_live_mu;
-std::condition_variable g_live_cv;
+NeverDestroyed<std::condition_variable> g_live_cv;
 int g_live_connections = 0;  // guarded by g_live_mu
 
 std::mutex g_create_mu;
@@ -126,9 +141,9 @@ void AtforkChild() {
   new (&g_create_mu) std::mutex;
   // Other threads of the parent may have held these at the fork.
   new (&g_live_mu) std::mutex;
-  new (&g_live_cv) std::condition_variable;
+  g_live_cv.Reset();
   new (&g_serving_mu) std::mutex;
-  new (&g_serving_done) std::condition_variable;
+  g_serving_done.Reset();
   Runtime::AbandonInChild();
 }
 
@@ -498,8 +513,8 @@ int Connection::LiveCount() {
 
 bool Connection::WaitLiveCountAtMost(int n, int64_t timeout_ms) {
   std::unique_lock<std::mutex> l(g_live_mu);
-  return g_live_cv.wait_for(l, std::chrono::milliseconds(timeout_ms),
-                            [n] { return g_live_connections <= n; });
+  return g_live_cv->wait_for(l, std::chrono::milliseconds(timeout_ms),
+                             [n] { return g_live_connections <= n; });
 }
 
 Connection::~Connection() {
@@ -516,7 +531,7 @@ Connection::~Connection() {
   }
   std::lock_guard<std::mutex> l(g_live_mu);
   --g_live_connections;
-  g_live_cv.notify_all();
+  g_live_cv->notify_all();
 }
 
 int32_t Connection::peer_pid() {
@@ -1538,7 +1553,7 @@ struct ServingScope {
   }
   ~ServingScope() {
     std::lock_guard<std::mutex> l(g_serving_mu);
-    if (--g_serving == 0) g_serving_done.notify_all();
+    if (--g_serving == 0) g_serving_done->notify_all();
   }
 };
 
@@ -1546,8 +1561,8 @@ struct ServingScope {
 
 bool WaitRequestsDone(int timeout_ms) {
   std::unique_lock<std::mutex> l(g_serving_mu);
-  return g_serving_done.wait_for(l, std::chrono::milliseconds(timeout_ms),
-                                 [] { return g_serving == 0; });
+  return g_serving_done->wait_for(l, std::chrono::milliseconds(timeout_ms),
+                                  [] { return g_serving == 0; });
 }
 
 void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
