@@ -50,7 +50,7 @@ done
 check "ncp help create is create --help" "$out" "$($ncp help create)"
 $ncp help bogus >/dev/null 2>&1; check "help of an unknown command" 2 $?
 $ncp bogus >/dev/null 2>&1; check "unknown command" 2 $?
-check "version" "ncp $(cat tools/release/VERSION 2>/dev/null || echo 0.1.0)" "$($ncp version)"
+check "version" "ncp $(tr -d '[:space:]' <tools/release/VERSION)" "$($ncp version)"
 $ncp start >/dev/null 2>&1; check "start without entry is a usage error" 2 $?
 $ncp start --bogus x:y >/dev/null 2>&1; check "unknown option" 2 $?
 $ncp start --name "bad name" "$lib:Hello" >/dev/null 2>&1; check "bad name" 2 $?
