@@ -53,104 +53,61 @@ bool IsFlag(char c) {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// Takes one argument of type T and prints it with `spec` when `print`.
+template <typename T>
+void Take(Output* out, const char* spec, va_list* ap, bool print) {
+  T value = va_arg(*ap, T);
+  if (print) out->Printf(spec, value);
+}
+
 // Pulls the argument of one conversion and prints it with `spec` (a plain
-// printf conversion), or only consumes it when `print` is false.
+// printf conversion), or only consumes it when `print` is false. hh and h
+// arguments arrive promoted to int.
 void ConvertOne(Output* out, const char* spec, char conv, Length len,
                 va_list* ap, bool print) {
   switch (conv) {
     case 'd':
     case 'i':
       switch (len) {
-        case Length::kL: {
-          long v = va_arg(*ap, long);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        case Length::kLL: {
-          long long v = va_arg(*ap, long long);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        case Length::kJ: {
-          intmax_t v = va_arg(*ap, intmax_t);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        case Length::kZ: {
-          ssize_t v = va_arg(*ap, ssize_t);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        case Length::kT: {
-          ptrdiff_t v = va_arg(*ap, ptrdiff_t);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        default: {  // hh and h are promoted to int
-          int v = va_arg(*ap, int);
-          if (print) out->Printf(spec, v);
-          return;
-        }
+        case Length::kL:
+          return Take<long>(out, spec, ap, print);
+        case Length::kLL:
+          return Take<long long>(out, spec, ap, print);
+        case Length::kJ:
+          return Take<intmax_t>(out, spec, ap, print);
+        case Length::kZ:
+          return Take<ssize_t>(out, spec, ap, print);
+        case Length::kT:
+          return Take<ptrdiff_t>(out, spec, ap, print);
+        default:
+          return Take<int>(out, spec, ap, print);
       }
     case 'u':
     case 'o':
     case 'x':
     case 'X':
       switch (len) {
-        case Length::kL: {
-          unsigned long v = va_arg(*ap, unsigned long);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        case Length::kLL: {
-          unsigned long long v = va_arg(*ap, unsigned long long);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        case Length::kJ: {
-          uintmax_t v = va_arg(*ap, uintmax_t);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        case Length::kZ: {
-          size_t v = va_arg(*ap, size_t);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        case Length::kT: {
-          ptrdiff_t v = va_arg(*ap, ptrdiff_t);
-          if (print) out->Printf(spec, v);
-          return;
-        }
-        default: {
-          unsigned int v = va_arg(*ap, unsigned int);
-          if (print) out->Printf(spec, v);
-          return;
-        }
+        case Length::kL:
+          return Take<unsigned long>(out, spec, ap, print);
+        case Length::kLL:
+          return Take<unsigned long long>(out, spec, ap, print);
+        case Length::kJ:
+          return Take<uintmax_t>(out, spec, ap, print);
+        case Length::kZ:
+          return Take<size_t>(out, spec, ap, print);
+        case Length::kT:
+          return Take<ptrdiff_t>(out, spec, ap, print);
+        default:
+          return Take<unsigned int>(out, spec, ap, print);
       }
     case 'c':
-      if (len == Length::kL) {
-        wint_t v = va_arg(*ap, wint_t);
-        if (print) out->Printf(spec, v);
-      } else {
-        int v = va_arg(*ap, int);
-        if (print) out->Printf(spec, v);
-      }
-      return;
+      return len == Length::kL ? Take<wint_t>(out, spec, ap, print)
+                               : Take<int>(out, spec, ap, print);
     case 's':
-      if (len == Length::kL) {
-        const wchar_t* v = va_arg(*ap, const wchar_t*);
-        if (print) out->Printf(spec, v);
-      } else {
-        const char* v = va_arg(*ap, const char*);
-        if (print) out->Printf(spec, v);
-      }
-      return;
-    case 'p': {
-      void* v = va_arg(*ap, void*);
-      if (print) out->Printf(spec, v);
-      return;
-    }
+      return len == Length::kL ? Take<const wchar_t*>(out, spec, ap, print)
+                               : Take<const char*>(out, spec, ap, print);
+    case 'p':
+      return Take<void*>(out, spec, ap, print);
     case 'f':
     case 'F':
     case 'e':
@@ -159,14 +116,8 @@ void ConvertOne(Output* out, const char* spec, char conv, Length len,
     case 'G':
     case 'a':
     case 'A':
-      if (len == Length::kBigL) {
-        long double v = va_arg(*ap, long double);
-        if (print) out->Printf(spec, v);
-      } else {
-        double v = va_arg(*ap, double);
-        if (print) out->Printf(spec, v);
-      }
-      return;
+      return len == Length::kBigL ? Take<long double>(out, spec, ap, print)
+                                  : Take<double>(out, spec, ap, print);
     case 'n':  // consumed, never written through
       (void)va_arg(*ap, void*);
       return;

@@ -9,6 +9,7 @@
 # what comes back. The app finds libchild_process.so through its RUNPATH
 # (pkg-config: -Wl,-rpath,$libdir; CMake: the build tree's RUNPATH of
 # imported libraries); nothing sets LD_LIBRARY_PATH.
+# shellcheck disable=SC2016  # bash -c bodies expand their own "$0" "$1"
 set -euo pipefail
 export LC_ALL=C
 if [ "${1:-}" = --sanitized ]; then
