@@ -220,8 +220,12 @@ TEST(FaultDeathTest, NetworkNamespaceQuotaExhaustedIs801) {
 // ------------------------------------------------ EMFILE
 
 int StartWithNoFdsLeft() {
-  // Warm up, then leave no room for new fds.
-  if (StartEntry("libncp_reporter.so", "ReturnNormally") <= 0) return 20;
+  // Warm up (and wait until that child is forgotten: its record holds
+  // fds until then), then leave no room for new fds.
+  ncp_RegisterChildExitListener(&OnEnded, nullptr);
+  int32_t warm = StartEntry("libncp_reporter.so", "ReturnNormally");
+  if (warm <= 0) return 20;
+  EndOf(warm);
   const int open_fds = ncp::testing::CountOpenFds();
   struct rlimit limit;
   getrlimit(RLIMIT_NOFILE, &limit);
