@@ -425,6 +425,17 @@ bool Runtime::RunTask() {
   return true;
 }
 
+// NCP_IPC_IDLE_MS (default 5000): how long a surplus pool worker waits for
+// work before it exits.
+int IdleRetireMs() {
+  static const int ms = [] {
+    const char* value = getenv("NCP_IPC_IDLE_MS");
+    int parsed = value != nullptr ? atoi(value) : 0;
+    return parsed > 0 ? parsed : 5000;
+  }();
+  return ms;
+}
+
 void Runtime::BeforeBusy() {
   if (idle_.load(std::memory_order_relaxed) > 0) return;
   int w = workers_.load();
@@ -479,8 +490,16 @@ void Runtime::WorkerLoop(ThreadState* ts) {
     }
     idle_.fetch_add(1, std::memory_order_relaxed);
     epoll_event ev{};
-    int n = epoll_wait(epfd_.get(), &ev, 1, -1);
+    // Pool workers beyond the first retire after a while without work, so
+    // a burst of concurrent requests does not leave threads behind.
+    const int timeout_ms = ts->is_pool_worker ? IdleRetireMs() : -1;
+    int n = epoll_wait(epfd_.get(), &ev, 1, timeout_ms);
     idle_.fetch_sub(1, std::memory_order_relaxed);
+    if (n == 0) {
+      int w = workers_.load();
+      if (w > 1 && workers_.compare_exchange_strong(w, w - 1)) break;
+      continue;
+    }
     if (n == 1) {
       if (ev.data.u64 == kQueueToken) {
         RunTask();
