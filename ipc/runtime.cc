@@ -96,14 +96,22 @@ WireHeader NewHeader(uint8_t type) {
   return h;
 }
 
-// Thread-local holder of the current ThreadState reference.
-struct ThreadStateHolder {
-  ThreadState* ts = nullptr;
-  ~ThreadStateHolder() {
-    if (ts != nullptr) ts->Release();
-  }
-};
-thread_local ThreadStateHolder t_state;
+// The current thread's ThreadState, in a pthread key rather than a
+// thread_local: this library is usually dlopen()ed (the child trampoline
+// loads it), and dynamic TLS of a dlopen()ed library confuses
+// LeakSanitizer's thread scan with this glibc (its tracer crashes at exit).
+pthread_key_t g_state_key;
+pthread_once_t g_state_key_once = PTHREAD_ONCE_INIT;
+
+void ReleaseThreadState(void* ts) {
+  if (ts != nullptr) static_cast<ThreadState*>(ts)->Release();
+}
+
+pthread_key_t StateKey() {
+  pthread_once(&g_state_key_once,
+               [] { pthread_key_create(&g_state_key, &ReleaseThreadState); });
+  return g_state_key;
+}
 
 // Globals that worker threads may still use while the process exits are
 // never destroyed (a destroyed condition variable under a running thread is
@@ -164,8 +172,13 @@ struct Waiter {
 // ThreadState
 
 ThreadState* ThreadState::Current() {
-  if (t_state.ts == nullptr) t_state.ts = new ThreadState();
-  return t_state.ts;
+  pthread_key_t key = StateKey();
+  auto* ts = static_cast<ThreadState*>(pthread_getspecific(key));
+  if (ts == nullptr) {
+    ts = new ThreadState();
+    pthread_setspecific(key, ts);
+  }
+  return ts;
 }
 
 ThreadState::~ThreadState() { CloseTracked(wake_fd_); }
@@ -276,7 +289,7 @@ void Runtime::AbandonInChild() {
   // The forking thread's state may be mid-use by threads that do not exist
   // here (its mutex held, its wake fd just closed): start afresh. The old
   // state is leaked on purpose.
-  t_state.ts = nullptr;
+  pthread_setspecific(StateKey(), nullptr);
 }
 
 uint64_t Runtime::NewChain() {

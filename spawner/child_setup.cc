@@ -50,13 +50,20 @@ struct MountAttr {  // struct mount_attr (linux/mount.h)
   uint64_t userns_fd;
 };
 
+// Where a failure goes: the shared report (vfork child) and/or the report
+// pipe (a zygote's child), whose number changes when the fd table is set up.
 // Records the failure and returns the exit code.
-NCP_CHILD_FN int Fail(const SpawnPlan* plan, Stage stage, long neg_errno,
-                      int index = -1) {
+NCP_CHILD_FN int Fail(const SpawnPlan* plan, int report_fd, Stage stage,
+                      long neg_errno, int index = -1) {
   if (plan->report != nullptr) {
     plan->report->err = static_cast<int32_t>(-neg_errno);
     plan->report->index = index;
     plan->report->stage = static_cast<int32_t>(stage);
+  }
+  if (report_fd >= 0) {
+    int32_t record[3] = {static_cast<int32_t>(stage),
+                         static_cast<int32_t>(-neg_errno), index};
+    raw::SyscallNoIntr(__NR_write, report_fd, P(record), sizeof(record));
   }
   return kSetupFailedExitCode;
 }
@@ -326,9 +333,9 @@ struct KernelSigaction {
 
 }  // namespace
 
-NCP_CHILD_FN int ChildSetupMain(void* arg) {
-  const SpawnPlan* plan = static_cast<const SpawnPlan*>(arg);
+NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
   long r;
+  int report_fd = plan->report_fd;
 
   // Signals stay blocked (the spawning thread blocks all of them) until
   // just before exec. Without CLONE_CLEAR_SIGHAND, reset the handlers we
@@ -343,7 +350,7 @@ NCP_CHILD_FN int ChildSetupMain(void* arg) {
 
   if ((plan->namespace_flags & CLONE_NEWUSER) != 0) {
     if ((r = SetupUserNamespace(plan)) < 0) {
-      return Fail(plan, Stage::kUserNamespace, r);
+      return Fail(plan, report_fd, Stage::kUserNamespace, r);
     }
   }
 
@@ -351,52 +358,57 @@ NCP_CHILD_FN int ChildSetupMain(void* arg) {
     Stage stage = Stage::kMountPrivate;
     int index = -1;
     if ((r = SetupFileSystem(plan, &stage, &index)) < 0) {
-      return Fail(plan, stage, r, index);
+      return Fail(plan, report_fd, stage, r, index);
     }
   }
 
   if (plan->hostname != nullptr) {
     r = Syscall(__NR_sethostname, P(plan->hostname),
                 static_cast<long>(raw::StrLen(plan->hostname)));
-    if (r < 0) return Fail(plan, Stage::kHostname, r);
+    if (r < 0) return Fail(plan, report_fd, Stage::kHostname, r);
   }
   if (plan->loopback_up && (r = LoopbackUp()) < 0) {
-    return Fail(plan, Stage::kLoopback, r);
+    return Fail(plan, report_fd, Stage::kLoopback, r);
   }
 
-  int extra[2];
+  int extra[3];
   int n_extra = 0;
+  const int exec_slot = n_extra;
   if (plan->exec_fd >= 0) extra[n_extra++] = plan->exec_fd;
   const int parent_slot = n_extra;
   if (plan->parent_pidfd >= 0) extra[n_extra++] = plan->parent_pidfd;
+  const int report_slot = n_extra;
+  if (report_fd >= 0) extra[n_extra++] = report_fd;
   {
     int index = -1;
     if ((r = SetupFds(plan, extra, n_extra, &index)) < 0) {
-      return Fail(plan, Stage::kFds, r, index);
+      return Fail(plan, report_fd, Stage::kFds, r, index);
     }
   }
-  const int exec_fd = plan->exec_fd >= 0 ? extra[0] : -1;
+  if (report_fd >= 0) report_fd = extra[report_slot];
+  if (report_fd_out != nullptr) *report_fd_out = report_fd;
   const int parent_pidfd = plan->parent_pidfd >= 0 ? extra[parent_slot] : -1;
+  (void)exec_slot;
 
   if (plan->drop_capabilities && (r = DropCapabilities(plan)) < 0) {
-    return Fail(plan, Stage::kCapabilities, r);
+    return Fail(plan, report_fd, Stage::kCapabilities, r);
   }
   if (plan->set_ids && (r = SetIds(plan)) < 0) {
-    return Fail(plan, Stage::kIds, r);
+    return Fail(plan, report_fd, Stage::kIds, r);
   }
   if (plan->drop_capabilities && (r = ClearCapabilitySets()) < 0) {
-    return Fail(plan, Stage::kCapabilities, r);
+    return Fail(plan, report_fd, Stage::kCapabilities, r);
   }
   if (plan->no_new_privs &&
       (r = Syscall(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0) {
-    return Fail(plan, Stage::kNoNewPrivs, r);
+    return Fail(plan, report_fd, Stage::kNoNewPrivs, r);
   }
 
   // Last credential change is done: PR_SET_PDEATHSIG survives from here on
   // (a uid change would have cleared it).
   if (plan->pdeath_signal != 0) {
     r = Syscall(__NR_prctl, PR_SET_PDEATHSIG, plan->pdeath_signal);
-    if (r < 0) return Fail(plan, Stage::kParentDeath, r);
+    if (r < 0) return Fail(plan, report_fd, Stage::kParentDeath, r);
     if (parent_pidfd >= 0) {
       // The parent may have died before the prctl; its pidfd is readable.
       struct pollfd pfd = {parent_pidfd, POLLIN, 0};
@@ -411,18 +423,29 @@ NCP_CHILD_FN int ChildSetupMain(void* arg) {
     struct sock_fprog prog = {plan->seccomp_filter_len,
                               const_cast<sock_filter*>(plan->seccomp_filter)};
     r = Syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, P(&prog));
-    if (r < 0) return Fail(plan, Stage::kSeccomp, r);
+    if (r < 0) return Fail(plan, report_fd, Stage::kSeccomp, r);
   }
 
+  return 0;
+}
+
+NCP_CHILD_FN int ChildSetupMain(void* arg) {
+  const SpawnPlan* plan = static_cast<const SpawnPlan*>(arg);
+  int report_fd = -1;
+  if (int failed = RunChildSetup(plan, &report_fd); failed != 0) return failed;
+  // The exec fd went right above the fd table (SetupFds), first of the
+  // extra fds.
+  const int exec_fd = plan->exec_fd >= 0 ? plan->n_fds : -1;
   unsigned long empty_mask = 0;
   Syscall(__NR_rt_sigprocmask, SIG_SETMASK, P(&empty_mask), 0, 8);
+  long r;
   if (exec_fd >= 0) {
     r = Syscall(__NR_execveat, exec_fd, P(""), P(plan->argv), P(plan->envp),
                 AT_EMPTY_PATH);
   } else {
     r = Syscall(__NR_execve, P(plan->exec_path), P(plan->argv), P(plan->envp));
   }
-  return Fail(plan, Stage::kExec, r);
+  return Fail(plan, report_fd, Stage::kExec, r);
 }
 
 const char* StageName(Stage stage) {

@@ -20,6 +20,13 @@ inline constexpr int kSetupFailedExitCode = 127;
 // success (execs); returns kSetupFailedExitCode after reporting a failure.
 int ChildSetupMain(void* arg);
 
+// Every stage but exec (for a zygote's child, which goes on running the
+// code it already has). Returns 0, or kSetupFailedExitCode after reporting
+// the failure to plan->report and/or plan->report_fd. On success the report
+// fd's new number (it is moved above the fd table) is stored in
+// *report_fd_out; signals are still blocked.
+int RunChildSetup(const SpawnPlan* plan, int* report_fd_out);
+
 }  // namespace ncp::spawner
 
 #endif  // NCP_SPAWNER_CHILD_SETUP_H_

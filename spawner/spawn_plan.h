@@ -120,6 +120,9 @@ struct SpawnPlan {
   bool reset_signal_handlers = false;
 
   SetupReport* report = nullptr;
+  // A zygote's child cannot write into its parent's memory: a failure is
+  // also written here, as int32 {stage, errno, index}.
+  int report_fd = -1;
 };
 
 }  // namespace ncp::spawner
