@@ -82,7 +82,8 @@ bool DecodeBootstrap(const void* data, size_t size, Bootstrap* out) {
   if (!r.U32(&magic) || magic != kMagic) return false;
   if (!r.U32(&version) || version != kVersion) return false;
   if (!r.U32(&out->kind) || !r.U32(&out->flags)) return false;
-  if (out->kind != Bootstrap::kStart && out->kind != Bootstrap::kCreate) {
+  if (out->kind != Bootstrap::kStart && out->kind != Bootstrap::kCreate &&
+      out->kind != Bootstrap::kZygote) {
     return false;
   }
   if (!r.I32(&out->channel_fd) || !r.I32(&out->status_fd)) return false;

@@ -17,7 +17,9 @@ namespace ncp::api {
 inline constexpr int kBootstrapFd = 3;
 
 struct Bootstrap {
-  enum Kind : uint32_t { kStart = 1, kCreate = 2 };
+  // kZygote: serve fork requests on channel_fd (api/zygote_protocol.h);
+  // `params` lists libraries to preload, colon-separated.
+  enum Kind : uint32_t { kStart = 1, kCreate = 2, kZygote = 3 };
   enum Flags : uint32_t {
     // The child is pid 1 of a new pid namespace: fork the real child and
     // stay as its init, reporting its status on status_fd.

@@ -21,10 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 #include "IPCKit/ipc_kit.h"
 #include "api/bootstrap.h"
+#include "api/child_flows.h"
 #include "api/child_state.h"
 #include "api/registrar.h"
 #include "ipc/bridge.h"
@@ -138,10 +140,24 @@ void BecomeInit(int status_fd) {
   }
 }
 
+// The argv area of this process (what /proc/<pid>/cmdline shows), from
+// main(): the zygote reserves a large one for its children's names.
+char* g_arg_area = nullptr;
+size_t g_arg_area_size = 0;
+
 void SetProcessName(const std::string& name) {
   char comm[16] = {};
   strncpy(comm, name.c_str(), sizeof(comm) - 1);
   prctl(PR_SET_NAME, comm);
+  if (g_arg_area == nullptr || g_arg_area_size == 0) return;
+  size_t len = std::min(name.size(), g_arg_area_size - 1);
+  memcpy(g_arg_area, name.data(), len);
+  g_arg_area[len] = '\0';
+  // A non-NUL last byte makes the kernel show argv[0] only, up to its NUL
+  // (its setproctitle() convention), whatever the area held before.
+  if (len + 1 < g_arg_area_size) {
+    memset(g_arg_area + len + 1, ' ', g_arg_area_size - len - 1);
+  }
 }
 
 [[noreturn]] void RunStart(const Bootstrap& boot) {
@@ -286,6 +302,18 @@ bool LoadIpc(void* library, Ipc* ipc) {
 }
 
 }  // namespace
+
+void RunChild(const Bootstrap& boot, void* ipc_library, bool become_init) {
+  g_name = boot.process_name.c_str();
+  if ((boot.flags & Bootstrap::kRunAsInit) != 0) {
+    g_sandboxed = true;
+    if (become_init) BecomeInit(boot.status_fd);
+  }
+  SetProcessName(boot.process_name);
+  if (boot.kind == Bootstrap::kStart) RunStart(boot);
+  RunCreate(boot, ipc_library);
+}
+
 }  // namespace ncp::api
 
 // LeakSanitizer (in ASan builds) checks at exit by ptrace()ing the
@@ -296,8 +324,12 @@ extern "C" __attribute__((visibility("default"))) int __lsan_is_turned_off() {
   return ncp::api::g_sandboxed ? 1 : 0;
 }
 
-int main(int /*argc*/, char** /*argv*/) {
+int main(int argc, char** argv) {
   using namespace ncp::api;
+  // argv[0] .. argv[argc - 1] are contiguous: the whole area is ours.
+  g_arg_area = argv[0];
+  g_arg_area_size = static_cast<size_t>(argv[argc - 1] +
+                                        strlen(argv[argc - 1]) + 1 - argv[0]);
   Bootstrap boot;
   if (!ReadBootstrap(&boot)) {
     fprintf(stderr, "ncp-child: invalid bootstrap message on fd %d\n",
@@ -305,11 +337,11 @@ int main(int /*argc*/, char** /*argv*/) {
     return kExitBadBootstrap;
   }
   g_name = boot.process_name.c_str();
+  // The init stays small: it forks before anything is loaded.
   if ((boot.flags & Bootstrap::kRunAsInit) != 0) {
     g_sandboxed = true;
     BecomeInit(boot.status_fd);
   }
-  SetProcessName(boot.process_name);
 
   // One IPC runtime per process: the user's library must bind to the same
   // libipc_capi.so the parent uses, whatever its own search path says.
@@ -325,6 +357,6 @@ int main(int /*argc*/, char** /*argv*/) {
     if (sscanf(boot.ipc_library.c_str(), "/proc/self/fd/%d", &fd) == 1)
       close(fd);
   }
-  if (boot.kind == Bootstrap::kStart) RunStart(boot);
-  RunCreate(boot, ipc_library);
+  if (boot.kind == Bootstrap::kZygote) RunZygote(boot, ipc_library);
+  RunChild(boot, ipc_library, /*become_init=*/false);
 }

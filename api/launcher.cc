@@ -3,19 +3,28 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "api/app_context.h"
 #include "api/error_mapping.h"
+#include "api/zygote_protocol.h"
 #include "base/errno_status.h"
+#include "base/per_process.h"
 #include "base/status_macros.h"
+#include "spawner/plan_codec.h"
 #include "spawner/supervisor.h"
 
 extern char** environ;
@@ -118,133 +127,441 @@ int StdioSource(int fd, UniqueFd* devnull) {
   return devnull->get();
 }
 
+// The failure of a spawn, as the API reports it (see launcher.h).
+absl::Status MapSpawnFailure(const absl::Status& failed, bool isolated,
+                             bool uses_user_namespace) {
+  if (isolated) {
+    // The kernel refused part of the sandbox (namespaces, a mount, the
+    // filter): ISOLATED is not available here. Never run unisolated.
+    std::string why =
+        absl::StrCat("ISOLATED mode is not available: ", failed.message(),
+                     uses_user_namespace
+                         ? " (are unprivileged user namespaces disabled? see "
+                           "/proc/sys/user/max_user_namespaces)"
+                         : "");
+    fprintf(stderr, "ncp: %s\n", why.c_str());
+    absl::Status mapped = NcpError(NCP_ERR_NOT_SUPPORTED, why);
+    spawner::CopySetupFailure(failed, &mapped);
+    return mapped;
+  }
+  if (auto failure = spawner::GetSetupFailure(failed);
+      failure.has_value() && failure->stage == spawner::Stage::kNone &&
+      failure->err == ENOSYS) {
+    // COMPAT(kernel 5.3): no pidfds, so no race-free way to watch a child.
+    absl::Status mapped =
+        NcpError(NCP_ERR_NOT_SUPPORTED,
+                 absl::StrCat("this kernel has no pidfds: ", failed.message()));
+    spawner::CopySetupFailure(failed, &mapped);
+    return mapped;
+  }
+  // As OpenHarmony maps a failed fork: an internal error.
+  absl::Status mapped =
+      NcpError(NCP_ERR_INTERNAL,
+               absl::StrCat("cannot start the child: ", failed.message()));
+  spawner::CopySetupFailure(failed, &mapped);
+  return mapped;
+}
+
+// What both launchers prepare: the child's fd table, its bootstrap message
+// (fd numbers filled in) and its spawn plan (isolation, parent death).
+struct Prepared {
+  std::vector<int> sources;  // the child's fd i is a dup of sources[i]
+  UniqueFd devnull;
+  UniqueFd bootstrap_fd;  // direct launcher only (child fd 3)
+  UniqueFd status_write;  // isolated: the init's report pipe
+  UniqueFd status_read;
+  spawner::SpawnPlan plan;
+  std::unique_ptr<isolation::IsolationPlan> isolation;
+};
+
+// `direct`: the child execs the trampoline, which reads its bootstrap from
+// fd 3 and loads libipc_capi.so from the fd table; a zygote's child has
+// both already.
+absl::Status Prepare(LaunchRequest& request, bool direct, Prepared* out) {
+  out->sources = {StdioSource(0, &out->devnull), StdioSource(1, &out->devnull),
+                  StdioSource(2, &out->devnull)};
+  if (direct) {
+    out->bootstrap_fd.Reset(static_cast<int>(
+        syscall(SYS_memfd_create, "ncp-bootstrap", MFD_CLOEXEC)));
+    if (!out->bootstrap_fd.valid()) {
+      return LastErrnoError("memfd_create", "ncp-bootstrap");
+    }
+    out->sources.push_back(out->bootstrap_fd.get());
+  }
+  Bootstrap& boot = request.bootstrap;
+  boot.fds.clear();
+  for (const NamedFd& fd : request.fds) {
+    boot.fds.emplace_back(fd.name, static_cast<int>(out->sources.size()));
+    out->sources.push_back(fd.fd);
+  }
+  boot.ipc_library.clear();
+  if (int ipc_fd = IpcLibraryFd(); direct && ipc_fd >= 0) {
+    boot.ipc_library =
+        absl::StrCat("/proc/self/fd/", static_cast<int>(out->sources.size()));
+    out->sources.push_back(ipc_fd);
+  }
+  boot.channel_fd = -1;
+  if (request.channel_fd >= 0) {
+    boot.channel_fd = static_cast<int>(out->sources.size());
+    out->sources.push_back(request.channel_fd);
+  }
+  boot.status_fd = -1;
+  boot.flags &= ~Bootstrap::kRunAsInit;
+  if (request.isolation != nullptr) {
+    absl::StatusOr<std::unique_ptr<isolation::IsolationPlan>> built =
+        isolation::BuildIsolationPlan(*request.isolation);
+    if (!built.ok()) {
+      // A configuration problem the developer has to see.
+      fprintf(stderr, "ncp: cannot build the sandbox: %s\n",
+              std::string(built.status().message()).c_str());
+      return built.status();
+    }
+    out->isolation = *std::move(built);
+    out->isolation->ApplyTo(out->plan);
+    if ((out->plan.namespace_flags & CLONE_NEWPID) != 0) {
+      int pipefd[2];
+      if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
+        return LastErrnoError("pipe2", "init report");
+      }
+      out->status_read.Reset(pipefd[0]);
+      out->status_write.Reset(pipefd[1]);
+      boot.flags |= Bootstrap::kRunAsInit;
+      boot.status_fd = static_cast<int>(out->sources.size());
+      out->sources.push_back(out->status_write.get());
+    }
+  }
+  out->plan.pdeath_signal = SIGKILL;
+  return absl::OkStatus();
+}
+
 class DirectLauncher : public Launcher {
  public:
   absl::StatusOr<LaunchedChild> Launch(LaunchRequest& request) override {
     NCP_ASSIGN_OR_RETURN(int trampoline_fd, Trampoline().Fd());
-
-    // The child's fd table: 0-2 stdio, 3 bootstrap, then the user's fds in
-    // name order, then the IPC channel and the init's report pipe.
-    UniqueFd devnull;
-    std::vector<int> sources = {StdioSource(0, &devnull),
-                                StdioSource(1, &devnull),
-                                StdioSource(2, &devnull)};
-    UniqueFd bootstrap_fd(static_cast<int>(
-        syscall(SYS_memfd_create, "ncp-bootstrap", MFD_CLOEXEC)));
-    if (!bootstrap_fd.valid()) {
-      return LastErrnoError("memfd_create", "ncp-bootstrap");
-    }
-    sources.push_back(bootstrap_fd.get());
-
-    Bootstrap& boot = request.bootstrap;
-    boot.fds.clear();
-    for (const NamedFd& fd : request.fds) {
-      boot.fds.emplace_back(fd.name, static_cast<int>(sources.size()));
-      sources.push_back(fd.fd);
-    }
-    boot.ipc_library.clear();
-    if (int ipc_fd = IpcLibraryFd(); ipc_fd >= 0) {
-      boot.ipc_library =
-          absl::StrCat("/proc/self/fd/", static_cast<int>(sources.size()));
-      sources.push_back(ipc_fd);
-    }
-    boot.channel_fd = -1;
-    if (request.channel_fd >= 0) {
-      boot.channel_fd = static_cast<int>(sources.size());
-      sources.push_back(request.channel_fd);
-    }
-
-    spawner::SpawnPlan plan;
-    std::unique_ptr<isolation::IsolationPlan> isolation_plan;
-    LaunchedChild child;
-    UniqueFd status_write;
-    boot.status_fd = -1;
-    boot.flags &= ~Bootstrap::kRunAsInit;
-    if (request.isolation != nullptr) {
-      absl::StatusOr<std::unique_ptr<isolation::IsolationPlan>> built =
-          isolation::BuildIsolationPlan(*request.isolation);
-      if (!built.ok()) {
-        // A configuration problem the developer has to see.
-        fprintf(stderr, "ncp: cannot build the sandbox: %s\n",
-                std::string(built.status().message()).c_str());
-        return built.status();
-      }
-      isolation_plan = *std::move(built);
-      isolation_plan->ApplyTo(plan);
-      if ((plan.namespace_flags & CLONE_NEWPID) != 0) {
-        int pipefd[2];
-        if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
-          return LastErrnoError("pipe2", "init report");
-        }
-        child.status_fd.Reset(pipefd[0]);
-        status_write.Reset(pipefd[1]);
-        boot.flags |= Bootstrap::kRunAsInit;
-        boot.status_fd = static_cast<int>(sources.size());
-        sources.push_back(status_write.get());
-      }
-    }
-
-    std::string message = EncodeBootstrap(boot);
+    Prepared prepared;
+    NCP_RETURN_IF_ERROR(Prepare(request, /*direct=*/true, &prepared));
+    std::string message = EncodeBootstrap(request.bootstrap);
     NCP_RETURN_IF_ERROR(
-        WriteAll(bootstrap_fd.get(), message.data(), message.size()));
+        WriteAll(prepared.bootstrap_fd.get(), message.data(), message.size()));
 
-    std::string argv0 = boot.process_name;
-    char* argv[] = {argv0.data(), nullptr};
+    std::vector<std::string> args = {request.bootstrap.process_name};
+    args.insert(args.end(), request.extra_argv.begin(),
+                request.extra_argv.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    spawner::SpawnPlan& plan = prepared.plan;
     plan.exec_fd = trampoline_fd;
-    plan.argv = argv;
+    plan.argv = argv.data();
     plan.envp = environ;
-    plan.source_fds = sources.data();
-    plan.n_fds = static_cast<int>(sources.size());
-    plan.pdeath_signal = SIGKILL;
+    plan.source_fds = prepared.sources.data();
+    plan.n_fds = static_cast<int>(prepared.sources.size());
     plan.parent_pidfd = SelfPidfd();
 
     absl::StatusOr<spawner::SpawnedChild> spawned =
         spawner::Supervisor::Get().Spawn(plan);
     if (!spawned.ok()) {
-      if (request.isolation != nullptr) {
-        // The kernel refused part of the sandbox (namespaces, a mount, the
-        // filter): ISOLATED is not available here. Never run unisolated.
-        std::string why = absl::StrCat(
-            "ISOLATED mode is not available: ", spawned.status().message(),
-            isolation_plan->UsesUserNamespace()
-                ? " (are unprivileged user namespaces disabled? see "
-                  "/proc/sys/user/max_user_namespaces)"
-                : "");
-        fprintf(stderr, "ncp: %s\n", why.c_str());
-        absl::Status mapped = NcpError(NCP_ERR_NOT_SUPPORTED, why);
-        spawner::CopySetupFailure(spawned.status(), &mapped);
-        return mapped;
-      }
-      if (auto failure = spawner::GetSetupFailure(spawned.status());
-          failure.has_value() && failure->stage == spawner::Stage::kNone &&
-          failure->err == ENOSYS) {
-        // COMPAT(kernel 5.3): no pidfds, so no race-free way to watch a
-        // child. This kernel cannot give what the call asks for.
-        absl::Status mapped = NcpError(
-            NCP_ERR_NOT_SUPPORTED, absl::StrCat("this kernel has no pidfds: ",
-                                                spawned.status().message()));
-        spawner::CopySetupFailure(spawned.status(), &mapped);
-        return mapped;
-      }
-      // As OpenHarmony maps a failed fork: an internal error.
-      absl::Status mapped = NcpError(
-          NCP_ERR_INTERNAL,
-          absl::StrCat("cannot start the child: ", spawned.status().message()));
-      spawner::CopySetupFailure(spawned.status(), &mapped);
-      return mapped;
+      return MapSpawnFailure(spawned.status(), request.isolation != nullptr,
+                             prepared.isolation != nullptr &&
+                                 prepared.isolation->UsesUserNamespace());
     }
+    LaunchedChild child;
     child.pid = spawned->pid;
     child.pidfd = std::move(spawned->pidfd);
+    child.status_fd = std::move(prepared.status_read);
     return child;
   }
 };
 
-}  // namespace
-
-Launcher& DefaultLauncher() {
-  static Launcher* launcher = new DirectLauncher();
+DirectLauncher& Direct() {
+  static DirectLauncher* launcher = new DirectLauncher();
   return *launcher;
 }
+
+// --------------------------------------------------------------- zygote
+
+bool SendRequest(int control, const std::vector<int>& fds) {
+  ZygoteRequest header = {kZygoteRequestMagic,
+                          static_cast<uint32_t>(fds.size() - 2)};
+  struct iovec iov = {&header, sizeof(header)};
+  std::vector<char> control_buf(CMSG_SPACE(sizeof(int) * fds.size()));
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control_buf.data();
+  msg.msg_controllen = control_buf.size();
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+  memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+  ssize_t n;
+  do {
+    n = sendmsg(control, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof(header));
+}
+
+// The reply and its pidfd; false if the zygote is gone.
+bool ReceiveReply(int control, ZygoteReply* reply, UniqueFd* pidfd) {
+  char control_buf[CMSG_SPACE(sizeof(int) * 4)];
+  struct iovec iov = {reply, sizeof(*reply)};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control_buf;
+  msg.msg_controllen = sizeof(control_buf);
+  ssize_t n;
+  do {
+    n = recvmsg(control, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const int* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
+    for (size_t i = 0; i < count; ++i) {
+      if (i == 0 && !pidfd->valid()) {
+        pidfd->Reset(fds[i]);
+      } else {
+        close(fds[i]);
+      }
+    }
+  }
+  return n == static_cast<ssize_t>(sizeof(*reply)) &&
+         reply->magic == kZygoteReplyMagic;
+}
+
+// What a zygote inherited from the app when it started and its children
+// would inherit from it rather than from the app at the time of the
+// request: credentials, capabilities, seccomp and namespaces. When any of it
+// has changed the zygote is replaced, so a child never has more (or other)
+// privileges than a direct spawn would give it.
+struct AppState {
+  uid_t uids[3] = {};
+  gid_t gids[3] = {};
+  std::vector<gid_t> groups;
+  uint32_t caps[6] = {};
+  int seccomp = 0;
+  int no_new_privs = 0;
+  std::string seccomp_filters;  // "Seccomp_filters:" when in filter mode
+  ino_t namespaces[7] = {};
+
+  static AppState Now() {
+    AppState s;
+    getresuid(&s.uids[0], &s.uids[1], &s.uids[2]);
+    getresgid(&s.gids[0], &s.gids[1], &s.gids[2]);
+    int n = getgroups(0, nullptr);
+    if (n > 0) {
+      s.groups.resize(static_cast<size_t>(n));
+      n = getgroups(n, s.groups.data());
+      s.groups.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    }
+    struct {
+      uint32_t version;
+      int pid;
+    } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+    syscall(SYS_capget, &header, s.caps);
+    s.seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+    s.no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+    if (s.seccomp == 2) s.seccomp_filters = SeccompFilters();
+    static const char* const kNamespaces[] = {
+        "mnt", "net", "user", "pid_for_children", "ipc", "cgroup", "uts"};
+    for (size_t i = 0; i < 7; ++i) {
+      struct stat st;
+      char path[64];
+      snprintf(path, sizeof(path), "/proc/self/ns/%s", kNamespaces[i]);
+      if (stat(path, &st) == 0) s.namespaces[i] = st.st_ino;
+    }
+    return s;
+  }
+
+  bool operator==(const AppState& o) const {
+    return memcmp(uids, o.uids, sizeof(uids)) == 0 &&
+           memcmp(gids, o.gids, sizeof(gids)) == 0 && groups == o.groups &&
+           memcmp(caps, o.caps, sizeof(caps)) == 0 && seccomp == o.seccomp &&
+           no_new_privs == o.no_new_privs &&
+           seccomp_filters == o.seccomp_filters &&
+           memcmp(namespaces, o.namespaces, sizeof(namespaces)) == 0;
+  }
+  bool operator!=(const AppState& o) const { return !(*this == o); }
+
+ private:
+  // The number of stacked filters (kernel 5.9+), so a filter added after
+  // the zygote started is noticed too.
+  static std::string SeccompFilters() {
+    FILE* f = fopen("/proc/self/status", "re");
+    if (f == nullptr) return "";
+    char line[256];
+    std::string found;
+    while (fgets(line, sizeof(line), f) != nullptr) {
+      if (strncmp(line, "Seccomp_filters:", 16) == 0) found = line;
+    }
+    fclose(f);
+    return found;
+  }
+};
+
+// Starts children through a zygote (see zygote_protocol.h), restarting it
+// when it has died. UNAVAILABLE means "use the direct launcher".
+class ZygoteLauncher : public Launcher {
+ public:
+  ZygoteLauncher() {
+    // Forked from an app that had a zygote: that zygote belongs to the
+    // parent (its children would be the parent's). Drop our copy of its
+    // socket; this process starts its own on first use.
+    const int inherited = inherited_control_.exchange(-1);
+    if (inherited >= 0 && inherited_owner_ != getpid()) close(inherited);
+  }
+
+  absl::StatusOr<LaunchedChild> Launch(LaunchRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    AppState now = AppState::Now();
+    if (control_.valid() && now != started_with_) {
+      // The app changed its credentials, filters or namespaces: a new
+      // zygote inherits the new ones (the old one sees EOF and exits).
+      inherited_control_ = -1;
+      control_.Reset();
+      broken_ = false;
+    }
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (!control_.valid()) {
+        if (broken_)
+          return absl::UnavailableError("the zygote cannot run here");
+        absl::Status started = StartZygote();
+        started_with_ = now;
+        if (!started.ok()) {
+          broken_ = true;
+          return absl::UnavailableError(started.message());
+        }
+      }
+      absl::StatusOr<LaunchedChild> child = Request(request);
+      if (child.ok() || child.status().code() != absl::StatusCode::kAborted)
+        return child;
+      inherited_control_ = -1;
+      control_.Reset();  // it died under us: once more with a new one
+    }
+    return absl::UnavailableError("the zygote keeps dying");
+  }
+
+ private:
+  absl::Status StartZygote() {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+      return LastErrnoError("socketpair", "zygote");
+    }
+    UniqueFd ours(sv[0]), theirs(sv[1]);
+    LaunchRequest start;
+    start.bootstrap.kind = Bootstrap::kZygote;
+    start.bootstrap.process_name = "ncp-zygote";
+    const char* preload = getenv("NCP_ZYGOTE_PRELOAD");
+    start.bootstrap.params = preload != nullptr ? preload : "";
+    start.channel_fd = theirs.get();
+    // Room in argv for the children's names (see SetProcessName).
+    start.extra_argv.push_back(std::string(kZygoteNameRoom, '.'));
+    absl::StatusOr<LaunchedChild> zygote = Direct().Launch(start);
+    if (!zygote.ok()) return zygote.status();
+    control_ = std::move(ours);
+    inherited_owner_ = getpid();
+    inherited_control_ = control_.get();
+    // When it dies (or was never usable), the next request notices EOF.
+    pid_ = zygote->pid;
+    auto* pidfd = new UniqueFd(std::move(zygote->pidfd));
+    spawner::Supervisor::Get().Watch(
+        pid_, pidfd->get(),
+        [pidfd](const spawner::ChildExit&) { delete pidfd; });
+    return absl::OkStatus();
+  }
+
+  // ABORTED: the zygote is gone (retry with a new one).
+  absl::StatusOr<LaunchedChild> Request(LaunchRequest& request) {
+    Prepared prepared;
+    NCP_RETURN_IF_ERROR(Prepare(request, /*direct=*/false, &prepared));
+    ZygotePayload payload;
+    payload.bootstrap = EncodeBootstrap(request.bootstrap);
+    payload.plan = spawner::EncodePlan(prepared.plan);
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+      payload.env.push_back(*e);
+    mode_t mask = umask(022);
+    umask(mask);
+    payload.umask = mask;
+    std::string bytes = EncodeZygotePayload(payload);
+    UniqueFd payload_fd(static_cast<int>(
+        syscall(SYS_memfd_create, "ncp-request", MFD_CLOEXEC)));
+    if (!payload_fd.valid())
+      return LastErrnoError("memfd_create", "ncp-request");
+    NCP_RETURN_IF_ERROR(WriteAll(payload_fd.get(), bytes.data(), bytes.size()));
+    UniqueFd cwd(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!cwd.valid()) cwd.Reset(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+
+    std::vector<int> fds = {payload_fd.get(), cwd.get()};
+    fds.insert(fds.end(), prepared.sources.begin(), prepared.sources.end());
+    ZygoteReply reply = {};
+    UniqueFd pidfd;
+    if (!SendRequest(control_.get(), fds) ||
+        !ReceiveReply(control_.get(), &reply, &pidfd)) {
+      return absl::AbortedError("the zygote is gone");
+    }
+    if (reply.pid <= 0 || reply.err != 0) {
+      if (reply.pid > 0 && pidfd.valid()) {
+        siginfo_t info;  // the child is ours (CLONE_PARENT): reap it
+        waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()),
+               &info, WEXITED | __WALL);
+      }
+      absl::Status failed = spawner::MakeSetupFailure(
+          static_cast<spawner::Stage>(reply.stage), reply.err,
+          reply.pid > 0 ? reply.pid : 0, reply.index);
+      return MapSpawnFailure(failed, request.isolation != nullptr,
+                             prepared.isolation != nullptr &&
+                                 prepared.isolation->UsesUserNamespace());
+    }
+    if (!pidfd.valid()) return absl::AbortedError("the zygote sent no pidfd");
+    LaunchedChild child;
+    child.pid = reply.pid;
+    child.pidfd = std::move(pidfd);
+    child.status_fd = std::move(prepared.status_read);
+    return child;
+  }
+
+  static constexpr size_t kZygoteNameRoom = 512;
+  // The live zygote's socket, for a forked copy of this process to close.
+  static inline std::atomic<int> inherited_control_{-1};
+  static inline pid_t inherited_owner_ = 0;
+  std::mutex mu_;
+  UniqueFd control_;
+  pid_t pid_ = -1;
+  bool broken_ = false;
+  AppState started_with_;
+};
+
+// The zygote when it can be used (NCP_ZYGOTE is not 0), else the direct
+// launcher; and the direct launcher whenever the zygote is unavailable.
+class AutoLauncher : public Launcher {
+ public:
+  absl::StatusOr<LaunchedChild> Launch(LaunchRequest& request) override {
+    if (ZygoteEnabled()) {
+      absl::StatusOr<LaunchedChild> child = zygote_.Launch(request);
+      if (child.ok() ||
+          child.status().code() != absl::StatusCode::kUnavailable) {
+        return child;
+      }
+    }
+    return Direct().Launch(request);
+  }
+
+ private:
+  static bool ZygoteEnabled() {
+    const char* value = getenv("NCP_ZYGOTE");
+    return value == nullptr || strcmp(value, "0") != 0;
+  }
+  ZygoteLauncher zygote_;
+};
+
+}  // namespace
+
+// Per process: a forked copy of the app gets a launcher (and zygote) of its
+// own.
+Launcher& DefaultLauncher() { return PerProcess<AutoLauncher>::Get(); }
 
 bool LauncherAvailable() { return Trampoline().Fd().ok(); }
 

@@ -34,6 +34,8 @@ struct LaunchRequest {
   int channel_fd = -1;
   // ISOLATED mode (nullptr: NORMAL).
   const isolation::IsolationOptions* isolation = nullptr;
+  // Arguments after argv[0] (the process name) for an exec'd trampoline.
+  std::vector<std::string> extra_argv;
 };
 
 struct LaunchedChild {
@@ -51,7 +53,9 @@ class Launcher {
   virtual absl::StatusOr<LaunchedChild> Launch(LaunchRequest& request) = 0;
 };
 
-// The process's launcher (the direct one for now).
+// The process's launcher: a zygote (api/zygote_protocol.h) unless
+// NCP_ZYGOTE=0, falling back to cloning and exec'ing the trampoline
+// directly whenever the zygote cannot be used.
 Launcher& DefaultLauncher();
 
 // True if the trampoline can be prepared (memfd + exec possible here).

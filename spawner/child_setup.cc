@@ -417,6 +417,8 @@ NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
       if (r > 0) raw::ExitGroup(kSetupFailedExitCode);
     }
   }
+  // Done with it (a forked child that does not exec keeps no extra fd).
+  if (parent_pidfd >= 0) Syscall(__NR_close, parent_pidfd);
 
   // The filter goes last: it may forbid what the steps above needed.
   if (plan->seccomp_filter != nullptr) {

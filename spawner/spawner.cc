@@ -190,6 +190,13 @@ std::optional<SetupFailure> GetSetupFailure(const absl::Status& status) {
   return failure;
 }
 
+absl::Status MakeSetupFailure(Stage stage, int err, pid_t pid, int index) {
+  std::string what = stage == Stage::kNone ? "clone" : StageName(stage);
+  if (index >= 0) absl::StrAppend(&what, " #", index);
+  return WithSetupFailure(ErrnoError(err, absl::StrCat("child setup: ", what)),
+                          stage, err, pid);
+}
+
 void CopySetupFailure(const absl::Status& from, absl::Status* to) {
   if (auto payload = from.GetPayload(kSetupFailureUrl); payload.has_value()) {
     to->SetPayload(kSetupFailureUrl, *payload);

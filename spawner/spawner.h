@@ -57,6 +57,9 @@ struct SetupFailure {
   pid_t pid = 0;
 };
 std::optional<SetupFailure> GetSetupFailure(const absl::Status& status);
+// A failed spawn's status (as Spawn() returns it) from its parts, e.g. as a
+// zygote reported them.
+absl::Status MakeSetupFailure(Stage stage, int err, pid_t pid, int index);
 // Copies the SetupFailure of `from` (if any) onto `to`.
 void CopySetupFailure(const absl::Status& from, absl::Status* to);
 

@@ -1,0 +1,21 @@
+// The child trampoline's two lives (no abseil).
+#ifndef NCP_API_CHILD_FLOWS_H_
+#define NCP_API_CHILD_FLOWS_H_
+
+#include "api/bootstrap.h"
+
+namespace ncp::api {
+
+// A child's life once its process exists with its fd table in place: init
+// (if isolated and `become_init`), name, then the Start* or Create* flow.
+// `ipc_library`: the dlopen() handle of libipc_capi.so (Create* needs it).
+[[noreturn]] void RunChild(const Bootstrap& boot, void* ipc_library,
+                           bool become_init);
+
+// The zygote (zygote.cc): serves fork requests on boot.channel_fd until the
+// app closes it.
+[[noreturn]] void RunZygote(const Bootstrap& boot, void* ipc_library);
+
+}  // namespace ncp::api
+
+#endif  // NCP_API_CHILD_FLOWS_H_
