@@ -2,6 +2,8 @@
 #ifndef NCP_API_CHILD_FLOWS_H_
 #define NCP_API_CHILD_FLOWS_H_
 
+#include <string>
+
 #include "api/bootstrap.h"
 
 namespace ncp::api {
@@ -11,6 +13,9 @@ namespace ncp::api {
 // `ipc_library`: the dlopen() handle of libipc_capi.so (Create* needs it).
 [[noreturn]] void RunChild(const Bootstrap& boot, void* ipc_library,
                            bool become_init);
+
+// Names this process (comm and, as far as the argv area allows, cmdline).
+void SetProcessName(const std::string& name);
 
 // The zygote (zygote.cc): serves fork requests on boot.channel_fd until the
 // app closes it.

@@ -145,20 +145,6 @@ void BecomeInit(int status_fd) {
 char* g_arg_area = nullptr;
 size_t g_arg_area_size = 0;
 
-void SetProcessName(const std::string& name) {
-  char comm[16] = {};
-  strncpy(comm, name.c_str(), sizeof(comm) - 1);
-  prctl(PR_SET_NAME, comm);
-  if (g_arg_area == nullptr || g_arg_area_size == 0) return;
-  size_t len = std::min(name.size(), g_arg_area_size - 1);
-  memcpy(g_arg_area, name.data(), len);
-  g_arg_area[len] = '\0';
-  // A non-NUL last byte makes the kernel show argv[0] only, up to its NUL
-  // (its setproctitle() convention), whatever the area held before.
-  if (len + 1 < g_arg_area_size) {
-    memset(g_arg_area + len + 1, ' ', g_arg_area_size - len - 1);
-  }
-}
 
 [[noreturn]] void RunStart(const Bootstrap& boot) {
   void* handle =
@@ -303,13 +289,30 @@ bool LoadIpc(void* library, Ipc* ipc) {
 
 }  // namespace
 
+void SetProcessName(const std::string& name) {
+  char comm[16] = {};
+  strncpy(comm, name.c_str(), sizeof(comm) - 1);
+  prctl(PR_SET_NAME, comm);
+  if (g_arg_area == nullptr || g_arg_area_size == 0) return;
+  size_t len = std::min(name.size(), g_arg_area_size - 1);
+  memcpy(g_arg_area, name.data(), len);
+  g_arg_area[len] = '\0';
+  // A non-NUL last byte makes the kernel show argv[0] only, up to its NUL
+  // (its setproctitle() convention), whatever the area held before.
+  if (len + 1 < g_arg_area_size) {
+    memset(g_arg_area + len + 1, ' ', g_arg_area_size - len - 1);
+  }
+}
+
 void RunChild(const Bootstrap& boot, void* ipc_library, bool become_init) {
   g_name = boot.process_name.c_str();
+  // Named first: a zygote's child is still called ncp-zygote (an exec'd
+  // child, and so its init, got the name from argv[0]).
+  SetProcessName(boot.process_name);
   if ((boot.flags & Bootstrap::kRunAsInit) != 0) {
     g_sandboxed = true;
     if (become_init) BecomeInit(boot.status_fd);
   }
-  SetProcessName(boot.process_name);
   if (boot.kind == Bootstrap::kStart) RunStart(boot);
   RunCreate(boot, ipc_library);
 }

@@ -1,8 +1,11 @@
 // ISOLATED mode, proven from inside the child by what the kernel shows.
 //
-// Runs twice (see BUILD): as root, and with --unprivileged, where main()
-// copies the fixtures somewhere world-readable and drops to uid 65534 before
-// any test runs (the rootless path: a user namespace owns the sandbox).
+// Runs six ways (see BUILD): as real root, as root of a container, and with
+// --unprivileged, where main() copies the fixtures somewhere world-readable
+// and drops to uid 65534 before any test runs (the rootless path: a user
+// namespace owns the sandbox); each through the zygote (--launcher=zygote)
+// and the direct path (--launcher=direct). LauncherTest checks, from /proc,
+// that the children really came the way the run says.
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -29,6 +32,7 @@
 
 #include "AbilityKit/native_child_process.h"
 #include "IPCKit/ipc_kit.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -73,6 +77,7 @@ std::string
 std::string g_home_marker;
 std::string g_tmp_marker;
 bool g_unprivileged = false;
+std::string g_launcher = "zygote";  // --launcher=
 
 using Report = std::map<std::string, std::string>;
 
@@ -414,6 +419,27 @@ std::string ReadMountinfo() {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+TEST_F(IsolationTest, ChildrenComeTheWayThisRunSays) {
+  StartResult child = RunIsolated("libncp_probe.so", "ProbeAndSleep", "");
+  ASSERT_EQ(child.code, NCP_NO_ERROR);
+  std::vector<pid_t> zygotes = ncp::testing::ZygotesOf(getpid());
+  std::string zygote_stack =
+      zygotes.empty() ? "" : ncp::testing::StackRange(zygotes[0]);
+  EXPECT_EQ(OH_Ability_KillChildProcess(child.pid), NCP_NO_ERROR);
+  EXPECT_EQ(ExitOf(child.pid), SIGKILL);
+  // Where the child's (the entry's) stack is, as its /proc shows it.
+  const std::string child_stack = child.report["stack"];
+  ASSERT_NE(child_stack, "");
+  if (g_launcher == "direct") {
+    EXPECT_THAT(zygotes, ::testing::IsEmpty());
+  } else {
+    // One zygote, the app's child; this child was forked from it, not
+    // exec'd (an exec would have randomised the stack's place).
+    ASSERT_THAT(zygotes, ::testing::SizeIs(1));
+    EXPECT_EQ(child_stack, zygote_stack);
+  }
 }
 
 TEST_F(IsolationTest, ThousandIsolatedSpawnsLeaveNothingBehind) {
@@ -778,8 +804,16 @@ void RemoveTree(const std::string& dir) {
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--unprivileged") g_unprivileged = true;
+    std::string arg = argv[i];
+    if (arg == "--unprivileged") g_unprivileged = true;
+    if (arg.rfind("--launcher=", 0) == 0) g_launcher = arg.substr(11);
   }
+  if (g_launcher != "zygote" && g_launcher != "direct") {
+    fprintf(stderr, "--launcher=zygote|direct, not %s\n", g_launcher.c_str());
+    return 2;
+  }
+  setenv("NCP_ZYGOTE", g_launcher == "direct" ? "0" : "1", 1);
+  {}
   MakeWorld();
   // The unprivileged run cannot write Bazel's XML file (owned by root);
   // Bazel then derives the result from the exit status.

@@ -441,6 +441,7 @@ class ZygoteLauncher : public Launcher {
       inherited_control_ = -1;
       control_.Reset();  // it died under us: once more with a new one
     }
+    broken_ = true;  // until the app's state changes (see above)
     return absl::UnavailableError("the zygote keeps dying");
   }
 

@@ -1,5 +1,6 @@
-// Children never outlive the app: an app SIGKILLed takes its children with
-// it, even though the thread that started them had already exited.
+// Children never outlive the app: an app SIGKILLed takes its children (and
+// the library's zygote) with it, even though the thread that started them
+// had already exited. Runs through the zygote and (_direct) without it.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,11 +9,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "api/testing/child_test_util.h"
 #include "gtest/gtest.h"
@@ -46,14 +50,20 @@ TEST(ParentDeathTest, ChildrenDieWithTheApp) {
   close(out[0]);
 
   std::vector<int> pidfds;
+  int zygotes = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     int pid;
+    if (absl::ConsumePrefix(&line, "zygote ")) ++zygotes;
     if (!absl::SimpleAtoi(line, &pid)) continue;
     int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
     ASSERT_GE(fd, 0) << "child " << pid << " is already gone";
     pidfds.push_back(fd);
   }
-  ASSERT_EQ(pidfds.size(), 5u);
+  // Five children, and the zygote that forked them (it must die too).
+  const char* zygote_env = getenv("NCP_ZYGOTE");
+  const bool zygote_on = zygote_env == nullptr || strcmp(zygote_env, "0") != 0;
+  EXPECT_EQ(zygotes, zygote_on ? 1 : 0);
+  ASSERT_EQ(pidfds.size(), 5u + zygotes);
   // The starting thread has exited; the children must still be alive.
   for (int fd : pidfds) {
     struct pollfd pfd = {fd, POLLIN, 0};

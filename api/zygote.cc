@@ -247,6 +247,8 @@ class Zygote {
                                const ZygotePayload& payload,
                                const spawner::SpawnPlan& plan, int cwd_fd,
                                const sigset_t& saved_mask) {
+    // Named before the app hears of it, as an exec'd child is.
+    SetProcessName(boot.process_name);
     // A NORMAL child works where the app works (an isolated one gets "/").
     if (fchdir(cwd_fd) != 0) {
       // Keep the zygote's directory; the setup may still succeed.

@@ -300,6 +300,16 @@ void ProbeAndSleep(NativeChildProcess_Args args) {
   if (g_out >= 0) {
     Credentials();
     Put("getpid", "%d", (int)getpid());
+    // Where the stack is: a forked child shares its parent's layout.
+    FILE* maps = fopen("/proc/self/maps", "re");
+    char line[512];
+    while (maps != NULL && fgets(line, sizeof(line), maps) != NULL) {
+      if (strstr(line, "[stack]") != NULL) {
+        *strchr(line, ' ') = '\0';
+        Put("stack", "%s", line);
+      }
+    }
+    if (maps != NULL) fclose(maps);
     Put("end", "1");
     close(g_out);
   }

@@ -1,7 +1,8 @@
 // ncp_parent_helper: an app that starts children and waits to be killed.
 //   ncp_parent_helper <entry> <count>
 //     starts <count> Start*-type children from a thread that then exits,
-//     prints their pids and "ready".
+//     prints their pids, "zygote <pid>" for the library's zygote (if it
+//     runs one) and "ready".
 //   ncp_parent_helper --create-handshake <library>
 //     creates a Create*-type child whose OnConnect does not return; prints
 //     "ready" once the child exists (its pid is the line before).
@@ -22,6 +23,37 @@
 #include "AbilityKit/native_child_process.h"
 #include "IPCKit/ipc_kit.h"
 
+// True if `pid` is the library's zygote (not one of the app's children as
+// the API sees them).
+bool IsZygote(int pid) {
+  char path[64], comm[32] = {};
+  snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+  FILE* f = fopen(path, "r");
+  if (f == nullptr) return false;
+  bool zygote = fgets(comm, sizeof(comm), f) != nullptr &&
+                std::string(comm) == "ncp-zygote\n";
+  fclose(f);
+  return zygote;
+}
+
+// The library's zygotes among this process's children, one line each.
+void PrintZygotes() {
+  std::vector<int> all;
+  DIR* tasks = opendir("/proc/self/task");
+  while (struct dirent* task = tasks != nullptr ? readdir(tasks) : nullptr) {
+    if (task->d_name[0] == '.') continue;
+    std::string path =
+        std::string("/proc/self/task/") + task->d_name + "/children";
+    FILE* f = fopen(path.c_str(), "r");
+    int pid;
+    while (f != nullptr && fscanf(f, "%d", &pid) == 1) {
+      if (IsZygote(pid)) printf("zygote %d\n", pid);
+    }
+    if (f != nullptr) fclose(f);
+  }
+  if (tasks != nullptr) closedir(tasks);
+}
+
 // Children of this process, from /proc: each thread lists the children it
 // created (the library's supervisor thread makes them all).
 std::vector<int> ChildrenOfSelf() {
@@ -33,7 +65,9 @@ std::vector<int> ChildrenOfSelf() {
         std::string("/proc/self/task/") + task->d_name + "/children";
     FILE* f = fopen(path.c_str(), "r");
     int pid;
-    while (f != nullptr && fscanf(f, "%d", &pid) == 1) pids.push_back(pid);
+    while (f != nullptr && fscanf(f, "%d", &pid) == 1) {
+      if (!IsZygote(pid)) pids.push_back(pid);
+    }
     if (f != nullptr) fclose(f);
   }
   if (tasks != nullptr) closedir(tasks);
@@ -94,6 +128,7 @@ int main(int argc, char** argv) {
   });
   starter.join();  // the thread that started the children is gone now
   for (int32_t pid : pids) printf("%d\n", pid);
+  PrintZygotes();
   printf("ready\n");
   fflush(stdout);
   for (;;) pause();

@@ -150,4 +150,43 @@ std::string CurrentThreadName() {
   return name;
 }
 
+std::vector<pid_t> ZygotesOf(pid_t app) {
+  std::vector<pid_t> found;
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return found;
+  while (struct dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    long pid = strtol(e->d_name, &end, 10);
+    if (end == e->d_name || *end != '\0') continue;
+    std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    // pid (comm) state ppid ...
+    size_t open = line.find('(');
+    size_t close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    char state = 0;
+    int ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == app && state != 'Z' &&
+        line.substr(open + 1, close - open - 1) == "ncp-zygote") {
+      found.push_back(static_cast<pid_t>(pid));
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+std::string StackRange(pid_t pid) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.size() >= 7 && line.compare(line.size() - 7, 7, "[stack]") == 0) {
+      return line.substr(0, line.find(' '));
+    }
+  }
+  return "";
+}
+
 }  // namespace ncp::testing

@@ -61,6 +61,13 @@ int CountZombieChildren();
 std::string ReadCmdline(pid_t pid);
 std::string ReadComm(pid_t pid);
 
+// Children of `app` named ncp-zygote (the library's zygote), from /proc.
+std::vector<pid_t> ZygotesOf(pid_t app);
+
+// The [stack] mapping's address range in /proc/<pid>/maps ("" if none or
+// unreadable). A forked process shares its parent's; an exec'd one does not.
+std::string StackRange(pid_t pid);
+
 // The name of the calling thread.
 std::string CurrentThreadName();
 
