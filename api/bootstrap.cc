@@ -8,7 +8,7 @@ namespace ncp::api {
 namespace {
 
 constexpr uint32_t kMagic = 0x4e435042;  // "NCPB"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr size_t kMaxString = kMaxEntryParams + 4096;
 
 void PutU32(std::string* out, uint32_t v) {
@@ -63,6 +63,7 @@ std::string EncodeBootstrap(const Bootstrap& m) {
   PutU32(&out, m.flags);
   PutU32(&out, static_cast<uint32_t>(m.channel_fd));
   PutU32(&out, static_cast<uint32_t>(m.status_fd));
+  PutU32(&out, static_cast<uint32_t>(m.trace_fd));
   PutString(&out, m.process_name);
   PutString(&out, m.ipc_library);
   PutString(&out, m.library);
@@ -86,7 +87,10 @@ bool DecodeBootstrap(const void* data, size_t size, Bootstrap* out) {
       out->kind != Bootstrap::kZygote) {
     return false;
   }
-  if (!r.I32(&out->channel_fd) || !r.I32(&out->status_fd)) return false;
+  if (!r.I32(&out->channel_fd) || !r.I32(&out->status_fd) ||
+      !r.I32(&out->trace_fd)) {
+    return false;
+  }
   if (!r.String(&out->process_name) || !r.String(&out->ipc_library) ||
       !r.String(&out->library) || !r.String(&out->symbol) ||
       !r.String(&out->params)) {

@@ -36,6 +36,10 @@ struct Bootstrap {
   std::vector<std::pair<std::string, int>> fds;  // Start*: name -> child fd
   int channel_fd = -1;  // Create*: IPC socket to the parent
   int status_fd = -1;   // kRunAsInit: where the init reports
+  // Spawn stage tracing (ncp/trace.h): the trace page; the child stamps
+  // NCP_STAGE_RUNNING .. ENTRY/CONNECTED into it and closes it before the
+  // user's code runs.
+  int trace_fd = -1;
 };
 
 std::string EncodeBootstrap(const Bootstrap& message);

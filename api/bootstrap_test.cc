@@ -19,6 +19,7 @@ Bootstrap Sample() {
   b.fds = {{"a", 4}, {"b", 5}};
   b.channel_fd = 6;
   b.status_fd = 7;
+  b.trace_fd = 9;
   return b;
 }
 
@@ -37,6 +38,7 @@ TEST(BootstrapTest, RoundTrip) {
   EXPECT_EQ(out.fds, in.fds);
   EXPECT_EQ(out.channel_fd, 6);
   EXPECT_EQ(out.status_fd, 7);
+  EXPECT_EQ(out.trace_fd, 9);
 }
 
 TEST(BootstrapTest, EveryTruncationIsRejected) {
@@ -59,11 +61,11 @@ TEST(BootstrapTest, TrailingBytesAndBadMagicAreRejected) {
 
 TEST(BootstrapTest, HugeLengthIsRejected) {
   std::string data = EncodeBootstrap(Sample());
-  // The process name's length field follows 6 header words.
-  data[24] = '\xff';
-  data[25] = '\xff';
-  data[26] = '\xff';
-  data[27] = '\x7f';
+  // The process name's length field follows 7 header words.
+  data[28] = '\xff';
+  data[29] = '\xff';
+  data[30] = '\xff';
+  data[31] = '\x7f';
   Bootstrap out;
   EXPECT_FALSE(DecodeBootstrap(data.data(), data.size(), &out));
 }

@@ -12,6 +12,7 @@
 #include "api/exports.h"
 #include "api/validation.h"
 #include "ncp/child_exit.h"
+#include "ncp/trace.h"
 
 namespace ncp::api {
 
@@ -114,4 +115,8 @@ NCP_EXPORT int ncp_UnregisterChildExitListener(NCP_OnChildExit listener,
                                                void* /*user_data*/) {
   return listener == nullptr ? NCP_ERR_INVALID_PARAM
                              : NCP_ERR_CALLBACK_NOT_EXIST;
+}
+
+NCP_EXPORT int ncp_GetSpawnStages(int32_t /*pid*/, NCP_SpawnStages* out) {
+  return out == nullptr ? NCP_ERR_INVALID_PARAM : NCP_ERR_INVALID_PID;
 }

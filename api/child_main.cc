@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include "api/child_state.h"
 #include "api/registrar.h"
 #include "ipc/bridge.h"
+#include "ncp/trace.h"
 
 namespace ncp::api {
 namespace {
@@ -145,6 +147,25 @@ void BecomeInit(int status_fd) {
 char* g_arg_area = nullptr;
 size_t g_arg_area_size = 0;
 
+// Spawn stage tracing (ncp/trace.h): the trace page, or -1.
+int g_trace_fd = -1;
+
+void TraceStamp(NCP_SpawnStage stage) {
+  if (g_trace_fd < 0) return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  int64_t ns = static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+  ssize_t n =
+      pwrite(g_trace_fd, &ns, sizeof(ns), 8 * static_cast<off_t>(stage));
+  (void)n;
+}
+
+// The last stamp: the user's code runs without the trace page.
+void TraceDone(NCP_SpawnStage stage) {
+  TraceStamp(stage);
+  if (g_trace_fd >= 0) close(g_trace_fd);
+  g_trace_fd = -1;
+}
 
 [[noreturn]] void RunStart(const Bootstrap& boot) {
   void* handle =
@@ -153,6 +174,7 @@ size_t g_arg_area_size = 0;
     Die(kExitLoadFailed, "cannot load library \"%s\": %s", boot.library.c_str(),
         boot.library.empty() ? "empty name" : dlerror());
   }
+  TraceStamp(NCP_STAGE_LOADED);
   dlerror();
   void* symbol = dlsym(handle, boot.symbol.c_str());
   if (symbol == nullptr) {
@@ -177,6 +199,7 @@ size_t g_arg_area_size = 0;
   g_current_args = &args;
 
   using Entry = void (*)(NativeChildProcess_Args);
+  TraceDone(NCP_STAGE_ENTRY);
   reinterpret_cast<Entry>(symbol)(args);
   exit(0);
 }
@@ -245,6 +268,7 @@ bool LoadIpc(void* library, Ipc* ipc) {
     ReportFailure(ipc, registrar, NCP_ERR_LIB_LOADING_FAILED,
                   "cannot load library: ", dlerror());
   }
+  TraceStamp(NCP_STAGE_LOADED);
   using OnConnect = OHIPCRemoteStub* (*)();
   using MainProc = void (*)();
   auto on_connect = reinterpret_cast<OnConnect>(
@@ -259,6 +283,7 @@ bool LoadIpc(void* library, Ipc* ipc) {
   }
 
   OHIPCRemoteStub* stub = on_connect();
+  TraceDone(NCP_STAGE_CONNECTED);
   if (stub == nullptr) {
     ReportFailure(ipc, registrar, NCP_ERR_CONNECTION_FAILED,
                   "NativeChildProcess_OnConnect returned NULL", "");
@@ -306,6 +331,10 @@ void SetProcessName(const std::string& name) {
 
 void RunChild(const Bootstrap& boot, void* ipc_library, bool become_init) {
   g_name = boot.process_name.c_str();
+  if (g_trace_fd < 0 && boot.trace_fd >= 0) {
+    g_trace_fd = boot.trace_fd;  // a zygote's child: running from here
+    TraceStamp(NCP_STAGE_RUNNING);
+  }
   // Named first: a zygote's child is still called ncp-zygote (an exec'd
   // child, and so its init, got the name from argv[0]).
   SetProcessName(boot.process_name);
@@ -340,6 +369,8 @@ int main(int argc, char** argv) {
     return kExitBadBootstrap;
   }
   g_name = boot.process_name.c_str();
+  g_trace_fd = boot.trace_fd;  // exec'd: running from here
+  TraceStamp(NCP_STAGE_RUNNING);
   // The init stays small: it forks before anything is loaded.
   if ((boot.flags & Bootstrap::kRunAsInit) != 0) {
     g_sandboxed = true;

@@ -135,7 +135,8 @@ void ChildRuntime::ReturnUidSlot(int slot) {
 absl::StatusOr<pid_t> ChildRuntime::Launch(
     Kind kind, Bootstrap boot, const std::vector<NamedFd>& fds,
     const ChildOptions& options, int channel_fd,
-    std::shared_ptr<CreateSession> session, OHIPCRemoteStub* registrar) {
+    std::shared_ptr<CreateSession> session, OHIPCRemoteStub* registrar,
+    std::shared_ptr<SpawnTrace> trace) {
   if (!MultiProcessEnabled()) {
     return NcpError(NCP_ERR_MULTI_PROCESS_DISABLED,
                     "NCP_MULTI_PROCESS=0 turns child processes off");
@@ -143,6 +144,7 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
   NCP_ASSIGN_OR_RETURN(uint64_t counter, Reserve(kind));
 
   LaunchRequest request;
+  request.trace = trace.get();
   request.bootstrap = std::move(boot);
   request.bootstrap.process_name = ChildProcessName(
       options.process_name, request.bootstrap.library, counter);
@@ -172,6 +174,7 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
     request.isolation = &isolation;
   }
 
+  if (trace != nullptr) trace->Stamp(NCP_STAGE_LAUNCHING);
   absl::StatusOr<LaunchedChild> launched = DefaultLauncher().Launch(request);
   if (!launched.ok()) {
     Unreserve(kind);
@@ -213,6 +216,10 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
   }
   spawner::Supervisor::Get().Watch(
       pid, pidfd, [this](const spawner::ChildExit& exit) { OnExit(exit); });
+  if (trace != nullptr) {
+    trace->Stamp(NCP_STAGE_RETURNED);
+    SpawnTrace::Register(pid, std::move(trace));
+  }
   return pid;
 }
 
@@ -220,19 +227,21 @@ absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
                                           const char* params,
                                           const std::vector<NamedFd>& fds,
                                           const ChildOptions& options) {
+  std::shared_ptr<SpawnTrace> trace = SpawnTrace::MaybeStart();
   Bootstrap boot;
   boot.kind = Bootstrap::kStart;
   boot.library = entry.library;
   boot.symbol = entry.symbol;
   boot.params = params != nullptr ? params : "";
   return Launch(Kind::kStart, std::move(boot), fds, options, /*channel_fd=*/-1,
-                nullptr, nullptr);
+                nullptr, nullptr, std::move(trace));
 }
 
 absl::Status ChildRuntime::Create(
     const std::string& library,
     OH_Ability_OnNativeChildProcessStarted on_started,
     const ChildOptions& options) {
+  std::shared_ptr<SpawnTrace> trace = SpawnTrace::MaybeStart();
   const ipc::Bridge* bridge = IpcBridge();
   if (bridge == nullptr) {
     return NcpError(NCP_ERR_INTERNAL, "libipc_capi.so is not ncp's");
@@ -244,6 +253,7 @@ absl::Status ChildRuntime::Create(
   UniqueFd ours(sv[0]), theirs(sv[1]);
 
   auto session = std::make_shared<CreateSession>(on_started);
+  session->SetTrace(trace);
   OHIPCRemoteStub* registrar = CreateSession::MakeRegistrar(session);
   if (registrar == nullptr) return NcpError(NCP_ERR_INTERNAL, "registrar stub");
   // The connection takes the socket and keeps a reference to the registrar
@@ -257,8 +267,9 @@ absl::Status ChildRuntime::Create(
   Bootstrap boot;
   boot.kind = Bootstrap::kCreate;
   boot.library = library;
-  absl::StatusOr<pid_t> pid = Launch(Kind::kCreate, std::move(boot), {},
-                                     options, theirs.get(), session, registrar);
+  absl::StatusOr<pid_t> pid =
+      Launch(Kind::kCreate, std::move(boot), {}, options, theirs.get(), session,
+             registrar, std::move(trace));
   if (!pid.ok()) {
     // Nothing will report into the session; the connection dies with our
     // end of the socket pair when `theirs` closes.

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "api/bootstrap.h"
 #include "api/create_session.h"
+#include "api/spawn_trace.h"
 #include "api/validation.h"
 #include "base/unique_fd.h"
 #include "ncp/child_exit.h"
@@ -91,7 +92,8 @@ class ChildRuntime {
                                const std::vector<NamedFd>& fds,
                                const ChildOptions& options, int channel_fd,
                                std::shared_ptr<CreateSession> session,
-                               OHIPCRemoteStub* registrar);
+                               OHIPCRemoteStub* registrar,
+                               std::shared_ptr<SpawnTrace> trace);
 
   // Waits until one Create*-type child has exited (not necessarily been
   // processed), at most `timeout`.

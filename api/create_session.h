@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "AbilityKit/native_child_process.h"
 #include "IPCKit/ipc_cremote_object.h"
+#include "api/spawn_trace.h"
 
 namespace ncp::api {
 
@@ -27,7 +29,15 @@ class CreateSession {
   void SetTimer(uint64_t timer);
 
   // Calls the user's callback on the current thread. Only after Claim().
-  void Fire(int code, OHIPCRemoteProxy* proxy) { callback_(code, proxy); }
+  void Fire(int code, OHIPCRemoteProxy* proxy) {
+    if (trace_ != nullptr && proxy != nullptr) trace_->Stamp(NCP_STAGE_PROXY);
+    callback_(code, proxy);
+  }
+
+  // Spawn stage tracing: the PROXY stamp (set before the child exists).
+  void SetTrace(std::shared_ptr<SpawnTrace> trace) {
+    trace_ = std::move(trace);
+  }
 
   // A registrar stub (api/registrar.h) reporting into `session`; NULL if
   // the IPC runtime refuses. The stub owns a reference to the session.
@@ -35,6 +45,7 @@ class CreateSession {
 
  private:
   OH_Ability_OnNativeChildProcessStarted callback_;
+  std::shared_ptr<SpawnTrace> trace_;
   std::mutex mu_;
   bool claimed_ = false;  // guarded by mu_
   uint64_t timer_ = 0;    // guarded by mu_

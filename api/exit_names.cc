@@ -1,7 +1,8 @@
-// ncp_ChildExitKindName / ncp_SetupStageName: in the parent library and in
-// the child trampoline alike.
+// ncp_ChildExitKindName / ncp_SetupStageName / ncp_SpawnStageName: in the
+// parent library and in the child trampoline alike.
 #include "api/exports.h"
 #include "ncp/child_exit.h"
+#include "ncp/trace.h"
 
 NCP_EXPORT const char* ncp_ChildExitKindName(NCP_ChildExitKind kind) {
   switch (kind) {
@@ -57,6 +58,36 @@ NCP_EXPORT const char* ncp_SetupStageName(NCP_SetupStage stage) {
       return "seccomp";
     case NCP_SETUP_EXEC:
       return "exec";
+  }
+  return "unknown";
+}
+
+NCP_EXPORT const char* ncp_SpawnStageName(NCP_SpawnStage stage) {
+  switch (stage) {
+    case NCP_STAGE_CALLED:
+      return "called";
+    case NCP_STAGE_LAUNCHING:
+      return "launching";
+    case NCP_STAGE_CLONED:
+      return "cloned";
+    case NCP_STAGE_MOUNTED:
+      return "mounted";
+    case NCP_STAGE_SANDBOXED:
+      return "sandboxed";
+    case NCP_STAGE_RUNNING:
+      return "running";
+    case NCP_STAGE_LOADED:
+      return "loaded";
+    case NCP_STAGE_ENTRY:
+      return "entry";
+    case NCP_STAGE_RETURNED:
+      return "returned";
+    case NCP_STAGE_CONNECTED:
+      return "connected";
+    case NCP_STAGE_PROXY:
+      return "proxy";
+    case NCP_STAGE_COUNT:
+      break;
   }
   return "unknown";
 }

@@ -206,6 +206,12 @@ absl::Status Prepare(LaunchRequest& request, bool direct, Prepared* out) {
     out->sources.push_back(request.channel_fd);
   }
   boot.status_fd = -1;
+  boot.trace_fd = -1;
+  if (request.trace != nullptr) {
+    boot.trace_fd = static_cast<int>(out->sources.size());
+    out->plan.trace_fd_index = boot.trace_fd;
+    out->sources.push_back(request.trace->fd());
+  }
   boot.flags &= ~Bootstrap::kRunAsInit;
   if (request.isolation != nullptr) {
     absl::StatusOr<std::unique_ptr<isolation::IsolationPlan>> built =
@@ -517,6 +523,7 @@ class ZygoteLauncher : public Launcher {
                                  prepared.isolation->UsesUserNamespace());
     }
     if (!pidfd.valid()) return absl::AbortedError("the zygote sent no pidfd");
+    if (request.trace != nullptr) request.trace->SetViaZygote(true);
     LaunchedChild child;
     child.pid = reply.pid;
     child.pidfd = std::move(pidfd);

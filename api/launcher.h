@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "api/bootstrap.h"
+#include "api/spawn_trace.h"
 #include "api/validation.h"
 #include "base/unique_fd.h"
 #include "isolation/isolation.h"
@@ -36,6 +37,8 @@ struct LaunchRequest {
   const isolation::IsolationOptions* isolation = nullptr;
   // Arguments after argv[0] (the process name) for an exec'd trampoline.
   std::vector<std::string> extra_argv;
+  // Spawn stage tracing (ncp/trace.h), or nullptr.
+  SpawnTrace* trace = nullptr;
 };
 
 struct LaunchedChild {

@@ -59,6 +59,8 @@ const std::set<std::string>& ExpectedExports() {
       "ncp_UnregisterChildExitListener",
       "ncp_ChildExitKindName",
       "ncp_SetupStageName",
+      "ncp_GetSpawnStages",
+      "ncp_SpawnStageName",
       "ncp_ChildProcessConfigs_AddSandboxPath",
       "ncp_ChildProcessConfigs_SetDataDir",
   };

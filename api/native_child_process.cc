@@ -10,6 +10,7 @@
 #include "api/error_mapping.h"
 #include "api/exports.h"
 #include "api/launcher.h"
+#include "api/spawn_trace.h"
 #include "api/validation.h"
 
 using ncp::api::ChildOptions;
@@ -126,6 +127,12 @@ NCP_EXPORT bool OH_Ability_IsNativeChildProcessSupported(void) {
 }
 
 // ---- ncp extension (ncp/child_exit.h)
+
+NCP_EXPORT int ncp_GetSpawnStages(int32_t pid, NCP_SpawnStages* out) {
+  if (out == nullptr) return NCP_ERR_INVALID_PARAM;
+  return ncp::api::SpawnTrace::Lookup(pid, out) ? NCP_NO_ERROR
+                                                : NCP_ERR_INVALID_PID;
+}
 
 NCP_EXPORT int ncp_RegisterChildExitListener(NCP_OnChildExit listener,
                                              void* user_data) {

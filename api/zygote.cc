@@ -195,6 +195,7 @@ class Zygote {
     std::vector<int> table(request.fds.begin() + 2, request.fds.end());
     plan.source_fds = table.data();
     plan.n_fds = static_cast<int>(table.size());
+    if (plan.trace_fd_index >= plan.n_fds) return -1;  // reply says EINVAL
     plan.parent_pidfd = app_pidfd_;
     plan.reset_signal_handlers = true;
     int report[2];

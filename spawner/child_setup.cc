@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/raw_syscall.h"
@@ -333,9 +334,17 @@ struct KernelSigaction {
 
 }  // namespace
 
+NCP_CHILD_FN int64_t MonotonicNs() {
+  struct timespec now = {0, 0};
+  Syscall(__NR_clock_gettime, CLOCK_MONOTONIC, P(&now));
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
 NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
   long r;
   int report_fd = plan->report_fd;
+  // Trace slots kTraceStageCloned .. kTraceStageSandboxed.
+  int64_t stamps[3] = {plan->trace_fd_index >= 0 ? MonotonicNs() : 0, 0, 0};
 
   // Signals stay blocked (the spawning thread blocks all of them) until
   // just before exec. Without CLONE_CLEAR_SIGHAND, reset the handlers we
@@ -360,6 +369,7 @@ NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
     if ((r = SetupFileSystem(plan, &stage, &index)) < 0) {
       return Fail(plan, report_fd, stage, r, index);
     }
+    if (plan->trace_fd_index >= 0) stamps[1] = MonotonicNs();
   }
 
   if (plan->hostname != nullptr) {
@@ -428,6 +438,11 @@ NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
     if (r < 0) return Fail(plan, report_fd, Stage::kSeccomp, r);
   }
 
+  if (plan->trace_fd_index >= 0) {
+    stamps[2] = MonotonicNs();
+    Syscall(__NR_pwrite64, plan->trace_fd_index, P(stamps), sizeof(stamps),
+            8 * kTraceStageCloned);
+  }
   return 0;
 }
 

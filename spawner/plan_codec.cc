@@ -6,7 +6,7 @@ namespace ncp::spawner {
 namespace {
 
 constexpr uint32_t kMagic = 0x4e43504c;  // "NCPL"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr uint32_t kMaxMounts = 4096;
 constexpr uint32_t kMaxString = 1 << 16;
 
@@ -110,6 +110,7 @@ std::string EncodePlan(const SpawnPlan& p) {
                                 ? p.seccomp_filter_len * sizeof(sock_filter)
                                 : 0);
   w.U32(static_cast<uint32_t>(p.pdeath_signal));
+  w.U32(static_cast<uint32_t>(p.trace_fd_index));
   return w.Take();
 }
 
@@ -183,6 +184,9 @@ bool DecodedPlan::Decode(const void* data, size_t size) {
   plan_.seccomp_filter_len = static_cast<unsigned short>(filter_.size());
   if (!r.U32(&u) || u > 64) return false;
   plan_.pdeath_signal = static_cast<int>(u);
+  // An index into the fd table the request carries (checked there).
+  if (!r.U32(&u) || (u != 0xffffffffu && u > 4096)) return false;
+  plan_.trace_fd_index = static_cast<int32_t>(u);
   return r.AtEnd();
 }
 

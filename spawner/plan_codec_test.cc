@@ -39,6 +39,7 @@ SpawnPlan Sample(MountOp* ops, sock_filter* filter) {
   p.seccomp_filter = filter;
   p.seccomp_filter_len = 2;
   p.pdeath_signal = 9;
+  p.trace_fd_index = 5;
   return p;
 }
 
@@ -70,6 +71,7 @@ TEST(PlanCodecTest, RoundTrip) {
   ASSERT_EQ(out.seccomp_filter_len, 2);
   EXPECT_EQ(memcmp(out.seccomp_filter, filter, sizeof(filter)), 0);
   EXPECT_EQ(out.pdeath_signal, 9);
+  EXPECT_EQ(out.trace_fd_index, 5);
   // Not carried: what the zygote fills in.
   EXPECT_EQ(out.source_fds, nullptr);
   EXPECT_EQ(out.exec_fd, -1);

@@ -39,6 +39,11 @@ const char* StageName(Stage stage);
 
 // Written by the child (which shares the parent's memory until exec), read
 // by the parent after clone returns. stage == kNone means exec happened.
+// Slots of the trace page (ncp/trace.h: NCP_STAGE_*).
+inline constexpr int kTraceStageCloned = 2;
+inline constexpr int kTraceStageMounted = 3;
+inline constexpr int kTraceStageSandboxed = 4;
+
 struct SetupReport {
   volatile int32_t stage;
   volatile int32_t err;    // positive errno
@@ -118,6 +123,12 @@ struct SpawnPlan {
   // Set by the spawner. Without CLONE_CLEAR_SIGHAND the child resets every
   // handler itself.
   bool reset_signal_handlers = false;
+
+  // Spawn stage tracing (ncp/trace.h): the fd table index of a trace page,
+  // or -1. At the end of the setup the child writes the CLOCK_MONOTONIC
+  // times (int64 ns) at which it reached kTraceStageCloned, ..Mounted (0
+  // without CLONE_NEWNS) and ..Sandboxed, at offset 8 * stage.
+  int trace_fd_index = -1;
 
   SetupReport* report = nullptr;
   // A zygote's child cannot write into its parent's memory: a failure is
