@@ -1,9 +1,11 @@
 #include "api/launcher.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -340,7 +342,9 @@ bool ReceiveReply(int control, ZygoteReply* reply, UniqueFd* pidfd) {
 
 // What a zygote inherited from the app when it started and its children
 // would inherit from it rather than from the app at the time of the
-// request: credentials, capabilities, seccomp and namespaces. When any of it
+// request: credentials, capabilities, seccomp, namespaces, CPU affinity
+// and nice value. (Resource limits, the cgroup and the scheduling policy
+// are not compared: see docs/design.md.) When any of it
 // has changed the zygote is replaced, so a child never has more (or other)
 // privileges than a direct spawn would give it.
 struct AppState {
@@ -352,11 +356,20 @@ struct AppState {
   int no_new_privs = 0;
   std::string seccomp_filters;  // "Seccomp_filters:" when in filter mode
   ino_t namespaces[7] = {};
+  cpu_set_t affinity;
+  int nice = 0;
 
   static AppState Now() {
     AppState s;
     getresuid(&s.uids[0], &s.uids[1], &s.uids[2]);
     getresgid(&s.gids[0], &s.gids[1], &s.gids[2]);
+    // Per-thread: the supervisor thread's, which clones the zygote (and,
+    // on the direct path, every child).
+    const pid_t spawner = spawner::Supervisor::Get().ThreadId();
+    CPU_ZERO(&s.affinity);
+    sched_getaffinity(spawner, sizeof(s.affinity), &s.affinity);
+    errno = 0;
+    s.nice = getpriority(PRIO_PROCESS, static_cast<id_t>(spawner));
     int n = getgroups(0, nullptr);
     if (n > 0) {
       s.groups.resize(static_cast<size_t>(n));
@@ -388,6 +401,7 @@ struct AppState {
            memcmp(caps, o.caps, sizeof(caps)) == 0 && seccomp == o.seccomp &&
            no_new_privs == o.no_new_privs &&
            seccomp_filters == o.seccomp_filters &&
+           CPU_EQUAL(&affinity, &o.affinity) && nice == o.nice &&
            memcmp(namespaces, o.namespaces, sizeof(namespaces)) == 0;
   }
   bool operator!=(const AppState& o) const { return !(*this == o); }

@@ -140,6 +140,9 @@ class Supervisor::Impl {
     callbacks_ready_.notify_one();
   }
 
+  pid_t ThreadId() const {
+    return supervisor_tid_.load(std::memory_order_relaxed);
+  }
   bool OnSupervisorThread() const {
     return supervisor_tid_.load(std::memory_order_relaxed) == gettid();
   }
@@ -310,6 +313,7 @@ void Supervisor::Post(std::function<void()> fn) { impl_->Post(std::move(fn)); }
 bool Supervisor::OnSupervisorThread() const {
   return impl_->OnSupervisorThread();
 }
+pid_t Supervisor::ThreadId() const { return impl_->ThreadId(); }
 bool Supervisor::OnCallbackThread() const { return impl_->OnCallbackThread(); }
 int Supervisor::WatchedCount() { return impl_->WatchedCount(); }
 

@@ -64,6 +64,9 @@ class Supervisor {
 
   // True on the supervisor thread / on the callback thread.
   bool OnSupervisorThread() const;
+  // The supervisor thread's id (children are cloned from it and inherit
+  // its per-thread state: CPU affinity, nice, seccomp), 0 if not running.
+  pid_t ThreadId() const;
   bool OnCallbackThread() const;
 
   // Number of children being watched (for tests and leak checks).

@@ -2,7 +2,9 @@
 //
 //   ncp start  [options] LIBRARY:ENTRY   a Start*-flavour child; waits for it
 //   ncp create [options] LIBRARY         a Create*-flavour child; calls its
-//   stub ncp help [COMMAND] | ncp version
+//                                        stub
+//   ncp bench  [options]                 spawn and IPC benchmark table
+//   ncp help [COMMAND] | ncp version
 //
 // Every subcommand has --help; docs/cli.md describes the options, the
 // --json events and the exit statuses. Adding a subcommand is one entry in
@@ -26,6 +28,7 @@
 #include "IPCKit/ipc_kit.h"
 #include "ncp/child_exit.h"
 #include "ncp/sandbox.h"
+#include "tools/bench/bench.h"
 #include "tools/error_names.h"
 #include "tools/ncp_version.h"
 
@@ -147,6 +150,11 @@ class Output {
     }
   }
 
+  // A complete JSON document as one line (JSON mode only).
+  void Raw(const std::string& json) {
+    if (json_) WriteAll(json_fd_, json + "\n");
+  }
+
   // An error of ncp's: "ncp: ..." on stderr; in JSON mode also an event.
   void Error(const char* kind, const std::string& message, int code = 0) {
     fprintf(stderr, "ncp: %s\n", message.c_str());
@@ -176,6 +184,7 @@ class Output {
 };
 
 Output g_out;
+const char* g_argv0 = "ncp";
 
 // ---------------------------------------------------------------------------
 // Usage texts.
@@ -219,6 +228,8 @@ void UsageMain(FILE* out) {
           "                        params and fds; wait for it to end\n"
           "  create LIBRARY        create an IPC child (OnConnect/MainProc)\n"
           "                        and call its stub\n"
+          "  bench                 time spawns and IPC against baselines,\n"
+          "                        print the table\n"
           "  help [COMMAND]        this text, or a command's\n"
           "  version               print the version\n"
           "\n"
@@ -863,6 +874,121 @@ int Create(int argc, char** argv) {
 }
 
 // ---------------------------------------------------------------------------
+// bench
+
+void UsageBench(FILE* out) {
+  fprintf(
+      out,
+      "usage: ncp bench [options]\n"
+      "\n"
+      "Times Start (NORMAL, ISOLATED, without the zygote), Create and IPC\n"
+      "round trips next to their baselines (posix_spawn + dlopen, bwrap,\n"
+      "raw socketpair ping-pongs), sampled interleaved in this run,\n"
+      "unpinned and pinned to one CPU; then 462 Start + 50 Create children\n"
+      "alive at once; then a per-stage breakdown of traced spawns\n"
+      "(ncp/trace.h). Prints min / median / p99 (microseconds), the\n"
+      "baseline, the ratio of medians, the goal and pass/FAIL.\n"
+      "\n"
+      "options:\n"
+      "  --iterations N      spawn samples per operation (default 1000)\n"
+      "  --ipc-iterations N  4-byte round trips (default 20000; 200 KB:\n"
+      "                      N/10)\n"
+      "  --warmup N          samples dropped first (default 50)\n"
+      "  --pinned-only, --unpinned-only\n"
+      "  --no-ipc, --no-capacity, --no-stages\n"
+      "  --fixtures DIR      where libncp_bench_child.so,\n"
+      "                      libncp_bench_service.so and bench_helper are\n"
+      "                      (default: found next to ncp, as built by\n"
+      "                      Bazel)\n"
+      "  --json              the report as one JSON object on stdout\n"
+      "  -h, --help          this text\n"
+      "\n"
+      "Progress goes to stderr when it is a terminal. Exit status: 0 the\n"
+      "run completed (whatever the goals say), 2 usage error, 3 the run\n"
+      "failed.\n");
+}
+
+// A count of at least `min` (and at most 10,000,000) into *out.
+void ParseCount(const std::string& value, long min, int* out,
+                UsageError* error) {
+  if (!error->message.empty()) return;  // "--flag needs a value"
+  char* end = nullptr;
+  long n = strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || n < min || n > 10000000) {
+    error->message = "not a count (" + std::to_string(min) + "..10000000): \"" +
+                     value + "\"";
+    return;
+  }
+  *out = static_cast<int>(n);
+}
+
+int Bench(int argc, char** argv) {
+  ncp::bench::Options options;
+  UsageError error;
+  for (int i = 0; i < argc && error.message.empty(); ++i) {
+    std::string value;
+    if (IsFlag(argv[i], "-h") || IsFlag(argv[i], "--help")) {
+      UsageBench(stdout);
+      return kExitOk;
+    } else if (IsFlag(argv[i], "--json")) {
+      // handled in main()
+    } else if (IsFlag(argv[i], "--pinned-only")) {
+      options.unpinned = false;
+    } else if (IsFlag(argv[i], "--unpinned-only")) {
+      options.pinned = false;
+    } else if (IsFlag(argv[i], "--no-ipc")) {
+      options.ipc = false;
+    } else if (IsFlag(argv[i], "--no-capacity")) {
+      options.capacity = false;
+    } else if (IsFlag(argv[i], "--no-stages")) {
+      options.stages = false;
+    } else if (TakeValue(argc, argv, &i, "--fixtures", &value, &error)) {
+      options.fixtures = value;
+    } else if (TakeValue(argc, argv, &i, "--iterations", &value, &error)) {
+      ParseCount(value, 1, &options.iterations, &error);
+    } else if (TakeValue(argc, argv, &i, "--ipc-iterations", &value, &error)) {
+      ParseCount(value, 10, &options.ipc_iterations, &error);
+    } else if (TakeValue(argc, argv, &i, "--warmup", &value, &error)) {
+      ParseCount(value, 0, &options.warmup, &error);
+    } else {
+      error.message = std::string("unknown option \"") + argv[i] + "\"";
+    }
+  }
+  if (!error.message.empty()) {
+    g_out.Error("usage", error.message);
+    return kExitUsage;
+  }
+  if (!options.pinned && !options.unpinned) {
+    g_out.Error("usage",
+                "--pinned-only and --unpinned-only exclude each other");
+    return kExitUsage;
+  }
+  if (options.fixtures.empty()) {
+    options.fixtures = ncp::bench::FindFixtures(g_argv0);
+  }
+  if (isatty(STDERR_FILENO)) {
+    options.progress = [](const std::string& pass, const std::string& what,
+                          int done, int total) {
+      fprintf(stderr, "\r\033[K%s: %s %d/%d", pass.c_str(), what.c_str(), done,
+              total);
+      if (done == total) fprintf(stderr, "\n");
+      fflush(stderr);
+    };
+  }
+  ncp::bench::Report report = ncp::bench::Run(options);
+  if (g_out.json()) {
+    g_out.Raw(ncp::bench::ToJson(report));
+  } else {
+    ncp::bench::PrintTable(report, stdout);
+  }
+  if (!report.error.empty()) {
+    g_out.Error("bench", report.error);
+    return kExitStartFailed;
+  }
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------
 // Dispatch.
 
 int Version(int /*argc*/, char** /*argv*/) {
@@ -880,9 +1006,8 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"start", &Start, &UsageStart},
-    {"create", &Create, &UsageCreate},
-    {"help", &Help, &UsageMain},
+    {"start", &Start, &UsageStart},    {"create", &Create, &UsageCreate},
+    {"bench", &Bench, &UsageBench},    {"help", &Help, &UsageMain},
     {"version", &Version, &UsageMain},
 };
 
@@ -900,8 +1025,9 @@ int Help(int argc, char** argv) {
   }
   const Command* command = Find(argv[0]);
   if (command == nullptr) {
-    g_out.Error("usage", std::string("no command \"") + argv[0] +
-                             "\" (commands: start, create, help, version)");
+    g_out.Error("usage",
+                std::string("no command \"") + argv[0] +
+                    "\" (commands: start, create, bench, help, version)");
     return kExitUsage;
   }
   command->usage(stdout);
@@ -911,6 +1037,7 @@ int Help(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  g_argv0 = argv[0];
   if (argc < 2) {
     UsageMain(stderr);
     return kExitUsage;

@@ -147,4 +147,28 @@ out=$($ncp create --json --isolated --call 1 --int 20 --int 22 "$service")
 matches "json: isolated create" '^\{"event":"connected","isolated":true,' "$out"
 matches "json: isolated call" '"reply":\[42\]\}$' "$out"
 
+# --- bench (a tiny run: the table's shape, not the numbers) ---------------
+fixtures=$(realpath tools/bench)
+$ncp bench --iterations x >/dev/null 2>&1; check "bench: bad count" 2 $?
+$ncp bench --pinned-only --unpinned-only >/dev/null 2>&1
+check "bench: no pass left" 2 $?
+$ncp bench --fixtures /nonexistent --iterations 1 >/dev/null 2>&1
+check "bench: fixtures missing" 3 $?
+out=$($ncp bench --help); check "bench --help exits 0" 0 $?
+for flag in --iterations --ipc-iterations --warmup --fixtures --json; do
+  matches "bench help documents $flag" "^  $flag( |$)" "$out"
+done
+out=$($ncp bench --fixtures "$fixtures" --iterations 3 --ipc-iterations 20 \
+  --warmup 0 --unpinned-only --no-capacity 2>/dev/null)
+check "bench runs" 0 $?
+for op in start_normal start_isolated 'create \(to proxy\)' posix_spawn.dlopen \
+  'ipc 4 B round trip' 'ipc 200 KB round trip'; do
+  matches "bench row: $op" "^\| $op +\| +[0-9.]+ \| +[0-9.]+ \|" "$out"
+done
+matches "bench: stage breakdown" '^  start_isolated +\(n=3\): prepare [0-9]+, clone' "$out"
+out=$($ncp bench --json --fixtures "$fixtures" --iterations 2 --ipc-iterations 20 \
+  --warmup 0 --pinned-only --no-capacity --no-stages 2>/dev/null)
+check "bench --json runs" 0 $?
+matches "bench --json: one report" '^\{"date":".*","passes":\[\{"name":"pinned \(cpu [0-9]+\)","rows":\[' "$out"
+
 exit $fail

@@ -18,3 +18,9 @@ void Stamp(NativeChildProcess_Args args) {
     }
   }
 }
+
+// A child that stays until killed (the capacity measurement).
+void Sleep(NativeChildProcess_Args args) {
+  (void)args;
+  for (;;) pause();
+}
