@@ -1,6 +1,7 @@
 #include "api/launcher.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -288,14 +290,21 @@ DirectLauncher& Direct() {
 
 // --------------------------------------------------------------- zygote
 
-bool SendRequest(int control, const std::vector<int>& fds) {
+// A request: `inline_payload` (may be empty: then fds[0] is a memfd with
+// it) and fds [payload memfd?, cwd, fd table...].
+bool SendRequest(int control, const std::string& inline_payload,
+                 const std::vector<int>& fds) {
+  const uint32_t first_table = inline_payload.empty() ? 2 : 1;
   ZygoteRequest header = {kZygoteRequestMagic,
-                          static_cast<uint32_t>(fds.size() - 2)};
-  struct iovec iov = {&header, sizeof(header)};
+                          static_cast<uint32_t>(fds.size() - first_table),
+                          static_cast<uint32_t>(inline_payload.size())};
+  struct iovec iov[2] = {
+      {&header, sizeof(header)},
+      {const_cast<char*>(inline_payload.data()), inline_payload.size()}};
   std::vector<char> control_buf(CMSG_SPACE(sizeof(int) * fds.size()));
   struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
+  msg.msg_iov = iov;
+  msg.msg_iovlen = inline_payload.empty() ? 1 : 2;
   msg.msg_control = control_buf.data();
   msg.msg_controllen = control_buf.size();
   struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
@@ -307,13 +316,25 @@ bool SendRequest(int control, const std::vector<int>& fds) {
   do {
     n = sendmsg(control, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(sizeof(header));
+  return n == static_cast<ssize_t>(sizeof(header) + inline_payload.size());
 }
 
-// The reply and its pidfd; false if the zygote is gone.
-bool ReceiveReply(int control, ZygoteReply* reply, UniqueFd* pidfd) {
+// One message from the zygote: a reply or a notice (zygote_protocol.h),
+// with at most one fd. False when the zygote is gone (or, with
+// MSG_DONTWAIT, nothing is queued).
+struct ZygoteMessage {
+  union {
+    uint32_t magic;
+    ZygoteReply reply;
+    ZygoteNotice notice;
+  };
+  size_t size = 0;
+  UniqueFd fd;
+};
+
+bool ReceiveMessage(int control, int flags, ZygoteMessage* out) {
   char control_buf[CMSG_SPACE(sizeof(int) * 4)];
-  struct iovec iov = {reply, sizeof(*reply)};
+  struct iovec iov = {&out->reply, sizeof(ZygoteReply)};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -321,7 +342,7 @@ bool ReceiveReply(int control, ZygoteReply* reply, UniqueFd* pidfd) {
   msg.msg_controllen = sizeof(control_buf);
   ssize_t n;
   do {
-    n = recvmsg(control, &msg, MSG_CMSG_CLOEXEC);
+    n = recvmsg(control, &msg, MSG_CMSG_CLOEXEC | flags);
   } while (n < 0 && errno == EINTR);
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
        c = CMSG_NXTHDR(&msg, c)) {
@@ -329,15 +350,16 @@ bool ReceiveReply(int control, ZygoteReply* reply, UniqueFd* pidfd) {
     size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     const int* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
     for (size_t i = 0; i < count; ++i) {
-      if (i == 0 && !pidfd->valid()) {
-        pidfd->Reset(fds[i]);
+      if (i == 0 && !out->fd.valid()) {
+        out->fd.Reset(fds[i]);
       } else {
         close(fds[i]);
       }
     }
   }
-  return n == static_cast<ssize_t>(sizeof(*reply)) &&
-         reply->magic == kZygoteReplyMagic;
+  if (n <= 0) return false;
+  out->size = static_cast<size_t>(n);
+  return true;
 }
 
 // What a zygote inherited from the app when it started and its children
@@ -427,11 +449,15 @@ struct AppState {
 class ZygoteLauncher : public Launcher {
  public:
   ZygoteLauncher() {
-    // Forked from an app that had a zygote: that zygote belongs to the
-    // parent (its children would be the parent's). Drop our copy of its
-    // socket; this process starts its own on first use.
-    const int inherited = inherited_control_.exchange(-1);
-    if (inherited >= 0 && inherited_owner_ != getpid()) close(inherited);
+    // Forked from an app that had a zygote: that zygote and its spares
+    // belong to the parent (its children would be the parent's). Drop our
+    // copies of their fds; this process starts its own on first use.
+    if (owner_ != 0 && owner_ != getpid()) {
+      for (std::atomic<int>& slot : owned_fds_) {
+        const int v = slot.exchange(0);
+        if (v != 0) close(v - 1);
+      }
+    }
   }
 
   absl::StatusOr<LaunchedChild> Launch(LaunchRequest& request) override {
@@ -439,27 +465,27 @@ class ZygoteLauncher : public Launcher {
     AppState now = AppState::Now();
     if (control_.valid() && now != started_with_) {
       // The app changed its credentials, filters or namespaces: a new
-      // zygote inherits the new ones (the old one sees EOF and exits).
-      inherited_control_ = -1;
-      control_.Reset();
+      // zygote inherits the new ones.
+      LoseZygote();
       broken_ = false;
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!control_.valid()) {
-        if (broken_)
+        if (broken_) {
           return absl::UnavailableError("the zygote cannot run here");
+        }
         absl::Status started = StartZygote();
         started_with_ = now;
         if (!started.ok()) {
-          broken_ = true;
+          // Not for good: it may be for want of fds or memory, which pass.
           return absl::UnavailableError(started.message());
         }
       }
       absl::StatusOr<LaunchedChild> child = Request(request);
-      if (child.ok() || child.status().code() != absl::StatusCode::kAborted)
+      if (child.ok() || child.status().code() != absl::StatusCode::kAborted) {
         return child;
-      inherited_control_ = -1;
-      control_.Reset();  // it died under us: once more with a new one
+      }
+      LoseZygote();  // it died under us: once more with a new one
     }
     broken_ = true;  // until the app's state changes (see above)
     return absl::UnavailableError("the zygote keeps dying");
@@ -483,15 +509,70 @@ class ZygoteLauncher : public Launcher {
     absl::StatusOr<LaunchedChild> zygote = Direct().Launch(start);
     if (!zygote.ok()) return zygote.status();
     control_ = std::move(ours);
-    inherited_owner_ = getpid();
-    inherited_control_ = control_.get();
+    owner_ = getpid();
+    Track(control_.get());
     // When it dies (or was never usable), the next request notices EOF.
     pid_ = zygote->pid;
-    auto* pidfd = new UniqueFd(std::move(zygote->pidfd));
-    spawner::Supervisor::Get().Watch(
-        pid_, pidfd->get(),
-        [pidfd](const spawner::ChildExit&) { delete pidfd; });
+    Reap(pid_, std::move(zygote->pidfd));
     return absl::OkStatus();
+  }
+
+  // The zygote is gone or must go: collect what it told us about its
+  // spares (up to its EOF, so none is missed), then reap them as they
+  // exit (they do when the zygote does).
+  void LoseZygote() {
+    shutdown(control_.get(), SHUT_WR);  // the zygote reads EOF and exits
+    for (;;) {
+      struct pollfd pfd = {control_.get(), POLLIN, 0};
+      if (poll(&pfd, 1, kLoseTimeoutMs) <= 0) {
+        kill(pid_, SIGKILL);  // stuck: make sure it goes
+        break;
+      }
+      ZygoteMessage m;
+      if (!ReceiveMessage(control_.get(), MSG_DONTWAIT, &m)) break;  // EOF
+      OnMessage(&m);
+    }
+    for (auto& [pid, pidfd] : spares_) {
+      Untrack(pidfd.get());
+      Reap(pid, std::move(pidfd));
+    }
+    spares_.clear();
+    Untrack(control_.get());
+    control_.Reset();
+  }
+
+  // A notice is handled; true for a reply (left in *m).
+  bool OnMessage(ZygoteMessage* m) {
+    if (m->size == sizeof(ZygoteNotice) && m->magic == kZygoteNoticeMagic) {
+      const ZygoteNotice& n = m->notice;
+      if (n.event == ZygoteNotice::kSpareCreated) {
+        // (Without its pidfd if this process was out of fds: Reap opens
+        // one then.)
+        if (m->fd.valid()) Track(m->fd.get());
+        spares_[n.pid] = std::move(m->fd);
+      } else if (n.event == ZygoteNotice::kSpareGone) {
+        if (auto it = spares_.find(n.pid); it != spares_.end()) {
+          Untrack(it->second.get());
+          Reap(n.pid, std::move(it->second));
+          spares_.erase(it);
+        }
+      }
+      return false;
+    }
+    return m->size == sizeof(ZygoteReply) && m->magic == kZygoteReplyMagic;
+  }
+
+  // Lets the supervisor reap `pid` (not one of the API's children).
+  static void Reap(pid_t pid, UniqueFd pidfd) {
+    if (!pidfd.valid()) {
+      pidfd.Reset(static_cast<int>(syscall(__NR_pidfd_open, pid, 0)));
+      if (!pidfd.valid()) return;
+      fcntl(pidfd.get(), F_SETFD, FD_CLOEXEC);
+    }
+    auto* owned = new UniqueFd(std::move(pidfd));
+    spawner::Supervisor::Get().Watch(
+        pid, owned->get(),
+        [owned](const spawner::ChildExit&) { delete owned; });
   }
 
   // ABORTED: the zygote is gone (retry with a new one).
@@ -501,27 +582,55 @@ class ZygoteLauncher : public Launcher {
     ZygotePayload payload;
     payload.bootstrap = EncodeBootstrap(request.bootstrap);
     payload.plan = spawner::EncodePlan(prepared.plan);
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
       payload.env.push_back(*e);
+    }
     mode_t mask = umask(022);
     umask(mask);
     payload.umask = mask;
     std::string bytes = EncodeZygotePayload(payload);
-    UniqueFd payload_fd(static_cast<int>(
-        syscall(SYS_memfd_create, "ncp-request", MFD_CLOEXEC)));
-    if (!payload_fd.valid())
-      return LastErrnoError("memfd_create", "ncp-request");
-    NCP_RETURN_IF_ERROR(WriteAll(payload_fd.get(), bytes.data(), bytes.size()));
+    std::vector<int> fds;
+    UniqueFd payload_fd;
+    if (bytes.size() > kZygoteMaxInline) {
+      payload_fd.Reset(static_cast<int>(
+          syscall(SYS_memfd_create, "ncp-request", MFD_CLOEXEC)));
+      if (!payload_fd.valid()) {
+        return LastErrnoError("memfd_create", "ncp-request");
+      }
+      NCP_RETURN_IF_ERROR(
+          WriteAll(payload_fd.get(), bytes.data(), bytes.size()));
+      bytes.clear();
+      fds.push_back(payload_fd.get());
+    }
     UniqueFd cwd(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!cwd.valid()) cwd.Reset(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-
-    std::vector<int> fds = {payload_fd.get(), cwd.get()};
+    if (!cwd.valid() && errno != EMFILE && errno != ENFILE) {
+      cwd.Reset(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    }
+    if (!cwd.valid()) return LastErrnoError("open", "the working directory");
+    fds.push_back(cwd.get());
     fds.insert(fds.end(), prepared.sources.begin(), prepared.sources.end());
-    ZygoteReply reply = {};
-    UniqueFd pidfd;
-    if (!SendRequest(control_.get(), fds) ||
-        !ReceiveReply(control_.get(), &reply, &pidfd)) {
+
+    if (!SendRequest(control_.get(), bytes, fds)) {
       return absl::AbortedError("the zygote is gone");
+    }
+    ZygoteMessage m;
+    for (;;) {
+      if (!ReceiveMessage(control_.get(), 0, &m)) {
+        return absl::AbortedError("the zygote is gone");
+      }
+      if (OnMessage(&m)) break;
+      if (m.size != sizeof(ZygoteNotice)) {
+        return absl::AbortedError("the zygote sent garbage");
+      }
+      m = ZygoteMessage();
+    }
+    const ZygoteReply& reply = m.reply;
+    UniqueFd pidfd = std::move(m.fd);
+    if (auto it = spares_.find(reply.pid);
+        reply.pid > 0 && it != spares_.end()) {
+      // A spare became this child: the reply's pidfd is the one to keep.
+      Untrack(it->second.get());
+      spares_.erase(it);
     }
     if (reply.pid <= 0 || reply.err != 0) {
       if (reply.pid > 0 && pidfd.valid()) {
@@ -545,15 +654,32 @@ class ZygoteLauncher : public Launcher {
     return child;
   }
 
+  // fds a forked copy of this process must close: the zygote's socket and
+  // the spares' pidfds. Slots hold fd + 1 (0: free); lock-free, so that a
+  // fork at any moment leaves them consistent.
+  static void Track(int fd) {
+    for (std::atomic<int>& slot : owned_fds_) {
+      int free = 0;
+      if (slot.compare_exchange_strong(free, fd + 1)) return;
+    }
+  }
+  static void Untrack(int fd) {
+    for (std::atomic<int>& slot : owned_fds_) {
+      int mine = fd + 1;
+      if (slot.compare_exchange_strong(mine, 0)) return;
+    }
+  }
+
   static constexpr size_t kZygoteNameRoom = 512;
-  // The live zygote's socket, for a forked copy of this process to close.
-  static inline std::atomic<int> inherited_control_{-1};
-  static inline pid_t inherited_owner_ = 0;
+  static constexpr int kLoseTimeoutMs = 2000;
+  static inline std::atomic<int> owned_fds_[64] = {};
+  static inline std::atomic<pid_t> owner_{0};
   std::mutex mu_;
   UniqueFd control_;
   pid_t pid_ = -1;
   bool broken_ = false;
   AppState started_with_;
+  std::map<pid_t, UniqueFd> spares_;  // pid -> pidfd
 };
 
 // The zygote when it can be used (NCP_ZYGOTE is not 0), else the direct

@@ -7,16 +7,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,9 @@
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434
 #endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 extern char** environ;
 
@@ -40,17 +47,27 @@ namespace {
 
 constexpr int kMaxFds = 2 + kZygoteMaxTableFds;
 
+// One request as received; owns its fds.
 struct Received {
   ZygoteRequest header = {};
-  std::vector<int> fds;  // closed by the caller
+  std::string inline_payload;
+  std::vector<int> fds;  // [payload memfd unless inline], cwd, fd table
+
+  Received() = default;
+  Received(const Received&) = delete;
+  Received& operator=(const Received&) = delete;
+  ~Received() {
+    for (int fd : fds) close(fd);
+  }
+  int first_table_fd() const { return header.inline_bytes > 0 ? 1 : 2; }
 };
 
-// One request; false when the app has gone (EOF or a broken socket).
-bool ReceiveRequest(int control, Received* out, bool* malformed) {
+// One request; false when the peer has gone (EOF or a broken socket).
+bool ReceiveRequest(int sock, Received* out, bool* malformed) {
   *malformed = false;
-  out->fds.clear();
+  char buf[sizeof(ZygoteRequest) + kZygoteMaxInline];
   char control_buf[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  struct iovec iov = {&out->header, sizeof(out->header)};
+  struct iovec iov = {buf, sizeof(buf)};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
@@ -58,7 +75,7 @@ bool ReceiveRequest(int control, Received* out, bool* malformed) {
   msg.msg_controllen = sizeof(control_buf);
   ssize_t n;
   do {
-    n = recvmsg(control, &msg, MSG_CMSG_CLOEXEC);
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n <= 0) return false;
   for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
@@ -68,14 +85,48 @@ bool ReceiveRequest(int control, Received* out, bool* malformed) {
     const int* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
     out->fds.insert(out->fds.end(), fds, fds + count);
   }
-  if (n != static_cast<ssize_t>(sizeof(out->header)) ||
-      (msg.msg_flags & MSG_CTRUNC) ||
-      out->header.magic != kZygoteRequestMagic ||
-      out->header.table_fds > kZygoteMaxTableFds ||
-      out->fds.size() != 2 + out->header.table_fds) {
+  if (static_cast<size_t>(n) < sizeof(ZygoteRequest)) {
     *malformed = true;
+    return true;
   }
+  memcpy(&out->header, buf, sizeof(out->header));
+  const ZygoteRequest& h = out->header;
+  if ((msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0 ||
+      h.magic != kZygoteRequestMagic || h.table_fds > kZygoteMaxTableFds ||
+      h.inline_bytes > kZygoteMaxInline ||
+      static_cast<size_t>(n) != sizeof(ZygoteRequest) + h.inline_bytes ||
+      out->fds.size() !=
+          static_cast<size_t>(out->first_table_fd()) + h.table_fds) {
+    *malformed = true;
+    return true;
+  }
+  out->inline_payload.assign(buf + sizeof(ZygoteRequest), h.inline_bytes);
   return true;
+}
+
+// Sends `request` on (to a spare): the same message, the same fds.
+bool ForwardRequest(int sock, const Received& request) {
+  struct iovec iov[2] = {
+      {const_cast<ZygoteRequest*>(&request.header), sizeof(request.header)},
+      {const_cast<char*>(request.inline_payload.data()),
+       request.inline_payload.size()}};
+  char control_buf[CMSG_SPACE(sizeof(int) * kMaxFds)] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = request.inline_payload.empty() ? 1 : 2;
+  msg.msg_control = control_buf;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * request.fds.size());
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int) * request.fds.size());
+  memcpy(CMSG_DATA(c), request.fds.data(), sizeof(int) * request.fds.size());
+  ssize_t n;
+  do {
+    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof(request.header) +
+                                   request.inline_payload.size());
 }
 
 bool ReadAll(int fd, std::string* out) {
@@ -94,25 +145,103 @@ bool ReadAll(int fd, std::string* out) {
   return true;
 }
 
-void Reply(int control, const ZygoteReply& reply, int pidfd) {
-  struct iovec iov = {const_cast<ZygoteReply*>(&reply), sizeof(reply)};
+// A decoded request: what the child needs to set itself up and run.
+struct Parsed {
+  ZygotePayload payload;
+  Bootstrap boot;
+  spawner::DecodedPlan decoded;
+  std::vector<int> table;  // plan.source_fds points here
+  int cwd_fd = -1;
+};
+
+bool Parse(const Received& r, Parsed* p) {
+  std::string bytes;
+  const std::string* payload = &r.inline_payload;
+  if (r.header.inline_bytes == 0) {
+    if (!ReadAll(r.fds[0], &bytes)) return false;
+    payload = &bytes;
+  }
+  if (!DecodeZygotePayload(payload->data(), payload->size(), &p->payload) ||
+      !DecodeBootstrap(p->payload.bootstrap.data(), p->payload.bootstrap.size(),
+                       &p->boot) ||
+      !p->decoded.Decode(p->payload.plan.data(), p->payload.plan.size())) {
+    return false;
+  }
+  const int first = r.first_table_fd();
+  p->cwd_fd = r.fds[first - 1];
+  p->table.assign(r.fds.begin() + first, r.fds.end());
+  spawner::SpawnPlan& plan = p->decoded.plan();
+  plan.source_fds = p->table.data();
+  plan.n_fds = static_cast<int>(p->table.size());
+  return plan.trace_fd_index < plan.n_fds;
+}
+
+void SendWithFd(int sock, const void* data, size_t size, int fd) {
+  struct iovec iov = {const_cast<void*>(data), size};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   char control_buf[CMSG_SPACE(sizeof(int))] = {};
-  if (pidfd >= 0) {
+  if (fd >= 0) {
     msg.msg_control = control_buf;
     msg.msg_controllen = sizeof(control_buf);
     struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
   }
   ssize_t n;
   do {
-    n = sendmsg(control, &msg, MSG_NOSIGNAL);
+    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
+}
+
+// Breaks copy-on-write of the pages a child is about to write (heap, the
+// libraries' data, the top of the stack), so that the spawn does not pay
+// for those faults: a spare does this while it waits.
+void Prefault() {
+  FILE* maps = fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return;
+  struct Range {
+    uintptr_t start, end;
+  };
+  std::vector<Range> ranges;
+  char line[512];
+  while (fgets(line, sizeof(line), maps) != nullptr) {
+    unsigned long start = 0, end = 0;
+    char perms[8] = {};
+    if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3) continue;
+    if (strcmp(perms, "rw-p") != 0) continue;
+    constexpr unsigned long kStackTop = 128 << 10;
+    if (strstr(line, "[stack]") != nullptr) {
+      if (end - start > kStackTop) start = end - kStackTop;
+    } else if (end - start > (4ul << 20)) {
+      continue;  // big reservations (arenas, thread stacks): left alone
+    }
+    ranges.push_back({start, end});
+  }
+  fclose(maps);
+  const long page = sysconf(_SC_PAGESIZE);
+  for (const Range& r : ranges) {
+    if (madvise(reinterpret_cast<void*>(r.start), r.end - r.start,
+                MADV_POPULATE_WRITE) == 0) {
+      continue;
+    }
+    // COMPAT(kernel 5.14): no MADV_POPULATE_WRITE; write-touch each page.
+    for (uintptr_t p = r.start; p < r.end; p += static_cast<uintptr_t>(page)) {
+      volatile char* c = reinterpret_cast<volatile char*>(p);
+      *c = *c;
+    }
+  }
+}
+
+unsigned EnvCount(const char* name, unsigned fallback) {
+  const char* value = getenv(name);
+  if (value == nullptr || *value == '\0') return fallback;
+  char* end = nullptr;
+  unsigned long n = strtoul(value, &end, 10);
+  return *end == '\0' && n <= 16 ? static_cast<unsigned>(n) : fallback;
 }
 
 class Zygote {
@@ -129,21 +258,35 @@ class Zygote {
       _exit(69);
     }
     app_pidfd_ = static_cast<int>(syscall(__NR_pidfd_open, getppid(), 0));
-    Preload();
-    for (;;) {
-      Received request;
-      bool malformed;
-      if (!ReceiveRequest(control_, &request, &malformed)) _exit(0);
-      ZygoteReply reply = {kZygoteReplyMagic, 0, 0, EINVAL, -1};
-      int pidfd = -1;
-      if (!malformed) pidfd = Spawn(request, &reply);
-      Reply(control_, reply, pidfd);
-      if (pidfd >= 0) close(pidfd);
-      for (int fd : request.fds) close(fd);
+    // Once here, so that no child has to (an exec'd one gets them reset by
+    // the kernel): every handler at its default.
+    struct sigaction dfl = {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, nullptr);
     }
+    normal_spares_ = EnvCount("NCP_ZYGOTE_SPARES", 1);
+    netns_pool_ = EnvCount("NCP_NETNS_POOL", 2);
+    kinds_[0].target = normal_spares_;
+    Preload();
+    Refill();
+    for (;;) Serve();
   }
 
  private:
+  struct Spare {
+    pid_t pid = -1;
+    int pidfd = -1;
+    int sock = -1;    // requests go here
+    int report = -1;  // its setup's verdict comes here (as for Spawn)
+  };
+  // Spares of one set of namespace flags.
+  struct Kind {
+    unsigned target = 0;
+    bool exhausted = false;  // creating one failed: on-demand only
+    std::vector<Spare> spares;
+  };
+
   void Preload() {
     // boot.params: libraries every child wants, loaded once here.
     size_t start = 0;
@@ -157,6 +300,109 @@ class Zygote {
                 dlerror());
       }
       start = end + 1;
+    }
+  }
+
+  // Waits for a request (or a spare's death) and answers it.
+  void Serve() {
+    std::vector<struct pollfd> pfds = {{control_, POLLIN, 0}};
+    std::vector<std::pair<uint64_t, pid_t>> watched;
+    for (auto& [flags, kind] : kinds_) {
+      for (const Spare& s : kind.spares) {
+        pfds.push_back({s.pidfd, POLLIN, 0});
+        watched.emplace_back(flags, s.pid);
+      }
+    }
+    if (poll(pfds.data(), pfds.size(), -1) < 0) return;  // EINTR
+    for (size_t i = 1; i < pfds.size(); ++i) {
+      if (pfds[i].revents != 0)
+        DropSpare(watched[i - 1].first, watched[i - 1].second);
+    }
+    if (pfds[0].revents == 0) return;
+    Received request;
+    bool malformed;
+    if (!ReceiveRequest(control_, &request, &malformed)) _exit(0);
+    ZygoteReply reply = {kZygoteReplyMagic, 0, 0, EINVAL, -1};
+    int pidfd = -1;
+    Parsed parsed;
+    if (!malformed && Parse(request, &parsed)) {
+      pidfd = Handle(request, parsed, &reply);
+    }
+    SendWithFd(control_, &reply, sizeof(reply), pidfd);
+    if (pidfd >= 0) close(pidfd);
+    Refill();
+  }
+
+  // A child for `request`: from a spare if one is ready, else forked now.
+  // Returns its pidfd (or -1) and fills `reply`.
+  int Handle(const Received& request, Parsed& parsed, ZygoteReply* reply) {
+    spawner::SpawnPlan& plan = parsed.decoded.plan();
+    const uint64_t flags = plan.namespace_flags;
+    Kind& kind = kinds_[flags];
+    if (flags != 0) kind.target = netns_pool_;
+    while (!kind.spares.empty()) {
+      Spare spare = kind.spares.back();
+      kind.spares.pop_back();
+      if (ForwardRequest(spare.sock, request)) {
+        close(spare.sock);
+        ReadVerdict(spare.report, reply);
+        reply->pid = spare.pid;
+        return spare.pidfd;
+      }
+      Discard(spare);  // it died: try the next, or fork one
+    }
+    int pidfd = Spawn(parsed, reply);
+    if (reply->err == 0) kind.exhausted = false;  // room again
+    return pidfd;
+  }
+
+  // The setup's verdict on `report`: a failure record, or EOF (success: the
+  // child closed the pipe and runs on; or it died, which the app will see).
+  static void ReadVerdict(int report, ZygoteReply* reply) {
+    int32_t record[3] = {0, 0, -1};
+    ssize_t n;
+    do {
+      n = read(report, record, sizeof(record));
+    } while (n < 0 && errno == EINTR);
+    close(report);
+    if (n == static_cast<ssize_t>(sizeof(record))) {
+      reply->stage = record[0];
+      reply->err = record[1];
+      reply->index = record[2];
+    } else {
+      reply->stage = 0;
+      reply->err = 0;
+      reply->index = -1;
+    }
+  }
+
+  void Notice(ZygoteNotice::Event event, pid_t pid, int pidfd) {
+    ZygoteNotice notice = {kZygoteNoticeMagic, event, pid};
+    SendWithFd(control_, &notice, sizeof(notice), pidfd);
+  }
+
+  void Discard(const Spare& spare) {
+    Notice(ZygoteNotice::kSpareGone, spare.pid, -1);
+    close(spare.pidfd);
+    close(spare.sock);
+    close(spare.report);
+  }
+
+  void DropSpare(uint64_t flags, pid_t pid) {
+    std::vector<Spare>& spares = kinds_[flags].spares;
+    for (size_t i = 0; i < spares.size(); ++i) {
+      if (spares[i].pid != pid) continue;
+      Discard(spares[i]);
+      spares.erase(spares.begin() + static_cast<long>(i));
+      return;
+    }
+  }
+
+  void Refill() {
+    for (auto& [flags, kind] : kinds_) {
+      while (!kind.exhausted && kind.spares.size() < kind.target) {
+        if (!CreateSpare(flags, &kind)) kind.exhausted = true;
+      }
     }
   }
 
@@ -179,25 +425,85 @@ class Zygote {
     return syscall(SYS_clone, flags, nullptr, pidfd, tid_address_, 0);
   }
 
-  int Spawn(const Received& request, ZygoteReply* reply) {
-    std::string bytes;
-    ZygotePayload payload;
-    Bootstrap boot;
-    spawner::DecodedPlan decoded;
-    if (!ReadAll(request.fds[0], &bytes) ||
-        !DecodeZygotePayload(bytes.data(), bytes.size(), &payload) ||
-        !DecodeBootstrap(payload.bootstrap.data(), payload.bootstrap.size(),
-                         &boot) ||
-        !decoded.Decode(payload.plan.data(), payload.plan.size())) {
-      return -1;  // reply says EINVAL
+  bool CreateSpare(uint64_t flags, Kind* kind) {
+    int sv[2], report[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+      return false;
     }
-    spawner::SpawnPlan& plan = decoded.plan();
-    std::vector<int> table(request.fds.begin() + 2, request.fds.end());
-    plan.source_fds = table.data();
-    plan.n_fds = static_cast<int>(table.size());
-    if (plan.trace_fd_index >= plan.n_fds) return -1;  // reply says EINVAL
+    if (pipe2(report, O_CLOEXEC) != 0) {
+      close(sv[0]);
+      close(sv[1]);
+      return false;
+    }
+    sigset_t all, saved;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &saved);
+    int pidfd = -1;
+    long pid = Clone(flags, &pidfd);
+    if (pid == 0) RunSpare(sv[1], report[1], flags);
+    sigprocmask(SIG_SETMASK, &saved, nullptr);
+    close(sv[1]);
+    close(report[1]);
+    if (pid < 0) {
+      // e.g. ENOSPC at user.max_net_namespaces: no pool for now.
+      close(sv[0]);
+      close(report[0]);
+      return false;
+    }
+    kind->spares.push_back({static_cast<pid_t>(pid), pidfd, sv[0], report[0]});
+    Notice(ZygoteNotice::kSpareCreated, static_cast<pid_t>(pid), pidfd);
+    return true;
+  }
+
+  // A spare: prepares itself, then waits for its request.
+  [[noreturn]] void RunSpare(int sock, int report, uint64_t flags) {
+    SetProcessName("ncp-spare");
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // the app (CLONE_PARENT) dies: so do we
+    struct pollfd app = {app_pidfd_, POLLIN, 0};
+    if (app_pidfd_ >= 0 && poll(&app, 1, 0) > 0) _exit(0);
+    // Keep the request socket, the report pipe and the app's pidfd (at 3,
+    // 4, 5), and stdio until the setup installs the child's fd table;
+    // nothing else (not the zygote's socket to the app, nor other spares').
+    int keep[3] = {sock, report, app_pidfd_};
+    for (int& fd : keep) {
+      if (fd >= 0) fd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+    }
+    for (int i = 0; i < 3; ++i) {
+      if (keep[i] >= 0) {
+        dup3(keep[i], 3 + i, O_CLOEXEC);
+        keep[i] = 3 + i;
+      }
+    }
+    syscall(SYS_close_range, 6, ~0U, 0);
+    sock = keep[0];
+    report = keep[1];
+    app_pidfd_ = keep[2];
+    control_ = -1;
+    // A fresh network namespace: its loopback up now, not at spawn time.
+    bool loopback_up =
+        (flags & CLONE_NEWNET) != 0 && spawner::BringLoopbackUp() == 0;
+    Prefault();
+
+    Received request;
+    bool malformed;
+    if (!ReceiveRequest(sock, &request, &malformed)) _exit(0);  // unused
+    close(sock);
+    Parsed parsed;
+    if (malformed || !Parse(request, &parsed))
+      _exit(spawner::kSetupFailedExitCode);
+    spawner::SpawnPlan& plan = parsed.decoded.plan();
+    plan.report_fd = report;
     plan.parent_pidfd = app_pidfd_;
-    plan.reset_signal_handlers = true;
+    plan.reset_signal_handlers = false;
+    if (loopback_up) plan.loopback_up = false;
+    RunInChild(parsed, plan);
+  }
+
+  // Forks a child for `parsed` now (no spare was ready).
+  int Spawn(Parsed& parsed, ZygoteReply* reply) {
+    spawner::SpawnPlan& plan = parsed.decoded.plan();
+    plan.parent_pidfd = app_pidfd_;
+    plan.reset_signal_handlers = false;  // all default here (Run)
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) {
       reply->err = errno;
@@ -214,7 +520,7 @@ class Zygote {
     long pid = Clone(plan.namespace_flags, &pidfd);
     if (pid == 0) {
       close(report[0]);
-      RunInChild(boot, payload, plan, request.fds[1], saved);
+      RunInChild(parsed, plan);
     }
     const int clone_errno = errno;
     sigprocmask(SIG_SETMASK, &saved, nullptr);
@@ -225,50 +531,34 @@ class Zygote {
       reply->err = clone_errno;
       return -1;
     }
-    // The setup's verdict: a failure record, or EOF (success: the child
-    // closed the pipe and runs on; or it died, which the app will see).
-    int32_t record[3] = {0, 0, -1};
-    ssize_t n;
-    do {
-      n = read(report[0], record, sizeof(record));
-    } while (n < 0 && errno == EINTR);
-    close(report[0]);
+    ReadVerdict(report[0], reply);
     reply->pid = static_cast<int32_t>(pid);
-    if (n == static_cast<ssize_t>(sizeof(record))) {
-      reply->stage = record[0];
-      reply->err = record[1];
-      reply->index = record[2];
-    } else {
-      reply->err = 0;
-    }
     return pidfd;
   }
 
-  [[noreturn]] void RunInChild(const Bootstrap& boot,
-                               const ZygotePayload& payload,
-                               const spawner::SpawnPlan& plan, int cwd_fd,
-                               const sigset_t& saved_mask) {
+  [[noreturn]] void RunInChild(Parsed& parsed, const spawner::SpawnPlan& plan) {
+    const Bootstrap& boot = parsed.boot;
     // Named before the app hears of it, as an exec'd child is.
     SetProcessName(boot.process_name);
     // A NORMAL child works where the app works (an isolated one gets "/").
-    if (fchdir(cwd_fd) != 0) {
+    if (fchdir(parsed.cwd_fd) != 0) {
       // Keep the zygote's directory; the setup may still succeed.
     }
-    umask(payload.umask);
+    umask(parsed.payload.umask);
     int report_fd = -1;
-    if (spawner::RunChildSetup(&plan, &report_fd) != 0)
+    if (spawner::RunChildSetup(&plan, &report_fd) != 0) {
       _exit(spawner::kSetupFailedExitCode);
+    }
     close(report_fd);  // EOF: set up
     // The app's environment at the time of the request.
-    char** env =
-        static_cast<char**>(calloc(payload.env.size() + 1, sizeof(char*)));
-    for (size_t i = 0; env != nullptr && i < payload.env.size(); ++i) {
-      env[i] = strdup(payload.env[i].c_str());
+    std::vector<std::string>& vars = parsed.payload.env;
+    char** env = static_cast<char**>(calloc(vars.size() + 1, sizeof(char*)));
+    for (size_t i = 0; env != nullptr && i < vars.size(); ++i) {
+      env[i] = strdup(vars[i].c_str());
     }
     if (env != nullptr) environ = env;
     sigset_t none;
     sigemptyset(&none);
-    (void)saved_mask;
     sigprocmask(SIG_SETMASK, &none, nullptr);
     RunChild(boot, ipc_library_, /*become_init=*/true);
   }
@@ -279,6 +569,9 @@ class Zygote {
   int* tid_address_ = nullptr;
   int app_pidfd_ = -1;
   bool no_clone3_ = false;
+  unsigned normal_spares_ = 1;
+  unsigned netns_pool_ = 2;
+  std::map<uint64_t, Kind> kinds_;  // by namespace flags
 };
 
 }  // namespace

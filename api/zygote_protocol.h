@@ -8,12 +8,25 @@
 // supervisor): the app reaps it by pidfd, its parent-death signal follows
 // the app, and it outlives a crashed zygote.
 //
-// Request: one SOCK_SEQPACKET message, a ZygoteRequest header, with
-// SCM_RIGHTS fds: [payload memfd, working directory (O_PATH), then the
-// child's fd table in order (child fd i = fds[2 + i])].
-// Payload: EncodeZygotePayload() (bootstrap, spawn plan, environment, umask).
+// Request: one SOCK_SEQPACKET message: a ZygoteRequest header, then (if
+// inline_bytes > 0) the payload itself, with SCM_RIGHTS fds: [payload memfd
+// or, with an inline payload, nothing; working directory (O_PATH); then the
+// child's fd table in order]. Payload: EncodeZygotePayload() (bootstrap,
+// spawn plan, environment, umask); payloads over kZygoteMaxInline go in a
+// memfd.
 // Reply: a ZygoteReply, with the child's pidfd (SCM_RIGHTS) when pid > 0 —
 // also when setup failed after clone (the app reaps that child).
+//
+// Spares: the zygote keeps pre-forked children ("spares", NCP_ZYGOTE_SPARES
+// per kind, default 1; ISOLATED ones with their namespaces, i.e. a pool of
+// fresh network namespaces, NCP_NETNS_POOL, default 2) waiting for a
+// request, so that a spawn skips the fork and the namespace creation. Being
+// CLONE_PARENT children, spares are the app's children too: the zygote
+// tells the app about each with a ZygoteNotice (kSpareCreated, with its
+// pidfd; kSpareGone when it died unused), queued on the same socket and
+// read by the app before the next reply. A spare that becomes a child is
+// answered by a ZygoteReply with its pid as usual; the app reaps spares it
+// is left with when the zygote goes.
 #ifndef NCP_API_ZYGOTE_PROTOCOL_H_
 #define NCP_API_ZYGOTE_PROTOCOL_H_
 
@@ -26,11 +39,21 @@ namespace ncp::api {
 
 inline constexpr uint32_t kZygoteRequestMagic = 0x4e435a51;  // "NCZQ"
 inline constexpr uint32_t kZygoteReplyMagic = 0x4e435a52;    // "NCZR"
+inline constexpr uint32_t kZygoteNoticeMagic = 0x4e435a4e;   // "NCZN"
 inline constexpr int kZygoteMaxTableFds = 64;
+inline constexpr uint32_t kZygoteMaxInline = 16384;
 
 struct ZygoteRequest {
   uint32_t magic;
-  uint32_t table_fds;  // number of fd table entries after payload and cwd
+  uint32_t table_fds;     // number of fd table entries after payload and cwd
+  uint32_t inline_bytes;  // payload bytes after the header (0: a memfd)
+};
+
+struct ZygoteNotice {
+  enum Event : int32_t { kSpareCreated = 1, kSpareGone = 2 };
+  uint32_t magic;
+  int32_t event;
+  int32_t pid;
 };
 
 struct ZygoteReply {

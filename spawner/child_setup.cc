@@ -465,6 +465,8 @@ NCP_CHILD_FN int ChildSetupMain(void* arg) {
   return Fail(plan, report_fd, Stage::kExec, r);
 }
 
+NCP_CHILD_FN long BringLoopbackUp() { return LoopbackUp(); }
+
 const char* StageName(Stage stage) {
   switch (stage) {
     case Stage::kNone:

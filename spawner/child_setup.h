@@ -27,6 +27,11 @@ int ChildSetupMain(void* arg);
 // *report_fd_out; signals are still blocked.
 int RunChildSetup(const SpawnPlan* plan, int* report_fd_out);
 
+// Brings the loopback interface of the caller's network namespace up (what
+// SpawnPlan::loopback_up does): 0 or -errno. For a zygote's spare that
+// prepares its namespaces before it knows its plan.
+long BringLoopbackUp();
+
 }  // namespace ncp::spawner
 
 #endif  // NCP_SPAWNER_CHILD_SETUP_H_

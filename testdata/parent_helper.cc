@@ -1,8 +1,8 @@
 // ncp_parent_helper: an app that starts children and waits to be killed.
 //   ncp_parent_helper <entry> <count>
 //     starts <count> Start*-type children from a thread that then exits,
-//     prints their pids, "zygote <pid>" for the library's zygote (if it
-//     runs one) and "ready".
+//     prints their pids, "zygote <pid>" for the library's zygote and
+//     "spare <pid>" for each of its spares (if it runs one) and "ready".
 //   ncp_parent_helper --create-handshake <library>
 //     creates a Create*-type child whose OnConnect does not return; prints
 //     "ready" once the child exists (its pid is the line before).
@@ -23,20 +23,24 @@
 #include "AbilityKit/native_child_process.h"
 #include "IPCKit/ipc_kit.h"
 
-// True if `pid` is the library's zygote (not one of the app's children as
-// the API sees them).
-bool IsZygote(int pid) {
+// "zygote" or "spare" if `pid` is the library's zygote or one of its spare
+// children (not one of the app's children as the API sees them), else "".
+std::string LibraryProcess(int pid) {
   char path[64], comm[32] = {};
   snprintf(path, sizeof(path), "/proc/%d/comm", pid);
   FILE* f = fopen(path, "r");
-  if (f == nullptr) return false;
-  bool zygote = fgets(comm, sizeof(comm), f) != nullptr &&
-                std::string(comm) == "ncp-zygote\n";
+  if (f == nullptr) return "";
+  std::string name = fgets(comm, sizeof(comm), f) != nullptr ? comm : "";
   fclose(f);
-  return zygote;
+  if (name == "ncp-zygote\n") return "zygote";
+  if (name == "ncp-spare\n") return "spare";
+  return "";
 }
 
-// The library's zygotes among this process's children, one line each.
+bool IsZygote(int pid) { return !LibraryProcess(pid).empty(); }
+
+// The library's zygote and spares among this process's children, one line
+// each ("zygote PID", "spare PID").
 void PrintZygotes() {
   std::vector<int> all;
   DIR* tasks = opendir("/proc/self/task");
@@ -47,7 +51,8 @@ void PrintZygotes() {
     FILE* f = fopen(path.c_str(), "r");
     int pid;
     while (f != nullptr && fscanf(f, "%d", &pid) == 1) {
-      if (IsZygote(pid)) printf("zygote %d\n", pid);
+      std::string what = LibraryProcess(pid);
+      if (!what.empty()) printf("%s %d\n", what.c_str(), pid);
     }
     if (f != nullptr) fclose(f);
   }
