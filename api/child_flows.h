@@ -17,6 +17,11 @@ namespace ncp::api {
 // Names this process (comm and, as far as the argv area allows, cmdline).
 void SetProcessName(const std::string& name);
 
+// A zygote's child: `fd` is closed when the child is past its start (just
+// before the entry function or MainProc runs), which the zygote waits for
+// before it forks its next spare, so as not to compete with the child.
+void SetStartedFd(int fd);
+
 // The zygote (zygote.cc): serves fork requests on boot.channel_fd until the
 // app closes it.
 [[noreturn]] void RunZygote(const Bootstrap& boot, void* ipc_library);

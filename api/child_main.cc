@@ -160,11 +160,18 @@ void TraceStamp(NCP_SpawnStage stage) {
   (void)n;
 }
 
-// The last stamp: the user's code runs without the trace page.
-void TraceDone(NCP_SpawnStage stage) {
+// A zygote's child: the pipe whose EOF tells the zygote that this child
+// is past its start (see SetStartedFd), or -1.
+int g_started_fd = -1;
+
+// The start is over: the last stamp, then the user's code runs without the
+// trace page, and the zygote may go on with its own work.
+void StartupDone(NCP_SpawnStage stage) {
   TraceStamp(stage);
   if (g_trace_fd >= 0) close(g_trace_fd);
   g_trace_fd = -1;
+  if (g_started_fd >= 0) close(g_started_fd);
+  g_started_fd = -1;
 }
 
 [[noreturn]] void RunStart(const Bootstrap& boot) {
@@ -199,7 +206,7 @@ void TraceDone(NCP_SpawnStage stage) {
   g_current_args = &args;
 
   using Entry = void (*)(NativeChildProcess_Args);
-  TraceDone(NCP_STAGE_ENTRY);
+  StartupDone(NCP_STAGE_ENTRY);
   reinterpret_cast<Entry>(symbol)(args);
   exit(0);
 }
@@ -283,7 +290,7 @@ bool LoadIpc(void* library, Ipc* ipc) {
   }
 
   OHIPCRemoteStub* stub = on_connect();
-  TraceDone(NCP_STAGE_CONNECTED);
+  StartupDone(NCP_STAGE_CONNECTED);
   if (stub == nullptr) {
     ReportFailure(ipc, registrar, NCP_ERR_CONNECTION_FAILED,
                   "NativeChildProcess_OnConnect returned NULL", "");
@@ -313,6 +320,8 @@ bool LoadIpc(void* library, Ipc* ipc) {
 }
 
 }  // namespace
+
+void SetStartedFd(int fd) { g_started_fd = fd; }
 
 void SetProcessName(const std::string& name) {
   char comm[16] = {};

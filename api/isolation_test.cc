@@ -40,6 +40,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ncp/sandbox.h"
+#include "ncp/trace.h"
 
 namespace {
 
@@ -382,8 +383,11 @@ TEST_F(IsolationTest, EveryEscapeAttemptIsRefused) {
 // Network namespaces the kernel shows (through /proc) for this process and
 // its descendants. (Other tests may run beside this one, so the whole
 // system's count is not a stable baseline.)
+// Network namespaces of this process's descendants, but for those of the
+// zygote's spares (a bounded pool, see zygote_protocol.h).
 int CountNetNamespaces() {
   std::map<pid_t, pid_t> parent_of;
+  std::set<pid_t> spares;
   DIR* dir = opendir("/proc");
   while (struct dirent* ent = readdir(dir)) {
     if (ent->d_name[0] < '0' || ent->d_name[0] > '9') continue;
@@ -397,11 +401,15 @@ int CountNetNamespaces() {
     pid_t ppid;
     rest >> state >> ppid;
     parent_of[atoi(ent->d_name)] = ppid;
+    if (line.find("(ncp-spare)") != std::string::npos) {
+      spares.insert(atoi(ent->d_name));
+    }
   }
   closedir(dir);
   std::set<ino_t> seen;
   const pid_t self = getpid();
   for (const auto& [pid, ppid] : parent_of) {
+    if (spares.count(pid) != 0) continue;  // the zygote's pool, not a leak
     pid_t p = pid;
     for (int depth = 0; depth < 64 && p > 1 && p != self; ++depth)
       p = parent_of[p];
@@ -422,22 +430,28 @@ std::string ReadMountinfo() {
 }
 
 TEST_F(IsolationTest, ChildrenComeTheWayThisRunSays) {
+  setenv("NCP_TRACE_STAGES", "1", 1);
   StartResult child = RunIsolated("libncp_probe.so", "ProbeAndSleep", "");
+  unsetenv("NCP_TRACE_STAGES");
   ASSERT_EQ(child.code, NCP_NO_ERROR);
-  std::vector<pid_t> zygotes = ncp::testing::ZygotesOf(getpid());
-  std::string zygote_stack =
-      zygotes.empty() ? "" : ncp::testing::StackRange(zygotes[0]);
+  NCP_SpawnStages stages;
+  ASSERT_EQ(ncp_GetSpawnStages(child.pid, &stages), NCP_NO_ERROR);
+  const pid_t zygote = stages.zygote_pid;
+  std::string zygote_stack = zygote > 0 ? ncp::testing::StackRange(zygote) : "";
   EXPECT_EQ(OH_Ability_KillChildProcess(child.pid), NCP_NO_ERROR);
   EXPECT_EQ(ExitOf(child.pid), SIGKILL);
   // Where the child's (the entry's) stack is, as its /proc shows it.
   const std::string child_stack = child.report["stack"];
   ASSERT_NE(child_stack, "");
   if (g_launcher == "direct") {
-    EXPECT_THAT(zygotes, ::testing::IsEmpty());
+    EXPECT_EQ(stages.via_zygote, 0);
+    EXPECT_THAT(ncp::testing::ZygotesOf(getpid()), ::testing::IsEmpty());
   } else {
-    // One zygote, the app's child; this child was forked from it, not
-    // exec'd (an exec would have randomised the stack's place).
-    ASSERT_THAT(zygotes, ::testing::SizeIs(1));
+    // Forked by the zygote (on request or in advance), the app's child;
+    // not exec'd (an exec would have randomised the stack's place).
+    EXPECT_GE(stages.via_zygote, 1);
+    ASSERT_GT(zygote, 0);
+    EXPECT_EQ(ncp::testing::ReadComm(zygote), "ncp-zygote");
     EXPECT_EQ(child_stack, zygote_stack);
   }
 }

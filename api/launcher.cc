@@ -18,6 +18,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -451,7 +452,7 @@ class ZygoteLauncher : public Launcher {
   ZygoteLauncher() {
     // Forked from an app that had a zygote: that zygote and its spares
     // belong to the parent (its children would be the parent's). Drop our
-    // copies of their fds; this process starts its own on first use.
+    // copy of its socket; this process starts its own on first use.
     if (owner_ != 0 && owner_ != getpid()) {
       for (std::atomic<int>& slot : owned_fds_) {
         const int v = slot.exchange(0);
@@ -532,10 +533,7 @@ class ZygoteLauncher : public Launcher {
       if (!ReceiveMessage(control_.get(), MSG_DONTWAIT, &m)) break;  // EOF
       OnMessage(&m);
     }
-    for (auto& [pid, pidfd] : spares_) {
-      Untrack(pidfd.get());
-      Reap(pid, std::move(pidfd));
-    }
+    for (pid_t pid : spares_) Reap(pid, UniqueFd());
     spares_.clear();
     Untrack(control_.get());
     control_.Reset();
@@ -546,23 +544,18 @@ class ZygoteLauncher : public Launcher {
     if (m->size == sizeof(ZygoteNotice) && m->magic == kZygoteNoticeMagic) {
       const ZygoteNotice& n = m->notice;
       if (n.event == ZygoteNotice::kSpareCreated) {
-        // (Without its pidfd if this process was out of fds: Reap opens
-        // one then.)
-        if (m->fd.valid()) Track(m->fd.get());
-        spares_[n.pid] = std::move(m->fd);
-      } else if (n.event == ZygoteNotice::kSpareGone) {
-        if (auto it = spares_.find(n.pid); it != spares_.end()) {
-          Untrack(it->second.get());
-          Reap(n.pid, std::move(it->second));
-          spares_.erase(it);
-        }
+        spares_.insert(n.pid);
+      } else if (n.event == ZygoteNotice::kSpareGone &&
+                 spares_.erase(n.pid) != 0) {
+        Reap(n.pid, UniqueFd());
       }
       return false;
     }
     return m->size == sizeof(ZygoteReply) && m->magic == kZygoteReplyMagic;
   }
 
-  // Lets the supervisor reap `pid` (not one of the API's children).
+  // Lets the supervisor reap `pid` (not one of the API's children), by
+  // `pidfd` or, if invalid, a pidfd opened now.
   static void Reap(pid_t pid, UniqueFd pidfd) {
     if (!pidfd.valid()) {
       pidfd.Reset(static_cast<int>(syscall(__NR_pidfd_open, pid, 0)));
@@ -626,12 +619,8 @@ class ZygoteLauncher : public Launcher {
     }
     const ZygoteReply& reply = m.reply;
     UniqueFd pidfd = std::move(m.fd);
-    if (auto it = spares_.find(reply.pid);
-        reply.pid > 0 && it != spares_.end()) {
-      // A spare became this child: the reply's pidfd is the one to keep.
-      Untrack(it->second.get());
-      spares_.erase(it);
-    }
+    spares_.erase(reply.pid);  // a spare became this child
+
     if (reply.pid <= 0 || reply.err != 0) {
       if (reply.pid > 0 && pidfd.valid()) {
         siginfo_t info;  // the child is ours (CLONE_PARENT): reap it
@@ -646,7 +635,9 @@ class ZygoteLauncher : public Launcher {
                                  prepared.isolation->UsesUserNamespace());
     }
     if (!pidfd.valid()) return absl::AbortedError("the zygote sent no pidfd");
-    if (request.trace != nullptr) request.trace->SetViaZygote(true);
+    if (request.trace != nullptr) {
+      request.trace->SetViaZygote(reply.spare != 0 ? 2 : 1, pid_);
+    }
     LaunchedChild child;
     child.pid = reply.pid;
     child.pidfd = std::move(pidfd);
@@ -654,8 +645,8 @@ class ZygoteLauncher : public Launcher {
     return child;
   }
 
-  // fds a forked copy of this process must close: the zygote's socket and
-  // the spares' pidfds. Slots hold fd + 1 (0: free); lock-free, so that a
+  // fds a forked copy of this process must close: the zygote's socket.
+  // Slots hold fd + 1 (0: free); lock-free, so that a
   // fork at any moment leaves them consistent.
   static void Track(int fd) {
     for (std::atomic<int>& slot : owned_fds_) {
@@ -679,7 +670,7 @@ class ZygoteLauncher : public Launcher {
   pid_t pid_ = -1;
   bool broken_ = false;
   AppState started_with_;
-  std::map<pid_t, UniqueFd> spares_;  // pid -> pidfd
+  std::set<pid_t> spares_;  // the zygote's spares (our children)
 };
 
 // The zygote when it can be used (NCP_ZYGOTE is not 0), else the direct

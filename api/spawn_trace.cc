@@ -67,8 +67,10 @@ void SpawnTrace::Stamp(NCP_SpawnStage stage) {
   __atomic_store_n(&stages_->ns[stage], NowNs(), __ATOMIC_RELAXED);
 }
 
-void SpawnTrace::SetViaZygote(bool via_zygote) {
-  __atomic_store_n(&stages_->via_zygote, via_zygote ? 1 : 0, __ATOMIC_RELAXED);
+void SpawnTrace::SetViaZygote(int how, pid_t zygote) {
+  __atomic_store_n(&stages_->via_zygote, how, __ATOMIC_RELAXED);
+  __atomic_store_n(&stages_->zygote_pid, static_cast<int32_t>(zygote),
+                   __ATOMIC_RELAXED);
 }
 
 void SpawnTrace::Register(pid_t pid, std::shared_ptr<SpawnTrace> trace) {
@@ -89,6 +91,7 @@ bool SpawnTrace::Lookup(pid_t pid, NCP_SpawnStages* out) {
       out->ns[i] = __atomic_load_n(&stages->ns[i], __ATOMIC_RELAXED);
     }
     out->via_zygote = __atomic_load_n(&stages->via_zygote, __ATOMIC_RELAXED);
+    out->zygote_pid = __atomic_load_n(&stages->zygote_pid, __ATOMIC_RELAXED);
     return true;
   }
   return false;

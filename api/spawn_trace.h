@@ -26,7 +26,8 @@ class SpawnTrace {
   SpawnTrace& operator=(const SpawnTrace&) = delete;
 
   void Stamp(NCP_SpawnStage stage);
-  void SetViaZygote(bool via_zygote);
+  // 0: exec'd directly; 1: forked by the zygote `zygote`; 2: its spare.
+  void SetViaZygote(int how, pid_t zygote);
   // The memfd, for the child's fd table.
   int fd() const { return fd_.get(); }
 

@@ -112,7 +112,7 @@ TEST_F(TraceTest, StartNormalReachesEveryStageInOrder) {
   EXPECT_EQ(s.ns[NCP_STAGE_MOUNTED], 0);
   EXPECT_EQ(s.ns[NCP_STAGE_CONNECTED], 0);
   EXPECT_EQ(s.ns[NCP_STAGE_PROXY], 0);
-  EXPECT_EQ(s.via_zygote, ZygoteOn() ? 1 : 0);
+  EXPECT_EQ(s.via_zygote != 0, ZygoteOn());
   // The entry saw stdio and "out" only: the trace page was closed.
   EXPECT_EQ(OpenFdsOf(report), "0 1 2 " + OutFdOf(report)) << report;
 }
@@ -129,7 +129,7 @@ TEST_F(TraceTest, StartIsolatedAlsoStampsTheMounts) {
   ExpectInOrder(s, {NCP_STAGE_CALLED, NCP_STAGE_LAUNCHING, NCP_STAGE_CLONED,
                     NCP_STAGE_MOUNTED, NCP_STAGE_SANDBOXED, NCP_STAGE_RUNNING,
                     NCP_STAGE_LOADED, NCP_STAGE_ENTRY});
-  EXPECT_EQ(s.via_zygote, ZygoteOn() ? 1 : 0);
+  EXPECT_EQ(s.via_zygote != 0, ZygoteOn());
   // (fd 100: the sandbox's seccomp report channel, see child_main.cc.)
   EXPECT_EQ(OpenFdsOf(report), "0 1 2 " + OutFdOf(report) + " 100") << report;
 }

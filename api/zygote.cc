@@ -17,8 +17,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -313,16 +315,38 @@ class Zygote {
         watched.emplace_back(flags, s.pid);
       }
     }
-    if (poll(pfds.data(), pfds.size(), -1) < 0) return;  // EINTR
-    for (size_t i = 1; i < pfds.size(); ++i) {
-      if (pfds[i].revents != 0)
-        DropSpare(watched[i - 1].first, watched[i - 1].second);
+    const size_t first_starting = pfds.size();
+    int timeout = -1;
+    const int64_t now = NowMs();
+    for (const auto& [fd, deadline] : starting_) {
+      pfds.push_back({fd, POLLIN, 0});
+      int left = static_cast<int>(std::max<int64_t>(0, deadline - now));
+      timeout = timeout < 0 ? left : std::min(timeout, left);
     }
+    if (poll(pfds.data(), pfds.size(), timeout) < 0) return;  // EINTR
+    for (size_t i = 1; i < first_starting; ++i) {
+      if (pfds[i].revents != 0) {
+        DropSpare(watched[i - 1].first, watched[i - 1].second);
+      }
+    }
+    // Children past their start (EOF), or given up on.
+    const int64_t after = NowMs();
+    std::vector<std::pair<int, int64_t>> still;
+    for (size_t i = first_starting; i < pfds.size(); ++i) {
+      const auto& entry = starting_[i - first_starting];
+      if (pfds[i].revents != 0 || entry.second <= after) {
+        close(entry.first);
+      } else {
+        still.push_back(entry);
+      }
+    }
+    starting_ = std::move(still);
+    if (starting_.empty()) Refill();
     if (pfds[0].revents == 0) return;
     Received request;
     bool malformed;
     if (!ReceiveRequest(control_, &request, &malformed)) _exit(0);
-    ZygoteReply reply = {kZygoteReplyMagic, 0, 0, EINVAL, -1};
+    ZygoteReply reply = {kZygoteReplyMagic, 0, 0, EINVAL, -1, 0};
     int pidfd = -1;
     Parsed parsed;
     if (!malformed && Parse(request, &parsed)) {
@@ -330,7 +354,7 @@ class Zygote {
     }
     SendWithFd(control_, &reply, sizeof(reply), pidfd);
     if (pidfd >= 0) close(pidfd);
-    Refill();
+    if (starting_.empty()) Refill();  // else once the child has started
   }
 
   // A child for `request`: from a spare if one is ready, else forked now.
@@ -344,48 +368,72 @@ class Zygote {
       Spare spare = kind.spares.back();
       kind.spares.pop_back();
       if (ForwardRequest(spare.sock, request)) {
-        close(spare.sock);
-        ReadVerdict(spare.report, reply);
-        reply->pid = spare.pid;
-        return spare.pidfd;
+        bool died = false;
+        const int started = ReadVerdict(spare.report, reply, &died);
+        if (!died) {
+          close(spare.sock);
+          Starting(started);
+          reply->pid = spare.pid;
+          reply->spare = 1;
+          return spare.pidfd;
+        }
+        spare.report = -1;  // (closed)
       }
-      Discard(spare);  // it died: try the next, or fork one
+      Discard(spare);  // it died before it began: the next, or fork one
     }
     int pidfd = Spawn(parsed, reply);
     if (reply->err == 0) kind.exhausted = false;  // room again
     return pidfd;
   }
 
-  // The setup's verdict on `report`: a failure record, or EOF (success: the
-  // child closed the pipe and runs on; or it died, which the app will see).
-  static void ReadVerdict(int report, ZygoteReply* reply) {
+  // The setup's verdict on `report`: a record (err 0: set up; the child
+  // keeps the pipe open until it is past its start, see SetStartedFd), or
+  // EOF (it died during the setup, which the app will see). Returns the
+  // pipe while the child is starting, else -1 (closed).
+  // *died: EOF before any record.
+  static int ReadVerdict(int report, ZygoteReply* reply, bool* died = nullptr) {
     int32_t record[3] = {0, 0, -1};
     ssize_t n;
     do {
       n = read(report, record, sizeof(record));
     } while (n < 0 && errno == EINTR);
-    close(report);
+    if (died != nullptr) *died = n <= 0;
+    reply->stage = 0;
+    reply->err = 0;
+    reply->index = -1;
     if (n == static_cast<ssize_t>(sizeof(record))) {
       reply->stage = record[0];
       reply->err = record[1];
       reply->index = record[2];
-    } else {
-      reply->stage = 0;
-      reply->err = 0;
-      reply->index = -1;
+      if (record[1] == 0) return report;
     }
+    close(report);
+    return -1;
   }
 
-  void Notice(ZygoteNotice::Event event, pid_t pid, int pidfd) {
+  // Children still starting: forking a spare waits until they are past it
+  // (their pipe's EOF) or kStartingMs have passed.
+  void Starting(int fd) {
+    if (fd < 0) return;
+    starting_.push_back({fd, NowMs() + kStartingMs});
+  }
+
+  static int64_t NowMs() {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+  }
+
+  void Notice(ZygoteNotice::Event event, pid_t pid) {
     ZygoteNotice notice = {kZygoteNoticeMagic, event, pid};
-    SendWithFd(control_, &notice, sizeof(notice), pidfd);
+    SendWithFd(control_, &notice, sizeof(notice), -1);
   }
 
   void Discard(const Spare& spare) {
-    Notice(ZygoteNotice::kSpareGone, spare.pid, -1);
+    Notice(ZygoteNotice::kSpareGone, spare.pid);
     close(spare.pidfd);
     close(spare.sock);
-    close(spare.report);
+    if (spare.report >= 0) close(spare.report);
   }
 
   void DropSpare(uint64_t flags, pid_t pid) {
@@ -451,7 +499,7 @@ class Zygote {
       return false;
     }
     kind->spares.push_back({static_cast<pid_t>(pid), pidfd, sv[0], report[0]});
-    Notice(ZygoteNotice::kSpareCreated, static_cast<pid_t>(pid), pidfd);
+    Notice(ZygoteNotice::kSpareCreated, static_cast<pid_t>(pid));
     return true;
   }
 
@@ -531,7 +579,7 @@ class Zygote {
       reply->err = clone_errno;
       return -1;
     }
-    ReadVerdict(report[0], reply);
+    Starting(ReadVerdict(report[0], reply));
     reply->pid = static_cast<int32_t>(pid);
     return pidfd;
   }
@@ -549,7 +597,11 @@ class Zygote {
     if (spawner::RunChildSetup(&plan, &report_fd) != 0) {
       _exit(spawner::kSetupFailedExitCode);
     }
-    close(report_fd);  // EOF: set up
+    // Set up; the pipe stays open until this child is past its start.
+    const int32_t ok[3] = {0, 0, -1};
+    if (write(report_fd, ok, sizeof(ok)) != sizeof(ok))
+      _exit(spawner::kSetupFailedExitCode);
+    SetStartedFd(report_fd);
     // The app's environment at the time of the request.
     std::vector<std::string>& vars = parsed.payload.env;
     char** env = static_cast<char**>(calloc(vars.size() + 1, sizeof(char*)));
@@ -571,7 +623,9 @@ class Zygote {
   bool no_clone3_ = false;
   unsigned normal_spares_ = 1;
   unsigned netns_pool_ = 2;
-  std::map<uint64_t, Kind> kinds_;  // by namespace flags
+  std::map<uint64_t, Kind> kinds_;                 // by namespace flags
+  std::vector<std::pair<int, int64_t>> starting_;  // pipe, deadline (ms)
+  static constexpr int64_t kStartingMs = 20;
 };
 
 }  // namespace

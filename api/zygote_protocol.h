@@ -22,11 +22,11 @@
 // fresh network namespaces, NCP_NETNS_POOL, default 2) waiting for a
 // request, so that a spawn skips the fork and the namespace creation. Being
 // CLONE_PARENT children, spares are the app's children too: the zygote
-// tells the app about each with a ZygoteNotice (kSpareCreated, with its
-// pidfd; kSpareGone when it died unused), queued on the same socket and
-// read by the app before the next reply. A spare that becomes a child is
-// answered by a ZygoteReply with its pid as usual; the app reaps spares it
-// is left with when the zygote goes.
+// tells the app about each with a ZygoteNotice (kSpareCreated; kSpareGone
+// when it died unused), queued on the same socket and read by the app
+// before the next reply. A spare that becomes a child is answered by a
+// ZygoteReply with its pid as usual; the app reaps the spares it is left
+// with when the zygote goes (by pid: until reaped, the pid is theirs).
 #ifndef NCP_API_ZYGOTE_PROTOCOL_H_
 #define NCP_API_ZYGOTE_PROTOCOL_H_
 
@@ -62,6 +62,7 @@ struct ZygoteReply {
   int32_t stage;  // spawner::Stage of a failure (0: clone itself), or 0
   int32_t err;    // errno of the failure, 0 on success
   int32_t index;  // mount op / fd index of the failure, or -1
+  int32_t spare;  // 1: the child was a spare (prepared in advance)
 };
 
 struct ZygotePayload {

@@ -1,14 +1,20 @@
 // The zygote, observed from /proc: it is the app's child, it forks the
 // children (which stay the app's children), it is replaced when killed or
 // when the app's privileges change, a forked app gets its own, and an
-// unusable one means the direct path, not an error.
+// unusable one means the direct path, not an error. Its spares: used,
+// replaced, reaped, each network namespace given to one child only, within
+// user.max_net_namespaces.
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +22,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,6 +31,7 @@
 #include "api/testing/child_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ncp/trace.h"
 
 namespace {
 
@@ -113,6 +121,20 @@ int InFork(int (*body)()) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
+// How `pid` came to be (NCP_SpawnStages::via_zygote), from a traced spawn.
+int HowStarted(int32_t pid) {
+  NCP_SpawnStages stages;
+  return ncp_GetSpawnStages(pid, &stages) == NCP_NO_ERROR ? stages.via_zygote
+                                                          : -1;
+}
+
+// The zygote that forked `pid` (every spawn of this test is traced), or -1.
+pid_t ZygoteOf(int32_t pid) {
+  NCP_SpawnStages stages;
+  if (ncp_GetSpawnStages(pid, &stages) != NCP_NO_ERROR) return -1;
+  return stages.zygote_pid > 0 ? stages.zygote_pid : -1;
+}
+
 // A forked copy has no exit callback thread yet; it waits with a pidfd.
 bool KillAndWait(int32_t pid) {
   return OH_Ability_KillChildProcess(pid) == NCP_NO_ERROR && WaitForExit(pid);
@@ -121,15 +143,16 @@ bool KillAndWait(int32_t pid) {
 TEST(ZygoteTest, TheZygoteForksChildrenThatStayTheAppsOwn) {
   int32_t child = StartSleeper();
   ASSERT_GT(child, 0);
-  std::vector<pid_t> zygotes = ZygotesOf(getpid());
-  ASSERT_THAT(zygotes, SizeIs(1));
-  EXPECT_EQ(ParentOf(zygotes[0]), getpid());
+  const pid_t zygote = ZygoteOf(child);
+  ASSERT_GT(zygote, 0);
+  EXPECT_THAT(ZygotesOf(getpid()), ::testing::Contains(zygote));
+  EXPECT_EQ(ParentOf(zygote), getpid());
   EXPECT_EQ(ParentOf(child), getpid());
   // Forked from the zygote, not exec'd: same place for the stack.
   EXPECT_NE(StackRange(child), "");
-  EXPECT_EQ(StackRange(child), StackRange(zygotes[0]));
+  EXPECT_EQ(StackRange(child), StackRange(zygote));
   // The child has its own name, the zygote keeps its own.
-  EXPECT_EQ(ncp::testing::ReadComm(zygotes[0]), "ncp-zygote");
+  EXPECT_EQ(ncp::testing::ReadComm(zygote), "ncp-zygote");
   EXPECT_NE(ncp::testing::ReadComm(child), "ncp-zygote");
   EXPECT_EQ(OH_Ability_KillChildProcess(child), NCP_NO_ERROR);
   EXPECT_EQ(ExitOf(child), SIGKILL);
@@ -138,10 +161,10 @@ TEST(ZygoteTest, TheZygoteForksChildrenThatStayTheAppsOwn) {
 TEST(ZygoteTest, AKilledZygoteIsReplacedAndItsChildrenStayManaged) {
   int32_t before = StartSleeper();
   ASSERT_GT(before, 0);
-  std::vector<pid_t> old = ZygotesOf(getpid());
-  ASSERT_THAT(old, SizeIs(1));
-  ASSERT_EQ(kill(old[0], SIGKILL), 0);
-  ASSERT_TRUE(WaitForExit(old[0]));
+  const pid_t old = ZygoteOf(before);
+  ASSERT_GT(old, 0);
+  ASSERT_EQ(kill(old, SIGKILL), 0);
+  ASSERT_TRUE(WaitForExit(old));
   // The child it forked lives on, and is still the app's: Kill works and
   // the exit callback reports it.
   EXPECT_TRUE(ProcessAlive(before));
@@ -149,9 +172,9 @@ TEST(ZygoteTest, AKilledZygoteIsReplacedAndItsChildrenStayManaged) {
   int32_t after = Start("libncp_reporter.so", "ExitWith3");
   ASSERT_GT(after, 0);
   EXPECT_EQ(ExitOf(after), 3);
-  std::vector<pid_t> now = ZygotesOf(getpid());
-  ASSERT_THAT(now, SizeIs(1));
-  EXPECT_NE(now[0], old[0]);
+  const pid_t now = ZygoteOf(after);
+  EXPECT_GT(now, 0);
+  EXPECT_NE(now, old);
   EXPECT_EQ(OH_Ability_KillChildProcess(before), NCP_NO_ERROR);
   EXPECT_EQ(ExitOf(before), SIGKILL);
 }
@@ -161,26 +184,26 @@ TEST(ZygoteTest, AForkedAppStartsAZygoteOfItsOwn) {
   ASSERT_GT(warm, 0);
   ASSERT_EQ(ExitOf(warm), 0);
   static pid_t parents_zygote;
-  std::vector<pid_t> zygotes = ZygotesOf(getpid());
-  ASSERT_THAT(zygotes, SizeIs(1));
-  parents_zygote = zygotes[0];
+  parents_zygote = ZygoteOf(warm);
+  ASSERT_GT(parents_zygote, 0);
   EXPECT_EQ(InFork(+[] {
               int32_t child = StartSleeper();
               if (child <= 0) return 10;
               // Its child, through its own zygote, not the parent's.
               if (ParentOf(child) != getpid()) return 11;
-              std::vector<pid_t> mine = ZygotesOf(getpid());
-              if (mine.size() != 1 || mine[0] == parents_zygote) return 12;
-              if (StackRange(child) != StackRange(mine[0])) return 13;
+              const pid_t mine = ZygoteOf(child);
+              if (mine <= 0 || mine == parents_zygote) return 12;
+              if (ParentOf(mine) != getpid()) return 12;
+              if (StackRange(child) != StackRange(mine)) return 13;
               if (!KillAndWait(child)) return 14;
               return 0;
             }),
             0);
   // The parent's zygote still serves the parent.
-  EXPECT_THAT(ZygotesOf(getpid()), ::testing::ElementsAre(parents_zygote));
   int32_t again = Start("libncp_reporter.so", "ReturnNormally");
   ASSERT_GT(again, 0);
   EXPECT_EQ(ExitOf(again), 0);
+  EXPECT_EQ(ZygoteOf(again), parents_zygote);
 }
 
 TEST(ZygoteTest, AnAppThatRestrictsItselfGetsANewZygote) {
@@ -189,9 +212,9 @@ TEST(ZygoteTest, AnAppThatRestrictsItselfGetsANewZygote) {
   EXPECT_EQ(InFork(+[] {
               int32_t first = StartSleeper();
               if (first <= 0) return 10;
-              std::vector<pid_t> z1 = ZygotesOf(getpid());
-              if (z1.size() != 1) return 11;
-              if (StatusField(z1[0], "Seccomp") != "0") return 12;
+              const pid_t z1 = ZygoteOf(first);
+              if (z1 <= 0) return 11;
+              if (StatusField(z1, "Seccomp") != "0") return 12;
 
               if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 13;
               // On every thread (the library's too), as an app that
@@ -203,18 +226,18 @@ TEST(ZygoteTest, AnAppThatRestrictsItselfGetsANewZygote) {
               seccomp_release(ctx);
               int32_t second = StartSleeper();
               if (second <= 0) return 15;
-              std::vector<pid_t> z2 = ZygotesOf(getpid());
-              if (z2.size() != 1 || z2[0] == z1[0]) return 16;
-              if (!WaitForExit(z1[0])) return 17;  // the old one left
-              if (StatusField(z2[0], "Seccomp") != "2") return 18;
+              const pid_t z2 = ZygoteOf(second);
+              if (z2 <= 0 || z2 == z1) return 16;
+              if (!WaitForExit(z1)) return 17;  // the old one left
+              if (StatusField(z2, "Seccomp") != "2") return 18;
               if (StatusField(second, "Seccomp") != "2") return 19;
 
               gid_t groups[] = {4242};
               if (setgroups(1, groups) != 0) return 20;
               int32_t third = StartSleeper();
               if (third <= 0) return 21;
-              std::vector<pid_t> z3 = ZygotesOf(getpid());
-              if (z3.size() != 1 || z3[0] == z2[0]) return 22;
+              const pid_t z3 = ZygoteOf(third);
+              if (z3 <= 0 || z3 == z2) return 22;
               if (StatusField(third, "Groups") != "4242") return 23;
               // The first child, forked before, is untouched and managed.
               if (StatusField(first, "Seccomp") != "0") return 24;
@@ -232,9 +255,9 @@ TEST(ZygoteTest, PreloadedLibrariesAreMappedBeforeTheChildStarts) {
               setenv("NCP_ZYGOTE_PRELOAD", lib.c_str(), 1);
               int32_t child = StartSleeper();
               if (child <= 0) return 10;
-              std::vector<pid_t> zygotes = ZygotesOf(getpid());
-              if (zygotes.size() != 1) return 11;
-              if (!MapsMention(zygotes[0], "libncp_reporter.so")) return 12;
+              const pid_t zygote = ZygoteOf(child);
+              if (zygote <= 0) return 11;
+              if (!MapsMention(zygote, "libncp_reporter.so")) return 12;
               if (!MapsMention(child, "libncp_reporter.so")) return 13;
               if (!KillAndWait(child)) return 14;
               return 0;
@@ -256,6 +279,7 @@ TEST(ZygoteTest, AZygoteThatCannotRunMeansTheDirectPath) {
                   if (!WaitForExit(zygote)) return 20 + i;
                 }
                 if (ParentOf(child) != getpid()) return 30 + i;
+                if (HowStarted(child) != 0) return 35 + i;  // exec'd
                 if (!KillAndWait(child)) return 40 + i;
               }
               return 0;
@@ -269,7 +293,227 @@ TEST(ZygoteTest, DisabledByNcpZygote0) {
               int32_t child = StartSleeper();
               if (child <= 0) return 10;
               if (!ZygotesOf(getpid()).empty()) return 11;
-              if (!KillAndWait(child)) return 12;
+              if (HowStarted(child) != 0) return 12;
+              if (!KillAndWait(child)) return 13;
+              return 0;
+            }),
+            0);
+}
+
+// ------------------------------------------------------------- spares
+
+// Spawns (traced, as every spawn here); the pid, or -code.
+int32_t TracedStart(const std::string& library, const std::string& symbol,
+                    NativeChildProcess_IsolationMode mode) {
+  std::string entry = FixturePath(library) + ":" + symbol;
+  NativeChildProcess_Args args = {};
+  NativeChildProcess_Options options = {};
+  options.isolationMode = mode;
+  int32_t pid = -1;
+  int code =
+      OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid);
+  return code == NCP_NO_ERROR ? pid : -code;
+}
+
+// A child that has run and exited: once it is gone, the zygote has its
+// spares back by the time it serves the next request.
+bool StartedAndGone() {
+  int32_t pid = Start("libncp_reporter.so", "ReturnNormally");
+  return pid > 0 && WaitForExit(pid);
+}
+
+// The app's children that are spares of `zygote`: named ncp-spare, or
+// still named ncp-zygote if just forked.
+std::vector<pid_t> SparesOf(pid_t app, pid_t zygote) {
+  std::vector<pid_t> found;
+  // (Spares are forked by the zygote with CLONE_PARENT: they are children
+  // of the app's thread that started the zygote, so look at every thread.)
+  DIR* tasks = opendir(("/proc/" + std::to_string(app) + "/task").c_str());
+  while (struct dirent* t = tasks != nullptr ? readdir(tasks) : nullptr) {
+    if (t->d_name[0] == '.') continue;
+    std::ifstream list("/proc/" + std::to_string(app) + "/task/" + t->d_name +
+                       "/children");
+    pid_t pid;
+    while (list >> pid) {
+      const std::string comm = ncp::testing::ReadComm(pid);
+      if (comm == "ncp-spare" || (comm == "ncp-zygote" && pid != zygote)) {
+        found.push_back(pid);
+      }
+    }
+  }
+  if (tasks != nullptr) closedir(tasks);
+  return found;
+}
+
+// Blocks until `pid` has been reaped (not even a zombie), up to 10 s, by
+// looking at /proc now and then: the library reaps from its own thread.
+bool Reaped(pid_t pid) {
+  for (int i = 0; i < 10000; ++i) {
+    struct stat st;
+    if (stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0) return true;
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, nullptr);
+  }
+  return false;
+}
+
+ino_t NetNs(pid_t pid) {
+  struct stat st;
+  return stat(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), &st) == 0
+             ? st.st_ino
+             : 0;
+}
+
+TEST(SpareTest, ChildrenAfterTheFirstAreSpares) {
+  EXPECT_EQ(InFork(+[] {
+              // A spare per kind: the first child of a kind is forked on
+              // request, the next ones were ready (spares are refilled as
+              // soon as a child is past its start, and before the next
+              // request is served).
+              for (auto mode :
+                   {NCP_ISOLATION_MODE_NORMAL, NCP_ISOLATION_MODE_ISOLATED}) {
+                int32_t first =
+                    TracedStart("libncp_reporter.so", "ReturnNormally", mode);
+                if (first <= 0) return 10;
+                if (!WaitForExit(first)) return 11;
+                for (int i = 0; i < 5; ++i) {
+                  int32_t next =
+                      TracedStart("libncp_reporter.so", "ReturnNormally", mode);
+                  if (next <= 0) return 12;
+                  if (HowStarted(next) != 2) return 13;
+                  if (!WaitForExit(next)) return 14;
+                }
+              }
+              return 0;
+            }),
+            0);
+}
+
+TEST(SpareTest, PoolSizesOfZeroTurnSparesOff) {
+  EXPECT_EQ(InFork(+[] {
+              setenv("NCP_ZYGOTE_SPARES", "0", 1);
+              setenv("NCP_NETNS_POOL", "0", 1);
+              pid_t zygote = -1;
+              for (auto mode :
+                   {NCP_ISOLATION_MODE_NORMAL, NCP_ISOLATION_MODE_ISOLATED}) {
+                for (int i = 0; i < 3; ++i) {
+                  int32_t pid =
+                      TracedStart("libncp_reporter.so", "ReturnNormally", mode);
+                  if (pid <= 0) return 10;
+                  if (HowStarted(pid) != 1) return 11;
+                  zygote = ZygoteOf(pid);
+                  if (!WaitForExit(pid)) return 12;
+                }
+              }
+              if (!SparesOf(getpid(), zygote).empty()) return 13;
+              return 0;
+            }),
+            0);
+}
+
+TEST(SpareTest, EveryIsolatedChildHasANetworkNamespaceOfItsOwn) {
+  EXPECT_EQ(InFork(+[] {
+              std::vector<int32_t> children;
+              std::set<ino_t> seen = {NetNs(getpid())};
+              for (int i = 0; i < 6; ++i) {
+                int32_t pid = TracedStart("libncp_sleeper.so", "Sleep",
+                                          NCP_ISOLATION_MODE_ISOLATED);
+                if (pid <= 0) return 10;
+                children.push_back(pid);
+                ino_t ns = NetNs(pid);
+                if (ns == 0 || !seen.insert(ns).second) return 11;
+              }
+              // Nor does a waiting spare share one with a child.
+              for (pid_t spare : SparesOf(getpid(), ZygoteOf(children[0]))) {
+                ino_t ns = NetNs(spare);
+                if (ns != NetNs(getpid()) && seen.count(ns) != 0) return 12;
+              }
+              for (int32_t pid : children) {
+                if (!KillAndWait(pid)) return 13;
+              }
+              return 0;
+            }),
+            0);
+}
+
+TEST(SpareTest, AKilledSpareIsReapedAndReplaced) {
+  EXPECT_EQ(InFork(+[] {
+              setenv("NCP_ZYGOTE_SPARES", "2", 1);
+              if (!StartedAndGone()) return 10;
+              // Served after the refill the first child's start allowed: of
+              // two spares, one is left.
+              int32_t b = StartSleeper();
+              if (b <= 0) return 11;
+              std::vector<pid_t> spares = SparesOf(getpid(), ZygoteOf(b));
+              if (spares.empty()) return 12;
+              if (kill(spares[0], SIGKILL) != 0) return 13;
+              int32_t c = StartSleeper();  // the zygote noticed, or will
+              if (c <= 0) return 14;
+              int32_t d = StartSleeper();
+              if (d <= 0) return 15;
+              if (!Reaped(spares[0])) return 16;
+              for (int32_t pid : {b, c, d}) {
+                if (!KillAndWait(pid)) return 17;
+              }
+              return 0;
+            }),
+            0);
+}
+
+TEST(SpareTest, SparesOfAKilledZygoteAreReaped) {
+  EXPECT_EQ(InFork(+[] {
+              setenv("NCP_ZYGOTE_SPARES", "2", 1);
+              if (!StartedAndGone()) return 10;
+              int32_t a = StartSleeper();  // from a spare; one is left
+              if (a <= 0) return 10;
+              const pid_t zygote = ZygoteOf(a);
+              std::vector<pid_t> spares = SparesOf(getpid(), zygote);
+              if (spares.empty() || zygote <= 0) return 11;
+              if (kill(zygote, SIGKILL) != 0) return 12;
+              if (!WaitForExit(zygote)) return 13;
+              int32_t c = StartSleeper();  // a new zygote
+              if (c <= 0) return 14;
+              for (pid_t spare : spares) {
+                if (!Reaped(spare)) return 15;
+              }
+              if (!Reaped(zygote)) return 16;
+              for (int32_t pid : {a, c}) {
+                if (!KillAndWait(pid)) return 17;
+              }
+              return 0;
+            }),
+            0);
+}
+
+TEST(SpareTest, ThePoolStaysWithinTheNetworkNamespaceQuota) {
+  EXPECT_EQ(InFork(+[] {
+              // A user namespace of our own allowing 3 network namespaces:
+              // spares never take one a child could have had.
+              uid_t uid = getuid();
+              gid_t gid = getgid();
+              if (unshare(CLONE_NEWUSER) != 0) return 10;
+              std::ofstream("/proc/self/setgroups") << "deny";
+              std::ofstream("/proc/self/uid_map") << "0 " << uid << " 1";
+              std::ofstream("/proc/self/gid_map") << "0 " << gid << " 1";
+              {
+                std::ofstream limit("/proc/sys/user/max_net_namespaces");
+                limit << "3";
+                if (!limit.good()) return 11;
+              }
+              std::vector<int32_t> children;
+              for (int i = 0; i < 3; ++i) {
+                int32_t pid = TracedStart("libncp_sleeper.so", "Sleep",
+                                          NCP_ISOLATION_MODE_ISOLATED);
+                if (pid <= 0) return 20 + i;
+                children.push_back(pid);
+              }
+              // The fourth has no network namespace left.
+              int32_t fourth = TracedStart("libncp_sleeper.so", "Sleep",
+                                           NCP_ISOLATION_MODE_ISOLATED);
+              if (fourth != -NCP_ERR_NOT_SUPPORTED) return 30;
+              for (int32_t pid : children) {
+                if (!KillAndWait(pid)) return 31;
+              }
               return 0;
             }),
             0);
@@ -279,6 +523,8 @@ TEST(ZygoteTest, DisabledByNcpZygote0) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleMock(&argc, argv);
+  // Every spawn traced: ncp_GetSpawnStages says which zygote made a child.
+  setenv("NCP_TRACE_STAGES", "1", 1);
   OH_Ability_RegisterNativeChildProcessExitCallback(&OnExit);
   return RUN_ALL_TESTS();
 }

@@ -57,9 +57,12 @@ typedef enum NCP_SpawnStage {
 typedef struct NCP_SpawnStages {
   /* CLOCK_MONOTONIC nanoseconds per stage; 0 if not reached. */
   int64_t ns[NCP_STAGE_COUNT];
-  /* 1 if the child was forked by the library's zygote, 0 if exec'd
-   * directly. */
+  /* How the child came to be: 0 exec'd directly; 1 forked by the library's
+   * zygote for this call; 2 a spare the zygote had forked in advance (with
+   * its namespaces, for ISOLATED: see docs/design.md). */
   int32_t via_zygote;
+  /* The pid of that zygote (via_zygote 1 or 2), else 0. */
+  int32_t zygote_pid;
 } NCP_SpawnStages;
 
 /* The stages of child `pid` (as returned by OH_Ability_StartNativeChildProcess
