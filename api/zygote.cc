@@ -269,7 +269,7 @@ class Zygote {
     }
     normal_spares_ = EnvCount("NCP_ZYGOTE_SPARES", 1);
     netns_pool_ = EnvCount("NCP_NETNS_POOL", 2);
-    kinds_[0].target = normal_spares_;
+    kinds_[""].target = normal_spares_;
     Preload();
     Refill();
     for (;;) Serve();
@@ -285,6 +285,7 @@ class Zygote {
   // Spares of one set of namespace flags.
   struct Kind {
     unsigned target = 0;
+    uint64_t last_used = 0;
     bool exhausted = false;  // creating one failed: on-demand only
     std::vector<Spare> spares;
   };
@@ -308,11 +309,11 @@ class Zygote {
   // Waits for a request (or a spare's death) and answers it.
   void Serve() {
     std::vector<struct pollfd> pfds = {{control_, POLLIN, 0}};
-    std::vector<std::pair<uint64_t, pid_t>> watched;
-    for (auto& [flags, kind] : kinds_) {
+    std::vector<std::pair<std::string, pid_t>> watched;
+    for (auto& [key, kind] : kinds_) {
       for (const Spare& s : kind.spares) {
         pfds.push_back({s.pidfd, POLLIN, 0});
-        watched.emplace_back(flags, s.pid);
+        watched.emplace_back(key, s.pid);
       }
     }
     const size_t first_starting = pfds.size();
@@ -361,9 +362,7 @@ class Zygote {
   // Returns its pidfd (or -1) and fills `reply`.
   int Handle(const Received& request, Parsed& parsed, ZygoteReply* reply) {
     spawner::SpawnPlan& plan = parsed.decoded.plan();
-    const uint64_t flags = plan.namespace_flags;
-    Kind& kind = kinds_[flags];
-    if (flags != 0) kind.target = netns_pool_;
+    Kind& kind = KindOf(plan);
     while (!kind.spares.empty()) {
       Spare spare = kind.spares.back();
       kind.spares.pop_back();
@@ -436,20 +435,61 @@ class Zygote {
     if (spare.report >= 0) close(spare.report);
   }
 
-  void DropSpare(uint64_t flags, pid_t pid) {
-    std::vector<Spare>& spares = kinds_[flags].spares;
-    for (size_t i = 0; i < spares.size(); ++i) {
-      if (spares[i].pid != pid) continue;
-      Discard(spares[i]);
-      spares.erase(spares.begin() + static_cast<long>(i));
+  // A spare died unused: if its preparation failed (a record on its
+  // report pipe), its kind gets no more spares (requests of that kind are
+  // forked on demand, and fail with the reason).
+  void DropSpare(const std::string& key, pid_t pid) {
+    Kind& kind = kinds_[key];
+    for (size_t i = 0; i < kind.spares.size(); ++i) {
+      Spare& spare = kind.spares[i];
+      if (spare.pid != pid) continue;
+      int32_t record[3];
+      if (read(spare.report, record, sizeof(record)) ==
+              static_cast<ssize_t>(sizeof(record)) &&
+          record[1] != 0) {
+        kind.exhausted = true;
+      }
+      Discard(spare);
+      kind.spares.erase(kind.spares.begin() + static_cast<long>(i));
       return;
     }
   }
 
+  // The kind of `plan`: "" for NORMAL (spares that do nothing in advance);
+  // for a sandbox, its whole plan but the fd table (spares that build it in
+  // advance). At most kMaxKinds sandbox kinds: the least recently used
+  // goes (its spares end).
+  Kind& KindOf(const spawner::SpawnPlan& plan) {
+    std::string key;
+    if (plan.namespace_flags != 0) {
+      spawner::SpawnPlan copy = plan;
+      copy.trace_fd_index = -1;
+      key = spawner::EncodePlan(copy);
+    }
+    Kind& kind = kinds_[key];
+    kind.last_used = ++clock_;
+    if (!key.empty() && kind.target == 0 && !kind.exhausted) {
+      kind.target = netns_pool_;
+    }
+    while (kinds_.size() > kMaxKinds + 1) {
+      auto oldest = kinds_.end();
+      for (auto it = kinds_.begin(); it != kinds_.end(); ++it) {
+        if (!it->first.empty() &&
+            (oldest == kinds_.end() ||
+             it->second.last_used < oldest->second.last_used)) {
+          oldest = it;
+        }
+      }
+      for (const Spare& spare : oldest->second.spares) Discard(spare);
+      kinds_.erase(oldest);
+    }
+    return kinds_[key];
+  }
+
   void Refill() {
-    for (auto& [flags, kind] : kinds_) {
+    for (auto& [key, kind] : kinds_) {
       while (!kind.exhausted && kind.spares.size() < kind.target) {
-        if (!CreateSpare(flags, &kind)) kind.exhausted = true;
+        if (!CreateSpare(key, &kind)) kind.exhausted = true;
       }
     }
   }
@@ -473,7 +513,13 @@ class Zygote {
     return syscall(SYS_clone, flags, nullptr, pidfd, tid_address_, 0);
   }
 
-  bool CreateSpare(uint64_t flags, Kind* kind) {
+  bool CreateSpare(const std::string& key, Kind* kind) {
+    spawner::DecodedPlan prepared;
+    uint64_t flags = 0;
+    if (!key.empty()) {
+      if (!prepared.Decode(key.data(), key.size())) return false;
+      flags = prepared.plan().namespace_flags;
+    }
     int sv[2], report[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
       return false;
@@ -488,7 +534,7 @@ class Zygote {
     sigprocmask(SIG_SETMASK, &all, &saved);
     int pidfd = -1;
     long pid = Clone(flags, &pidfd);
-    if (pid == 0) RunSpare(sv[1], report[1], flags);
+    if (pid == 0) RunSpare(sv[1], report[1], key.empty() ? nullptr : &prepared);
     sigprocmask(SIG_SETMASK, &saved, nullptr);
     close(sv[1]);
     close(report[1]);
@@ -503,8 +549,11 @@ class Zygote {
     return true;
   }
 
-  // A spare: prepares itself, then waits for its request.
-  [[noreturn]] void RunSpare(int sock, int report, uint64_t flags) {
+  // A spare: prepares itself (with `prepared`: its namespaces, file
+  // system and credentials, as that plan says), then waits for its request
+  // (whose plan is the same but for the fd table).
+  [[noreturn]] void RunSpare(int sock, int report,
+                             spawner::DecodedPlan* prepared) {
     SetProcessName("ncp-spare");
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // the app (CLONE_PARENT) dies: so do we
     struct pollfd app = {app_pidfd_, POLLIN, 0};
@@ -527,9 +576,17 @@ class Zygote {
     report = keep[1];
     app_pidfd_ = keep[2];
     control_ = -1;
-    // A fresh network namespace: its loopback up now, not at spawn time.
-    bool loopback_up =
-        (flags & CLONE_NEWNET) != 0 && spawner::BringLoopbackUp() == 0;
+    if (prepared != nullptr) {
+      spawner::SpawnPlan& plan = prepared->plan();
+      plan.report_fd = report;
+      plan.parent_pidfd = app_pidfd_;
+      plan.reset_signal_handlers = false;
+      plan.phases = spawner::kPhaseNamespaces | spawner::kPhaseCredentials;
+      // A failure is on the report pipe for the zygote (DropSpare).
+      if (spawner::RunChildSetup(&plan, nullptr) != 0) {
+        _exit(spawner::kSetupFailedExitCode);
+      }
+    }
     Prefault();
 
     Received request;
@@ -537,14 +594,15 @@ class Zygote {
     if (!ReceiveRequest(sock, &request, &malformed)) _exit(0);  // unused
     close(sock);
     Parsed parsed;
-    if (malformed || !Parse(request, &parsed))
+    if (malformed || !Parse(request, &parsed)) {
       _exit(spawner::kSetupFailedExitCode);
+    }
     spawner::SpawnPlan& plan = parsed.decoded.plan();
     plan.report_fd = report;
     plan.parent_pidfd = app_pidfd_;
     plan.reset_signal_handlers = false;
-    if (loopback_up) plan.loopback_up = false;
-    RunInChild(parsed, plan);
+    if (prepared != nullptr) plan.phases = spawner::kPhaseFds;
+    RunInChild(parsed, plan, /*sandboxed=*/prepared != nullptr);
   }
 
   // Forks a child for `parsed` now (no spare was ready).
@@ -568,7 +626,7 @@ class Zygote {
     long pid = Clone(plan.namespace_flags, &pidfd);
     if (pid == 0) {
       close(report[0]);
-      RunInChild(parsed, plan);
+      RunInChild(parsed, plan, /*sandboxed=*/false);
     }
     const int clone_errno = errno;
     sigprocmask(SIG_SETMASK, &saved, nullptr);
@@ -584,12 +642,16 @@ class Zygote {
     return pidfd;
   }
 
-  [[noreturn]] void RunInChild(Parsed& parsed, const spawner::SpawnPlan& plan) {
+  // `sandboxed`: the plan's namespace and credential phases have run (a
+  // prepared spare): its working directory is its new root's.
+  [[noreturn]] void RunInChild(Parsed& parsed, const spawner::SpawnPlan& plan,
+                               bool sandboxed) {
     const Bootstrap& boot = parsed.boot;
     // Named before the app hears of it, as an exec'd child is.
     SetProcessName(boot.process_name);
-    // A NORMAL child works where the app works (an isolated one gets "/").
-    if (fchdir(parsed.cwd_fd) != 0) {
+    // A NORMAL child works where the app works (an isolated one gets "/",
+    // from its setup).
+    if (!sandboxed && fchdir(parsed.cwd_fd) != 0) {
       // Keep the zygote's directory; the setup may still succeed.
     }
     umask(parsed.payload.umask);
@@ -623,7 +685,9 @@ class Zygote {
   bool no_clone3_ = false;
   unsigned normal_spares_ = 1;
   unsigned netns_pool_ = 2;
-  std::map<uint64_t, Kind> kinds_;                 // by namespace flags
+  std::map<std::string, Kind> kinds_;  // see KindOf
+  uint64_t clock_ = 0;                 // for Kind::last_used
+  static constexpr size_t kMaxKinds = 4;
   std::vector<std::pair<int, int64_t>> starting_;  // pipe, deadline (ms)
   static constexpr int64_t kStartingMs = 20;
 };

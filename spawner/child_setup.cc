@@ -343,6 +343,7 @@ NCP_CHILD_FN int64_t MonotonicNs() {
 NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
   long r;
   int report_fd = plan->report_fd;
+  const uint32_t phases = plan->phases;
   // Trace slots kTraceStageCloned .. kTraceStageSandboxed.
   int64_t stamps[3] = {plan->trace_fd_index >= 0 ? MonotonicNs() : 0, 0, 0};
 
@@ -357,88 +358,93 @@ NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
     }
   }
 
-  if ((plan->namespace_flags & CLONE_NEWUSER) != 0) {
-    if ((r = SetupUserNamespace(plan)) < 0) {
-      return Fail(plan, report_fd, Stage::kUserNamespace, r);
+  if ((phases & kPhaseNamespaces) != 0) {
+    if ((plan->namespace_flags & CLONE_NEWUSER) != 0) {
+      if ((r = SetupUserNamespace(plan)) < 0) {
+        return Fail(plan, report_fd, Stage::kUserNamespace, r);
+      }
+    }
+
+    if ((plan->namespace_flags & CLONE_NEWNS) != 0) {
+      Stage stage = Stage::kMountPrivate;
+      int index = -1;
+      if ((r = SetupFileSystem(plan, &stage, &index)) < 0) {
+        return Fail(plan, report_fd, stage, r, index);
+      }
+      if (plan->trace_fd_index >= 0) stamps[1] = MonotonicNs();
+    }
+
+    if (plan->hostname != nullptr) {
+      r = Syscall(__NR_sethostname, P(plan->hostname),
+                  static_cast<long>(raw::StrLen(plan->hostname)));
+      if (r < 0) return Fail(plan, report_fd, Stage::kHostname, r);
+    }
+    if (plan->loopback_up && (r = LoopbackUp()) < 0) {
+      return Fail(plan, report_fd, Stage::kLoopback, r);
     }
   }
 
-  if ((plan->namespace_flags & CLONE_NEWNS) != 0) {
-    Stage stage = Stage::kMountPrivate;
-    int index = -1;
-    if ((r = SetupFileSystem(plan, &stage, &index)) < 0) {
-      return Fail(plan, report_fd, stage, r, index);
-    }
-    if (plan->trace_fd_index >= 0) stamps[1] = MonotonicNs();
-  }
-
-  if (plan->hostname != nullptr) {
-    r = Syscall(__NR_sethostname, P(plan->hostname),
-                static_cast<long>(raw::StrLen(plan->hostname)));
-    if (r < 0) return Fail(plan, report_fd, Stage::kHostname, r);
-  }
-  if (plan->loopback_up && (r = LoopbackUp()) < 0) {
-    return Fail(plan, report_fd, Stage::kLoopback, r);
-  }
-
-  int extra[3];
-  int n_extra = 0;
-  const int exec_slot = n_extra;
-  if (plan->exec_fd >= 0) extra[n_extra++] = plan->exec_fd;
-  const int parent_slot = n_extra;
-  if (plan->parent_pidfd >= 0) extra[n_extra++] = plan->parent_pidfd;
-  const int report_slot = n_extra;
-  if (report_fd >= 0) extra[n_extra++] = report_fd;
-  {
+  int parent_pidfd = plan->parent_pidfd;
+  if ((phases & kPhaseFds) != 0) {
+    int extra[3];
+    int n_extra = 0;
+    if (plan->exec_fd >= 0) extra[n_extra++] = plan->exec_fd;
+    const int parent_slot = n_extra;
+    if (plan->parent_pidfd >= 0) extra[n_extra++] = plan->parent_pidfd;
+    const int report_slot = n_extra;
+    if (report_fd >= 0) extra[n_extra++] = report_fd;
     int index = -1;
     if ((r = SetupFds(plan, extra, n_extra, &index)) < 0) {
       return Fail(plan, report_fd, Stage::kFds, r, index);
     }
+    if (report_fd >= 0) report_fd = extra[report_slot];
+    if (plan->parent_pidfd >= 0) parent_pidfd = extra[parent_slot];
   }
-  if (report_fd >= 0) report_fd = extra[report_slot];
   if (report_fd_out != nullptr) *report_fd_out = report_fd;
-  const int parent_pidfd = plan->parent_pidfd >= 0 ? extra[parent_slot] : -1;
-  (void)exec_slot;
 
-  if (plan->drop_capabilities && (r = DropCapabilities(plan)) < 0) {
-    return Fail(plan, report_fd, Stage::kCapabilities, r);
-  }
-  if (plan->set_ids && (r = SetIds(plan)) < 0) {
-    return Fail(plan, report_fd, Stage::kIds, r);
-  }
-  if (plan->drop_capabilities && (r = ClearCapabilitySets()) < 0) {
-    return Fail(plan, report_fd, Stage::kCapabilities, r);
-  }
-  if (plan->no_new_privs &&
-      (r = Syscall(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0) {
-    return Fail(plan, report_fd, Stage::kNoNewPrivs, r);
-  }
+  if ((phases & kPhaseCredentials) != 0) {
+    if (plan->drop_capabilities && (r = DropCapabilities(plan)) < 0) {
+      return Fail(plan, report_fd, Stage::kCapabilities, r);
+    }
+    if (plan->set_ids && (r = SetIds(plan)) < 0) {
+      return Fail(plan, report_fd, Stage::kIds, r);
+    }
+    if (plan->drop_capabilities && (r = ClearCapabilitySets()) < 0) {
+      return Fail(plan, report_fd, Stage::kCapabilities, r);
+    }
+    if (plan->no_new_privs &&
+        (r = Syscall(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0) {
+      return Fail(plan, report_fd, Stage::kNoNewPrivs, r);
+    }
 
-  // Last credential change is done: PR_SET_PDEATHSIG survives from here on
-  // (a uid change would have cleared it).
-  if (plan->pdeath_signal != 0) {
-    r = Syscall(__NR_prctl, PR_SET_PDEATHSIG, plan->pdeath_signal);
-    if (r < 0) return Fail(plan, report_fd, Stage::kParentDeath, r);
-    if (parent_pidfd >= 0) {
-      // The parent may have died before the prctl; its pidfd is readable.
-      struct pollfd pfd = {parent_pidfd, POLLIN, 0};
-      struct timespec zero = {0, 0};
-      r = Syscall(__NR_ppoll, P(&pfd), 1, P(&zero), 0, 8);
-      if (r > 0) raw::ExitGroup(kSetupFailedExitCode);
+    // Last credential change is done: PR_SET_PDEATHSIG survives from here
+    // on (a uid change would have cleared it).
+    if (plan->pdeath_signal != 0) {
+      r = Syscall(__NR_prctl, PR_SET_PDEATHSIG, plan->pdeath_signal);
+      if (r < 0) return Fail(plan, report_fd, Stage::kParentDeath, r);
+      if (parent_pidfd >= 0) {
+        // The parent may have died before the prctl; its pidfd is readable.
+        struct pollfd pfd = {parent_pidfd, POLLIN, 0};
+        struct timespec zero = {0, 0};
+        r = Syscall(__NR_ppoll, P(&pfd), 1, P(&zero), 0, 8);
+        if (r > 0) raw::ExitGroup(kSetupFailedExitCode);
+      }
     }
   }
   // Done with it (a forked child that does not exec keeps no extra fd).
-  if (parent_pidfd >= 0) Syscall(__NR_close, parent_pidfd);
+  if (parent_pidfd >= 0 && (phases & kPhaseFds) != 0) {
+    Syscall(__NR_close, parent_pidfd);
+  }
 
   // The filter goes last: it may forbid what the steps above needed.
-  if (plan->seccomp_filter != nullptr) {
+  if ((phases & kPhaseCredentials) != 0 && plan->seccomp_filter != nullptr) {
     struct sock_fprog prog = {plan->seccomp_filter_len,
                               const_cast<sock_filter*>(plan->seccomp_filter)};
     r = Syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, P(&prog));
     if (r < 0) return Fail(plan, report_fd, Stage::kSeccomp, r);
   }
 
-  if (plan->trace_fd_index >= 0) {
+  if (plan->trace_fd_index >= 0 && (phases & kPhaseFds) != 0) {
     stamps[2] = MonotonicNs();
     Syscall(__NR_pwrite64, plan->trace_fd_index, P(stamps), sizeof(stamps),
             8 * kTraceStageCloned);

@@ -39,6 +39,11 @@ const char* StageName(Stage stage);
 
 // Written by the child (which shares the parent's memory until exec), read
 // by the parent after clone returns. stage == kNone means exec happened.
+// SpawnPlan::phases.
+inline constexpr uint32_t kPhaseNamespaces = 1;   // id maps, mounts, host, lo
+inline constexpr uint32_t kPhaseFds = 2;          // the fd table
+inline constexpr uint32_t kPhaseCredentials = 4;  // caps, ids, pdeath, seccomp
+
 // Slots of the trace page (ncp/trace.h: NCP_STAGE_*).
 inline constexpr int kTraceStageCloned = 2;
 inline constexpr int kTraceStageMounted = 3;
@@ -129,6 +134,11 @@ struct SpawnPlan {
   // times (int64 ns) at which it reached kTraceStageCloned, ..Mounted (0
   // without CLONE_NEWNS) and ..Sandboxed, at offset 8 * stage.
   int trace_fd_index = -1;
+
+  // Which phases RunChildSetup runs (a zygote's spare runs the namespace
+  // and credential phases in advance, the fd phase once it has a request).
+  // The order is always: namespaces, fds, credentials (seccomp last).
+  uint32_t phases = kPhaseNamespaces | kPhaseFds | kPhaseCredentials;
 
   SetupReport* report = nullptr;
   // A zygote's child cannot write into its parent's memory: a failure is

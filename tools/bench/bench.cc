@@ -321,6 +321,9 @@ class StageCollector {
     StageRow row;
     row.operation = operation;
     row.samples = static_cast<int>(samples_.size());
+    for (const NCP_SpawnStages& s : samples_) {
+      if (s.via_zygote == 2) ++row.from_spare;
+    }
     // From `from` (or `alt_from` where `from` was not reached; -1: none).
     auto median = [this](int from, int to, int alt_from) {
       std::vector<double> d;
@@ -700,7 +703,8 @@ void PrintTable(const Report& report, FILE* out) {
     if (!pass.stages.empty()) {
       fprintf(out, "\nmedian us per stage (traced spawns, ncp/trace.h)\n\n");
       for (const StageRow& s : pass.stages) {
-        fprintf(out, "  %-18s (n=%d):", s.operation.c_str(), s.samples);
+        fprintf(out, "  %-18s (n=%d, %d from spares):", s.operation.c_str(),
+                s.samples, s.from_spare);
         for (const auto& [name, us] : s.stages_us) {
           fprintf(out, " %s %.0f,", name.c_str(), us);
         }
@@ -744,7 +748,9 @@ std::string ToJson(const Report& report) {
       const StageRow& s = pass.stages[i];
       if (i > 0) j += ",";
       j += "{\"operation\":" + JsonString(s.operation) +
-           ",\"samples\":" + std::to_string(s.samples) + ",\"median_us\":{";
+           ",\"samples\":" + std::to_string(s.samples) +
+           ",\"from_spare\":" + std::to_string(s.from_spare) +
+           ",\"median_us\":{";
       for (size_t k = 0; k < s.stages_us.size(); ++k) {
         if (k > 0) j += ",";
         snprintf(num, sizeof(num), "%.3f", s.stages_us[k].second);

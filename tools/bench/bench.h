@@ -48,6 +48,7 @@ struct StageRow {
   std::string operation;                                  // start_normal...
   std::vector<std::pair<std::string, double>> stages_us;  // name, median
   int samples = 0;
+  int from_spare = 0;  // samples whose child was a zygote's spare
 };
 
 struct Pass {
