@@ -1,14 +1,18 @@
 #include "api/app_context.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "api/limits.h"
+#include "base/real_path.h"
 
 namespace ncp::api {
 namespace {
@@ -37,11 +41,7 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::string RealPath(const std::string& path) {
-  char resolved[PATH_MAX];
-  if (realpath(path.c_str(), resolved) == nullptr) return "";
-  return resolved;
-}
+std::string RealPath(const std::string& path) { return ncp::RealPath(path); }
 
 }  // namespace
 

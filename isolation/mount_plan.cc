@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/real_path.h"
 
 namespace ncp::isolation {
 namespace {
@@ -32,12 +33,11 @@ absl::Status CanonicalExistingPath(const std::string& path, std::string* out) {
     return absl::InvalidArgumentError(
         absl::StrCat("sandbox path \"", path, "\" has . or .. components"));
   }
-  char resolved[PATH_MAX];
-  if (realpath(path.c_str(), resolved) == nullptr) {
+  *out = RealPath(path);
+  if (out->empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("sandbox path \"", path, "\" does not exist"));
   }
-  *out = resolved;
   if (*out == "/") {
     return absl::InvalidArgumentError(
         "sandbox path \"/\" would expose everything");
