@@ -401,7 +401,7 @@ int CountNetNamespaces() {
     pid_t ppid;
     rest >> state >> ppid;
     parent_of[atoi(ent->d_name)] = ppid;
-    if (line.find("(ncp-spare)") != std::string::npos) {
+    if (ncp::testing::IsZygotePool(atoi(ent->d_name))) {
       spares.insert(atoi(ent->d_name));
     }
   }
@@ -409,7 +409,7 @@ int CountNetNamespaces() {
   std::set<ino_t> seen;
   const pid_t self = getpid();
   for (const auto& [pid, ppid] : parent_of) {
-    if (spares.count(pid) != 0) continue;  // the zygote's pool, not a leak
+    if (spares.count(pid) != 0) continue;  // the zygote's, not a leak
     pid_t p = pid;
     for (int depth = 0; depth < 64 && p > 1 && p != self; ++depth)
       p = parent_of[p];

@@ -123,8 +123,7 @@ int NetNamespaces() {
         absl::StrCat("/proc/self/task/", t->d_name, "/children"));
     int pid;
     while (children >> pid) {
-      // (The zygote's spares are its bounded pool of namespaces, not leaks.)
-      if (ncp::testing::ReadComm(pid) == "ncp-spare") continue;
+      if (ncp::testing::IsZygotePool(pid)) continue;
       if (stat(absl::StrCat("/proc/", pid, "/ns/net").c_str(), &st) == 0) {
         seen.insert(st.st_ino);
       }

@@ -144,6 +144,11 @@ std::string ReadComm(pid_t pid) {
   return comm;
 }
 
+bool IsZygotePool(pid_t pid) {
+  const std::string comm = ReadComm(pid);
+  return comm == "ncp-spare" || comm == "ncp-zygote";
+}
+
 std::string CurrentThreadName() {
   char name[32] = {};
   prctl(PR_GET_NAME, name);

@@ -61,6 +61,11 @@ int CountZombieChildren();
 std::string ReadCmdline(pid_t pid);
 std::string ReadComm(pid_t pid);
 
+// Whether `pid` is the zygote's: the zygote, a spare (ncp-spare), or a spare
+// just cloned that has not yet named itself (still ncp-zygote). A spare's
+// namespaces are the zygote's bounded pool, not a leak.
+bool IsZygotePool(pid_t pid);
+
 // Children of `app` named ncp-zygote (the library's zygote), from /proc.
 std::vector<pid_t> ZygotesOf(pid_t app);
 
