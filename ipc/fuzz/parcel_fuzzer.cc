@@ -220,6 +220,7 @@ uint64_t g_null_key = 0, g_file_key = 0;
 const uint8_t* g_huge = nullptr;  // 2 GiB of readable zeros: any len is valid
 constexpr int kFdScan = 1200;     // above every fd a run can hold at once
 bool g_open_before[kFdScan];      // the fd table between inputs
+int g_top_before = 0;             // the highest fd open between inputs
 int g_destroyed = 0;              // stub destroy callbacks run
 int g_allocs = 0;                 // allocator calls
 
@@ -255,8 +256,10 @@ struct Run {
   OHIPCRemoteStub* stubs[2] = {};
   OHIPCRemoteProxy* proxies[2] = {};  // local proxies of stubs[i]
   std::string text;                   // scratch for generated strings
-  bool used_fds = false;              // an fd was written or read
-  int64_t budget = kBigBudget;        // see Budget()
+  // Duplicates the library made or returned (a bound on the fds it can hold
+  // at once: new fds take the lowest free numbers).
+  int dups = 0;
+  int64_t budget = kBigBudget;  // see Budget()
 
   Run(const uint8_t* data, size_t size) : in(data, size) {}
 
@@ -636,7 +639,6 @@ struct Run {
   }
 
   void WriteFd(OHIPCParcel* p, int i) {
-    used_fds = true;
     int fd;
     uint64_t key = 0;
     switch (in.ConsumeIntegralInRange<int>(0, 5)) {
@@ -662,12 +664,14 @@ struct Run {
       return;
     }
     bool ok = false;
-    if (key != 0) ok = ModelWriteObject(&models[i], {0, kFd, key, -1});
+    if (key != 0) {
+      ++dups;
+      ok = ModelWriteObject(&models[i], {0, kFd, key, -1});
+    }
     CHECK(rc == (ok ? OH_IPC_SUCCESS : OH_IPC_PARCEL_WRITE_ERROR));
   }
 
   void ReadFd(OHIPCParcel* p, int i) {
-    used_fds = true;
     const bool null_out = in.ConsumeIntegralInRange<int>(0, 15) == 0;
     int32_t fd = -7;
     const int rc = OH_IPCParcel_ReadFileDescriptor(p, null_out ? nullptr : &fd);
@@ -683,6 +687,7 @@ struct Run {
       return;
     }
     CHECK(rc == OH_IPC_SUCCESS);
+    ++dups;
     CHECK(fd > 0);
     CHECK((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
     CHECK(FileKey(fd) == o->file);
@@ -765,6 +770,7 @@ struct Run {
       CHECK(rc == OH_IPC_SUCCESS);
       return;
     }
+    dups += (i == j ? 2 : 1) * src.fds();  // the self-append's copy too
     bool ok = dst.fds() + src.fds() <= kMaxFds;
     const uint32_t base = dst.size();
     if (ok) ok = ModelWrite(&dst, src.bytes.data(), src.size());
@@ -974,8 +980,9 @@ struct Run {
     // No reference to either stub survives its last holder.
     CHECK(g_destroyed == 2);
     // Every fd duplicate was closed: the fd table is as before the input.
-    if (used_fds) {
-      for (int fd = 0; fd < kFdScan; ++fd) {
+    if (dups > 0) {
+      const int top = std::min(kFdScan, g_top_before + dups + 2);
+      for (int fd = 0; fd < top; ++fd) {
         CHECK((fcntl(fd, F_GETFD) >= 0) == g_open_before[fd]);
       }
     }
@@ -1003,6 +1010,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   g_huge = static_cast<const uint8_t*>(huge);
   for (int fd = 0; fd < kFdScan; ++fd) {
     g_open_before[fd] = fcntl(fd, F_GETFD) >= 0;
+    if (g_open_before[fd]) g_top_before = fd;
   }
   return 0;
 }
