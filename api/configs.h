@@ -9,8 +9,8 @@
 #include "AbilityKit/native_child_process.h"
 
 struct Ability_ChildProcessConfigs {
-  std::string process_name;  // empty: the default name
-  NativeChildProcess_IsolationMode isolation_mode = NCP_ISOLATION_MODE_NORMAL;
+  std::string process_name;                        // empty: the default name
+  int isolation_mode = NCP_ISOLATION_MODE_NORMAL;  // any int a caller passed
   bool isolation_uid = false;
   // ncp/sandbox.h
   std::vector<std::pair<std::string, bool>> sandbox_paths;  // (path, writable)

@@ -26,7 +26,7 @@ OH_Ability_ChildProcessConfigs_SetIsolationMode(
     NativeChildProcess_IsolationMode isolationMode) {
   if (configs == nullptr) return NCP_ERR_INVALID_PARAM;
   // Unvalidated, as on OpenHarmony: anything but ISOLATED means NORMAL.
-  configs->isolation_mode = isolationMode;
+  configs->isolation_mode = ncp::api::EnumValue(isolationMode);
   return NCP_NO_ERROR;
 }
 

@@ -1,8 +1,22 @@
 // OH_Ability_*ChildProcessConfigs* (spec §1.4, §1.13).
+#include <stdlib.h>
+
+#include <climits>
 #include <string>
 
 #include "AbilityKit/native_child_process.h"
 #include "gtest/gtest.h"
+#include "ncp/child_exit.h"
+
+// configs_test_c_callers.c
+extern "C" {
+Ability_NativeChildProcess_ErrCode NcpTestSetIsolationMode(
+    Ability_ChildProcessConfigs* configs, int mode);
+Ability_NativeChildProcess_ErrCode NcpTestStart(const char* entry, int mode,
+                                                int32_t* pid);
+const char* NcpTestExitKindName(int kind);
+const char* NcpTestSetupStageName(int stage);
+}
 
 namespace {
 
@@ -52,6 +66,39 @@ TEST(ConfigsTest, BadProcessNamesAre401) {
                 configs, std::string(65, 'x').c_str()),
             NCP_ERR_INVALID_PARAM);
   EXPECT_EQ(OH_Ability_DestroyChildProcessConfigs(configs), NCP_NO_ERROR);
+}
+
+// A C caller may pass any int where the API takes an enum; the library reads
+// such arguments as ints (the API fuzzer's UBSan run found enum loads of
+// out-of-range values, undefined in C++). Under --config=ubsan this test
+// fails on the old code.
+TEST(ConfigsTest, OutOfRangeEnumsFromC) {
+  Ability_ChildProcessConfigs* configs = OH_Ability_CreateChildProcessConfigs();
+  ASSERT_NE(configs, nullptr);
+  for (int mode : {2, -1, INT_MAX, INT_MIN}) {
+    EXPECT_EQ(NcpTestSetIsolationMode(configs, mode), NCP_NO_ERROR) << mode;
+  }
+  EXPECT_EQ(OH_Ability_DestroyChildProcessConfigs(configs), NCP_NO_ERROR);
+
+  // Past the argument checks without starting anything.
+  ASSERT_EQ(setenv("NCP_MULTI_PROCESS", "0", 1), 0);
+  int32_t pid = -1;
+  for (int mode : {2, -1, INT_MAX}) {
+    EXPECT_EQ(NcpTestStart("libnone.so:Main", mode, &pid),
+              NCP_ERR_MULTI_PROCESS_DISABLED)
+        << mode;
+  }
+  EXPECT_EQ(pid, -1);
+  ASSERT_EQ(unsetenv("NCP_MULTI_PROCESS"), 0);
+
+  EXPECT_STREQ(NcpTestExitKindName(NCP_CHILD_KILLED), "killed");
+  for (int kind : {0, 7, -1, INT_MAX}) {
+    EXPECT_STREQ(NcpTestExitKindName(kind), "unknown") << kind;
+  }
+  EXPECT_STREQ(NcpTestSetupStageName(NCP_SETUP_SECCOMP), "seccomp");
+  for (int stage : {-1, 17, INT_MIN}) {
+    EXPECT_STREQ(NcpTestSetupStageName(stage), "unknown") << stage;
+  }
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // ncp_ChildExitKindName / ncp_SetupStageName / ncp_SpawnStageName: in the
 // parent library and in the child trampoline alike.
 #include "api/exports.h"
+#include "api/validation.h"
 #include "ncp/child_exit.h"
 #include "ncp/trace.h"
 
 NCP_EXPORT const char* ncp_ChildExitKindName(NCP_ChildExitKind kind) {
-  switch (kind) {
+  switch (ncp::api::EnumValue(kind)) {
     case NCP_CHILD_EXITED:
       return "exited";
     case NCP_CHILD_KILLED:
@@ -23,7 +24,7 @@ NCP_EXPORT const char* ncp_ChildExitKindName(NCP_ChildExitKind kind) {
 }
 
 NCP_EXPORT const char* ncp_SetupStageName(NCP_SetupStage stage) {
-  switch (stage) {
+  switch (ncp::api::EnumValue(stage)) {
     case NCP_SETUP_CLONE:
       return "clone";
     case NCP_SETUP_SIGNALS:

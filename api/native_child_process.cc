@@ -83,7 +83,8 @@ OH_Ability_StartNativeChildProcess(const char* entry,
                                    NativeChildProcess_Options options,
                                    int32_t* pid) {
   ChildOptions child_options;
-  child_options.isolated = options.isolationMode == NCP_ISOLATION_MODE_ISOLATED;
+  child_options.isolated =
+      ncp::api::EnumValue(options.isolationMode) == NCP_ISOLATION_MODE_ISOLATED;
   return StartChild(entry, args, child_options, pid);
 }
 

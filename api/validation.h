@@ -6,6 +6,7 @@
 #ifndef NCP_API_VALIDATION_H_
 #define NCP_API_VALIDATION_H_
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,17 @@ const char* CheckEntryParams(const char* params);
 
 // SetProcessName: 1..64 characters of [A-Za-z0-9_].
 const char* CheckProcessName(const char* name);
+
+// The int a C caller passed as a C enum (`value` is an argument or a copy of
+// one). C lets any int through; in C++ loading an enum object that holds a
+// value outside the enum's range is undefined, so arguments are read as ints.
+template <typename Enum>
+int EnumValue(const Enum& value) {
+  static_assert(sizeof(Enum) == sizeof(int));
+  int v;
+  std::memcpy(&v, &value, sizeof(v));
+  return v;
+}
 
 }  // namespace ncp::api
 

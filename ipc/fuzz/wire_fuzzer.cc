@@ -73,7 +73,9 @@ bool BuildParcel(const wire::WireHeader& h, const wire::MessageLayout& layout,
         break;
     }
   }
-  const uint32_t alloc = ncp::ipc::GrownCapacity(h.data_size);
+  // As the runtime: no block (and no capacity) for an empty data part.
+  const uint32_t alloc =
+      h.data_size > 0 ? ncp::ipc::GrownCapacity(h.data_size) : 0;
   uint8_t* data = nullptr;
   if (h.data_size > 0) {
     data = static_cast<uint8_t*>(malloc(alloc));

@@ -424,8 +424,11 @@ typedef struct NativeChildProcess_Args {
 //   NCP_ERR_INVALID_PARAM  a node of `args.fdList` has a NULL or empty
 //                          `fdName`, or one longer than 20 bytes;
 //   NCP_ERR_INVALID_PARAM  a node's `fd` is negative or not an open
-//                          descriptor;
-//   NCP_ERR_INVALID_PARAM  the list holds more than 16 distinct names;
+//                          descriptor (only the first node of each name
+//                          counts: a later duplicate's fd is ignored);
+//   NCP_ERR_INVALID_PARAM  the list holds more than 16 distinct names, or
+//                          more than 1024 nodes (a bound on the walk, which
+//                          also stops a cyclic list);
 //   NCP_ERR_INVALID_PARAM  `args.entryParams` is longer than 153,600 bytes;
 //   NCP_ERR_ALREADY_IN_CHILD        the caller is itself a native child
 //                                   process;
