@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "AbilityKit/native_child_process.h"
@@ -65,26 +66,26 @@ struct Started {
 };
 std::mutex g_start_mu;
 std::condition_variable g_start_cv;
-Started* g_started = nullptr;
+std::optional<Started> g_started;  // guarded by g_start_mu
 
 void OnStarted(int code, OHIPCRemoteProxy* proxy) {
   std::lock_guard<std::mutex> lock(g_start_mu);
-  g_started = new Started{code, proxy};
+  g_started = Started{code, proxy};
   g_start_cv.notify_all();
 }
 
 Started Create(const std::string& lib) {
   {
     std::lock_guard<std::mutex> lock(g_start_mu);
-    g_started = nullptr;
+    g_started.reset();
   }
   Started result;
   if (OH_Ability_CreateNativeChildProcess(lib.c_str(), &OnStarted) != 0)
     return result;
   std::unique_lock<std::mutex> lock(g_start_mu);
   g_start_cv.wait_for(lock, std::chrono::seconds(10),
-                      [] { return g_started != nullptr; });
-  if (g_started != nullptr) result = *g_started;
+                      [] { return g_started.has_value(); });
+  if (g_started.has_value()) result = *g_started;
   return result;
 }
 

@@ -23,10 +23,8 @@ NCP_TEST_COPTS = NCP_WARNINGS + ["-Wno-sign-compare"]
 NCP_C_COPTS = NCP_WARNINGS + ["-std=c99", "-pedantic"]
 
 def ncp_if_sanitized(if_true, if_false = []):
-    """Selects `if_true` in sanitizer builds (--config=asan/ubsan/tsan)."""
+    """Selects `if_true` in sanitizer builds (--config=asan/ubsan/asan_ubsan/tsan)."""
     return select({
-        "//bazel:sanitized_asan": if_true,
-        "//bazel:sanitized_ubsan": if_true,
-        "//bazel:sanitized_tsan": if_true,
+        "//bazel:sanitized": if_true,
         "//conditions:default": if_false,
     })

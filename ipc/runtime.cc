@@ -97,9 +97,11 @@ WireHeader NewHeader(uint8_t type) {
 }
 
 // The current thread's ThreadState, in a pthread key rather than a
-// thread_local: this library is usually dlopen()ed (the child trampoline
-// loads it), and dynamic TLS of a dlopen()ed library confuses
-// LeakSanitizer's thread scan with this glibc (its tracer crashes at exit).
+// thread_local (none in this library): it is usually dlopen()ed (the child
+// trampoline loads it), so glibc malloc()s its TLS blocks, and GCC 12's
+// sanitizer runtime takes a block that starts 16 bytes into a page for a
+// glibc 2.19 TLS header: LeakSanitizer's tracer then scans a bogus range
+// and crashes at exit (shared_library_test checks there is none).
 pthread_key_t g_state_key;
 pthread_once_t g_state_key_once = PTHREAD_ONCE_INIT;
 
@@ -189,6 +191,11 @@ int ThreadState::wake_fd() {
     TrackFd(wake_fd_.get());
   }
   return wake_fd_.get();
+}
+
+uint8_t* ThreadState::read_buffer() {
+  if (!read_buffer_) read_buffer_.reset(new uint8_t[wire::kMaxDatagram]);
+  return read_buffer_.get();
 }
 
 void ThreadState::Wake() {
@@ -1009,9 +1016,7 @@ void Connection::ReleaseReader() {
 }
 
 Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
-  static thread_local std::unique_ptr<uint8_t[]> t_buf;
-  if (!t_buf) t_buf.reset(new uint8_t[wire::kMaxDatagram]);
-  uint8_t* buf = t_buf.get();
+  uint8_t* buf = ThreadState::Current()->read_buffer();
   alignas(cmsghdr) char
       control[CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1)) +
               CMSG_SPACE(sizeof(ucred))];

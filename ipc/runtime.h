@@ -127,6 +127,10 @@ class ThreadState : public RefCounted {
   // it publishes itself as a waiter), so Wake() from others never races
   // with the creation. -1 if it cannot be created.
   int wake_fd();
+  // The thread's receive buffer (wire::kMaxDatagram bytes), allocated on
+  // first use. Per-thread state lives here, never in thread_local: see
+  // StateKey() in runtime.cc.
+  uint8_t* read_buffer();
 
   std::mutex mu;
   std::deque<std::unique_ptr<Incoming>> nested;  // guarded by mu
@@ -141,6 +145,7 @@ class ThreadState : public RefCounted {
  private:
   ~ThreadState() override;
   UniqueFd wake_fd_;
+  std::unique_ptr<uint8_t[]> read_buffer_;
 };
 
 class Connection final : public RefCounted {
