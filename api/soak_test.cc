@@ -192,8 +192,8 @@ void Cycle(int starts, int creates, std::atomic<long>* spawned,
       options.isolationMode =
           isolated ? NCP_ISOLATION_MODE_ISOLATED : NCP_ISOLATION_MODE_NORMAL;
       int32_t pid = -1;
-      int code =
-          OH_Ability_StartNativeChildProcess(entry.c_str(), args, options, &pid);
+      int code = OH_Ability_StartNativeChildProcess(entry.c_str(), args,
+                                                    options, &pid);
       if (code == 0) {
         ++*spawned;
       } else {
@@ -252,8 +252,7 @@ TEST(SoakTest, NothingGrowsAndNothingIsLeftBehind) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(errors.load(), 0) << Errors();
-  ASSERT_TRUE(WaitEnded(spawned))
-      << g_ended << " of " << spawned << " ended";
+  ASSERT_TRUE(WaitEnded(spawned)) << g_ended << " of " << spawned << " ended";
   const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
   EXPECT_EQ(g_bad_ends, 0);
 

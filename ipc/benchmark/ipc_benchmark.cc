@@ -127,13 +127,12 @@ int main(int argc, char** argv) {
   auto ipc_large = [&] {
     return OH_IPCRemoteProxy_SendRequest(proxy, ncp::ipc::testing::kEcho,
                                          large_data, large_reply, &sync) == 0 &&
-           OH_IPCParcel_GetDataSize(large_reply) ==
-               static_cast<int>(kLarge);
+           OH_IPCParcel_GetDataSize(large_reply) == static_cast<int>(kLarge);
   };
   auto raw_large_rt = [&] {
-    return RawStreamRoundTrip(
-        large_fd, reinterpret_cast<const char*>(payload.data()), kLarge,
-        raw_out.data());
+    return RawStreamRoundTrip(large_fd,
+                              reinterpret_cast<const char*>(payload.data()),
+                              kLarge, raw_out.data());
   };
 
   // Interleaved: A, B, A, B... after a warm-up of each.
@@ -156,8 +155,7 @@ int main(int argc, char** argv) {
   };
   std::vector<int64_t> t_ipc_small, t_raw_small, t_ipc_large, t_raw_large;
   if (!run(small_iters, ipc_small, raw_small_rt, &t_ipc_small, &t_raw_small) ||
-      !run(large_iters, ipc_large, raw_large_rt, &t_ipc_large,
-           &t_raw_large)) {
+      !run(large_iters, ipc_large, raw_large_rt, &t_ipc_large, &t_raw_large)) {
     fprintf(stderr, "ipc_benchmark: a round trip failed\n");
     return 1;
   }
@@ -173,10 +171,11 @@ int main(int argc, char** argv) {
   printf("ratios (median):\n");
   printf("  4 B   SendRequest / raw SEQPACKET       %.2fx  (goal <= 1.3x)\n",
          is.median_us / rs.median_us);
-  printf("  200KB throughput SendRequest / stream  %.2fx  (goal >= 0.8x;"
-         " %.0f vs %.0f MB/s)\n",
-         rl.median_us / il.median_us, mb / (il.median_us / 1e6),
-         mb / (rl.median_us / 1e6));
+  printf(
+      "  200KB throughput SendRequest / stream  %.2fx  (goal >= 0.8x;"
+      " %.0f vs %.0f MB/s)\n",
+      rl.median_us / il.median_us, mb / (il.median_us / 1e6),
+      mb / (rl.median_us / 1e6));
   OH_IPCParcel_Destroy(small_data);
   OH_IPCParcel_Destroy(small_reply);
   OH_IPCParcel_Destroy(large_data);

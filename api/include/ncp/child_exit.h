@@ -75,17 +75,17 @@ typedef enum NCP_SetupStage {
 } NCP_SetupStage;
 
 typedef struct NCP_ChildExitInfo {
-  int32_t pid;              /* as returned by Start*, or seen by the parent */
+  int32_t pid; /* as returned by Start*, or seen by the parent */
   NCP_ChildExitKind kind;
-  bool ipc_flavour;         /* started by OH_Ability_CreateNativeChildProcess* */
-  bool isolated;            /* NCP_ISOLATION_MODE_ISOLATED */
-  int32_t exit_code;        /* NCP_CHILD_EXITED */
-  int32_t signal;           /* NCP_CHILD_KILLED, NCP_CHILD_SECCOMP_KILLED */
-  bool core_dumped;         /* NCP_CHILD_KILLED */
-  int32_t syscall_nr;       /* NCP_CHILD_SECCOMP_KILLED */
-  int32_t syscall_arch;     /* NCP_CHILD_SECCOMP_KILLED: AUDIT_ARCH_* */
+  bool ipc_flavour;     /* started by OH_Ability_CreateNativeChildProcess* */
+  bool isolated;        /* NCP_ISOLATION_MODE_ISOLATED */
+  int32_t exit_code;    /* NCP_CHILD_EXITED */
+  int32_t signal;       /* NCP_CHILD_KILLED, NCP_CHILD_SECCOMP_KILLED */
+  bool core_dumped;     /* NCP_CHILD_KILLED */
+  int32_t syscall_nr;   /* NCP_CHILD_SECCOMP_KILLED */
+  int32_t syscall_arch; /* NCP_CHILD_SECCOMP_KILLED: AUDIT_ARCH_* */
   NCP_SetupStage setup_stage; /* NCP_CHILD_SETUP_FAILED */
-  int32_t setup_errno;      /* NCP_CHILD_SETUP_FAILED */
+  int32_t setup_errno;        /* NCP_CHILD_SETUP_FAILED */
 } NCP_ChildExitInfo;
 
 typedef void (*NCP_OnChildExit)(const NCP_ChildExitInfo* info, void* user_data);

@@ -86,9 +86,9 @@ int OH_IPCSkeleton_IsLocalCalling(void);
 // Sets the maximum number of IPC worker threads of this process (default 16).
 // The pool grows on demand up to the limit; a lower limit retires surplus
 // idle workers, and any worker beyond the first retires after
-// NCP_IPC_IDLE_MS milliseconds (default 5000) without work. Threads that called OH_IPCSkeleton_JoinWorkThread are not
-// counted. Nested calls never need extra threads (see
-// OH_IPCRemoteProxy_SendRequest), so 1 is a valid setting.
+// NCP_IPC_IDLE_MS milliseconds (default 5000) without work. Threads that called
+// OH_IPCSkeleton_JoinWorkThread are not counted. Nested calls never need extra
+// threads (see OH_IPCRemoteProxy_SendRequest), so 1 is a valid setting.
 // Returns:
 //   OH_IPC_SUCCESS            the limit was set;
 //   OH_IPC_CHECK_PARAM_ERROR  `maxThreadNum` is outside [1, 32];
