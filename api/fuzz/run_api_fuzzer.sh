@@ -17,9 +17,9 @@ cxx="${CXX_FUZZ:-clang++}"
 srcs=(
   api/app_context.cc api/bootstrap.cc api/child_runtime.cc
   api/configs_capi.cc api/create_session.cc api/error_mapping.cc
-  api/exit_names.cc api/launcher.cc api/native_child_process.cc
+  api/exit_names.cc api/launcher.cc api/spawn_trace.cc api/native_child_process.cc
   api/validation.cc api/zygote_protocol.cc api/fuzz/trampoline_stub.cc
-  base/errno_status.cc
+  base/errno_status.cc base/real_path.cc
   isolation/isolation.cc isolation/mount_plan.cc isolation/sandbox_paths.cc
   isolation/seccomp_policy.cc
   spawner/plan_codec.cc spawner/spawner.cc spawner/supervisor.cc
