@@ -15,6 +15,7 @@
 
 #include "AbilityKit/native_child_process.h"
 #include "IPCKit/ipc_kit.h"
+#include "api/testing/child_exits.h"
 #include "api/testing/child_test_util.h"
 #include "gtest/gtest.h"
 
@@ -22,39 +23,8 @@ namespace {
 
 using ::ncp::testing::FixturePath;
 
-std::mutex g_mu;
-std::condition_variable g_cv;
-std::map<int32_t, NCP_ChildExitInfo>* g_infos =
-    new std::map<int32_t, NCP_ChildExitInfo>();
-int g_user_data_tag = 0;
-
-void OnEnded(const NCP_ChildExitInfo* info, void* user_data) {
-  if (user_data != &g_user_data_tag) return;
-  std::lock_guard<std::mutex> lock(g_mu);
-  (*g_infos)[info->pid] = *info;
-  g_cv.notify_all();
-}
-
-NCP_ChildExitInfo InfoOf(int32_t pid) {
-  std::unique_lock<std::mutex> lock(g_mu);
-  g_cv.wait_for(lock, std::chrono::seconds(10),
-                [pid] { return g_infos->count(pid) > 0; });
-  auto it = g_infos->find(pid);
-  NCP_ChildExitInfo none = {};
-  return it == g_infos->end() ? none : it->second;
-}
-
-// Any report at all (for children whose pid the test does not know).
-NCP_ChildExitInfo AnyInfo() {
-  std::unique_lock<std::mutex> lock(g_mu);
-  g_cv.wait_for(lock, std::chrono::seconds(10),
-                [] { return !g_infos->empty(); });
-  NCP_ChildExitInfo none = {};
-  if (g_infos->empty()) return none;
-  NCP_ChildExitInfo info = g_infos->begin()->second;
-  g_infos->erase(g_infos->begin());
-  return info;
-}
+// Every child end, by pid (never destroyed: see ChildExits).
+ncp::testing::ChildExits& g_exits = *new ncp::testing::ChildExits;
 
 int32_t Start(const std::string& lib, const std::string& symbol,
               bool isolated) {
@@ -72,23 +42,19 @@ int32_t Start(const std::string& lib, const std::string& symbol,
 
 class ChildExitTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(ncp_RegisterChildExitListener(&OnEnded, &g_user_data_tag), 0);
-  }
-  void TearDown() override {
-    ncp_UnregisterChildExitListener(&OnEnded, &g_user_data_tag);
-  }
+  void SetUp() override { ASSERT_EQ(g_exits.Register(), 0); }
+  void TearDown() override { g_exits.Unregister(); }
 };
 
 TEST_F(ChildExitTest, ExitedWithItsCode) {
   for (bool isolated : {false, true}) {
     NCP_ChildExitInfo info =
-        InfoOf(Start("libncp_reporter.so", "ExitWith3", isolated));
+        g_exits.Of(Start("libncp_reporter.so", "ExitWith3", isolated));
     EXPECT_EQ(info.kind, NCP_CHILD_EXITED);
     EXPECT_EQ(info.exit_code, 3);
     EXPECT_EQ(info.isolated, isolated);
     EXPECT_FALSE(info.ipc_flavour);
-    info = InfoOf(Start("libncp_reporter.so", "ReturnNormally", isolated));
+    info = g_exits.Of(Start("libncp_reporter.so", "ReturnNormally", isolated));
     EXPECT_EQ(info.kind, NCP_CHILD_EXITED);
     EXPECT_EQ(info.exit_code, 0);
   }
@@ -98,12 +64,12 @@ TEST_F(ChildExitTest, ExitedWithItsCode) {
 TEST_F(ChildExitTest, KilledBySignalWithCoreFlag) {
   for (bool isolated : {false, true}) {
     NCP_ChildExitInfo info =
-        InfoOf(Start("libncp_crasher.so", "Segfault", isolated));
+        g_exits.Of(Start("libncp_crasher.so", "Segfault", isolated));
     EXPECT_EQ(info.kind, NCP_CHILD_KILLED);
     EXPECT_EQ(info.signal, SIGSEGV);
     int32_t pid = Start("libncp_sleeper.so", "Sleep", isolated);
     ASSERT_EQ(OH_Ability_KillChildProcess(pid), 0);
-    info = InfoOf(pid);
+    info = g_exits.Of(pid);
     EXPECT_EQ(info.kind, NCP_CHILD_KILLED);
     EXPECT_EQ(info.signal, SIGKILL);
     EXPECT_FALSE(info.core_dumped);  // SIGKILL never dumps
@@ -113,10 +79,10 @@ TEST_F(ChildExitTest, KilledBySignalWithCoreFlag) {
 TEST_F(ChildExitTest, KilledBySeccompNamesTheSystemCall) {
   // Not sandboxed: a 32-bit getpid is harmless and the child just returns.
   NCP_ChildExitInfo info =
-      InfoOf(Start("libncp_crasher.so", "ForeignSyscall", false));
+      g_exits.Of(Start("libncp_crasher.so", "ForeignSyscall", false));
   EXPECT_EQ(info.kind, NCP_CHILD_EXITED);
   // Sandboxed: the filter traps it, the report says which call it was.
-  info = InfoOf(Start("libncp_crasher.so", "ForeignSyscall", true));
+  info = g_exits.Of(Start("libncp_crasher.so", "ForeignSyscall", true));
   EXPECT_EQ(info.kind, NCP_CHILD_SECCOMP_KILLED);
   EXPECT_EQ(info.signal, SIGSYS);
   EXPECT_EQ(info.syscall_nr, 20);  // i386 getpid
@@ -154,7 +120,7 @@ TEST_F(ChildExitTest, IpcFlavourChildrenAreReportedToo) {
   OH_IPCParcel_Destroy(data);
   OH_IPCParcel_Destroy(reply);
   OH_IPCRemoteProxy_Destroy(proxy);
-  NCP_ChildExitInfo info = InfoOf(pid);
+  NCP_ChildExitInfo info = g_exits.Of(pid);
   EXPECT_EQ(info.kind, NCP_CHILD_EXITED);
   EXPECT_EQ(info.exit_code, 0);
   EXPECT_TRUE(info.ipc_flavour);
@@ -165,12 +131,11 @@ TEST(ChildExitListenerTest, RegistrationRules) {
             NCP_ERR_INVALID_PARAM);
   EXPECT_EQ(ncp_UnregisterChildExitListener(nullptr, nullptr),
             NCP_ERR_INVALID_PARAM);
-  int other = 0;
-  EXPECT_EQ(ncp_RegisterChildExitListener(&OnEnded, &other), 0);
-  EXPECT_EQ(ncp_RegisterChildExitListener(&OnEnded, &other), 0);  // no-op
-  EXPECT_EQ(ncp_UnregisterChildExitListener(&OnEnded, &other), 0);
-  EXPECT_EQ(ncp_UnregisterChildExitListener(&OnEnded, &other),
-            NCP_ERR_CALLBACK_NOT_EXIST);
+  auto* other = new ncp::testing::ChildExits;  // see ChildExits
+  EXPECT_EQ(other->Register(), 0);
+  EXPECT_EQ(other->Register(), 0);  // the same pair again: a no-op
+  EXPECT_EQ(other->Unregister(), 0);
+  EXPECT_EQ(other->Unregister(), NCP_ERR_CALLBACK_NOT_EXIST);
   EXPECT_STREQ(ncp_ChildExitKindName(static_cast<NCP_ChildExitKind>(99)),
                "unknown");
   EXPECT_STREQ(ncp_SetupStageName(NCP_SETUP_SECCOMP), "seccomp");
@@ -179,7 +144,7 @@ TEST(ChildExitListenerTest, RegistrationRules) {
 // Fresh processes (threadsafe death tests re-execute the binary), so that
 // a seccomp filter and environment changes stay there.
 int SetupFailureIsReported() {
-  ncp_RegisterChildExitListener(&OnEnded, &g_user_data_tag);
+  g_exits.Register();
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
   seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mount), 0);
   if (seccomp_load(ctx) != 0) return 20;
@@ -192,7 +157,7 @@ int SetupFailureIsReported() {
       NCP_ERR_NOT_SUPPORTED) {
     return 21;
   }
-  NCP_ChildExitInfo info = AnyInfo();
+  NCP_ChildExitInfo info = g_exits.TakeAny();
   if (info.kind != NCP_CHILD_SETUP_FAILED) return 22;
   if (info.setup_stage != NCP_SETUP_MOUNT_PRIVATE) return 23;
   if (info.setup_errno != EPERM) return 24;
@@ -206,14 +171,14 @@ TEST(ChildExitDeathTest, SetupFailureNamesStageAndErrno) {
 }
 
 int StartTimeoutIsReported() {
-  ncp_RegisterChildExitListener(&OnEnded, &g_user_data_tag);
+  g_exits.Register();
   setenv("NCP_START_TIMEOUT_MS", "200", 1);
   if (OH_Ability_CreateNativeChildProcess(
           FixturePath("libncp_hang_connect.so").c_str(),
           +[](int, OHIPCRemoteProxy*) {}) != 0) {
     return 20;
   }
-  NCP_ChildExitInfo info = AnyInfo();
+  NCP_ChildExitInfo info = g_exits.TakeAny();
   if (info.kind != NCP_CHILD_START_TIMEOUT) return 21;
   if (!info.ipc_flavour) return 22;
   return 0;

@@ -27,6 +27,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "api/testing/child_exits.h"
 #include "api/testing/child_test_util.h"
 #include "base/notification.h"
 #include "gtest/gtest.h"
@@ -39,25 +40,7 @@ namespace {
 using ::ncp::testing::FixturePath;
 
 // ---- typed ends of children (ncp extension), by pid
-std::mutex g_mu;
-std::condition_variable g_cv;
-std::map<int32_t, NCP_ChildExitInfo>* g_ends =
-    new std::map<int32_t, NCP_ChildExitInfo>();
-
-void OnEnded(const NCP_ChildExitInfo* info, void*) {
-  std::lock_guard<std::mutex> lock(g_mu);
-  (*g_ends)[info->pid] = *info;
-  g_cv.notify_all();
-}
-
-NCP_ChildExitInfo EndOf(int32_t pid) {
-  std::unique_lock<std::mutex> lock(g_mu);
-  g_cv.wait_for(lock, std::chrono::seconds(10),
-                [pid] { return g_ends->count(pid) > 0; });
-  auto it = g_ends->find(pid);
-  NCP_ChildExitInfo none = {};
-  return it == g_ends->end() ? none : it->second;
-}
+ncp::testing::ChildExits& g_exits = *new ncp::testing::ChildExits;
 
 // ---- start callbacks
 struct Started {
@@ -128,7 +111,7 @@ int StartWithClone3Refused() {
   scmp_filter_ctx ctx = AllowAll();
   seccomp_rule_add(ctx, SCMP_ACT_ERRNO(kErrno), SCMP_SYS(clone3), 0);
   if (seccomp_load(ctx) != 0) return 20;
-  if (kErrno != EPERM) ncp_RegisterChildExitListener(&OnEnded, nullptr);
+  if (kErrno != EPERM) g_exits.Register();
   int32_t pid = StartEntry("libncp_reporter.so", "ExitWith3");
   if (kErrno == EPERM) {
     if (pid != -NCP_ERR_INTERNAL) return 23;
@@ -138,7 +121,7 @@ int StartWithClone3Refused() {
     return 0;
   }
   if (pid <= 0) return 21;
-  NCP_ChildExitInfo end = EndOf(pid);
+  NCP_ChildExitInfo end = g_exits.Of(pid);
   if (end.kind != NCP_CHILD_EXITED || end.exit_code != 3) return 22;
   return 0;
 }
@@ -223,10 +206,10 @@ TEST(FaultDeathTest, NetworkNamespaceQuotaExhaustedIs801) {
 int StartWithNoFdsLeft() {
   // Warm up (and wait until that child is forgotten: its record holds
   // fds until then), then leave no room for new fds.
-  ncp_RegisterChildExitListener(&OnEnded, nullptr);
+  g_exits.Register();
   int32_t warm = StartEntry("libncp_reporter.so", "ReturnNormally");
   if (warm <= 0) return 20;
-  EndOf(warm);
+  g_exits.Of(warm);
   const int open_fds = ncp::testing::CountOpenFds();
   struct rlimit limit;
   getrlimit(RLIMIT_NOFILE, &limit);
@@ -261,16 +244,14 @@ TEST(FaultDeathTest, NoFdsLeftIsInternalAndRecovers) {
 
 class CrashTest : public ::testing::Test {
  protected:
-  void SetUp() override { ncp_RegisterChildExitListener(&OnEnded, nullptr); }
-  void TearDown() override {
-    ncp_UnregisterChildExitListener(&OnEnded, nullptr);
-  }
+  void SetUp() override { g_exits.Register(); }
+  void TearDown() override { g_exits.Unregister(); }
 };
 
 TEST_F(CrashTest, LibraryConstructorCrash) {
   int32_t pid = StartEntry("libncp_crash_constructor.so", "Main");
   ASSERT_GT(pid, 0);
-  NCP_ChildExitInfo end = EndOf(pid);
+  NCP_ChildExitInfo end = g_exits.Of(pid);
   EXPECT_EQ(end.kind, NCP_CHILD_KILLED);
   EXPECT_EQ(end.signal, SIGSEGV);
   Started s = Create(FixturePath("libncp_crash_constructor.so"));
@@ -304,7 +285,7 @@ TEST_F(CrashTest, ChildExitsInTheMiddleOfATransaction) {
   int32_t pid = PidOf(s.proxy);
   EXPECT_EQ(Send(s.proxy, 8), OH_IPC_DEAD_REMOTE_OBJECT);
   EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(s.proxy), 1);
-  NCP_ChildExitInfo end = EndOf(pid);
+  NCP_ChildExitInfo end = g_exits.Of(pid);
   EXPECT_EQ(end.kind, NCP_CHILD_EXITED);
   EXPECT_TRUE(end.ipc_flavour);
   OH_IPCRemoteProxy_Destroy(s.proxy);
