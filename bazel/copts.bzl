@@ -28,3 +28,10 @@ def ncp_if_sanitized(if_true, if_false = []):
         "//bazel:sanitized": if_true,
         "//conditions:default": if_false,
     })
+
+# (suffix, env) of a test run through each launcher: the zygote (default)
+# and, as <name>_direct, the direct path (NCP_ZYGOTE=0).
+NCP_LAUNCHER_VARIANTS = [
+    ("", {}),
+    ("_direct", {"NCP_ZYGOTE": "0"}),
+]
