@@ -96,15 +96,22 @@ int32_t StartReporter(NativeChildProcess_IsolationMode mode, int out_fd) {
   return pid;
 }
 
-TEST_F(TraceTest, StartNormalReachesEveryStageInOrder) {
+// Runs the reporter to its end: what it reported and its stages.
+void RunReporter(NativeChildProcess_IsolationMode mode, std::string* report,
+                 NCP_SpawnStages* stages) {
   ::ncp::testing::Pipe out;
-  int32_t pid = StartReporter(NCP_ISOLATION_MODE_NORMAL, out.write_fd());
+  int32_t pid = StartReporter(mode, out.write_fd());
   ASSERT_GT(pid, 0);
   out.CloseWriteEnd();
-  std::string report = out.ReadAll();
+  *report = out.ReadAll();
   ASSERT_TRUE(WaitExit(pid));
+  ASSERT_EQ(ncp_GetSpawnStages(pid, stages), NCP_NO_ERROR);
+}
+
+TEST_F(TraceTest, StartNormalReachesEveryStageInOrder) {
+  std::string report;
   NCP_SpawnStages s;
-  ASSERT_EQ(ncp_GetSpawnStages(pid, &s), NCP_NO_ERROR);
+  ASSERT_NO_FATAL_FAILURE(RunReporter(NCP_ISOLATION_MODE_NORMAL, &report, &s));
   ExpectInOrder(s, {NCP_STAGE_CALLED, NCP_STAGE_LAUNCHING, NCP_STAGE_CLONED,
                     NCP_STAGE_SANDBOXED, NCP_STAGE_RUNNING, NCP_STAGE_LOADED,
                     NCP_STAGE_ENTRY});
@@ -118,14 +125,10 @@ TEST_F(TraceTest, StartNormalReachesEveryStageInOrder) {
 }
 
 TEST_F(TraceTest, StartIsolatedAlsoStampsTheMounts) {
-  ::ncp::testing::Pipe out;
-  int32_t pid = StartReporter(NCP_ISOLATION_MODE_ISOLATED, out.write_fd());
-  ASSERT_GT(pid, 0);
-  out.CloseWriteEnd();
-  std::string report = out.ReadAll();
-  ASSERT_TRUE(WaitExit(pid));
+  std::string report;
   NCP_SpawnStages s;
-  ASSERT_EQ(ncp_GetSpawnStages(pid, &s), NCP_NO_ERROR);
+  ASSERT_NO_FATAL_FAILURE(
+      RunReporter(NCP_ISOLATION_MODE_ISOLATED, &report, &s));
   ExpectInOrder(s, {NCP_STAGE_CALLED, NCP_STAGE_LAUNCHING, NCP_STAGE_CLONED,
                     NCP_STAGE_MOUNTED, NCP_STAGE_SANDBOXED, NCP_STAGE_RUNNING,
                     NCP_STAGE_LOADED, NCP_STAGE_ENTRY});
