@@ -92,32 +92,23 @@ void ReportSeccompKillsOn(int status_fd) {
   sigaction(SIGSYS, &action, nullptr);
 }
 
-// Pid 1 of an isolated child's pid namespace: forks the real child, then
-// reaps everything, forwards signals to the real child, and when it ends
-// reports how on status_fd and exits (which ends the namespace).
-void BecomeInit(int status_fd) {
-  sigset_t all, saved;
+}  // namespace
+
+// Pid 1's life once the real child exists: keeps nothing open but the
+// report channel (the real child's fds, an IPC socket, user fds, must close
+// when it exits, not when we do), reaps everything, forwards signals to the
+// real child, and when it ends reports how on status_fd (if >= 0) and exits
+// the same way (which ends the namespace).
+void ServeAsInit(pid_t child, int status_fd) {
+  sigset_t all;
   sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &all, &saved);
-  // Not dumpable from before the fork, so that the child can never read
-  // our /proc files (environ, mem, fd), even running as the same uid.
-  prctl(PR_SET_DUMPABLE, 0);
-  pid_t child = fork();
-  if (child < 0) Die(kExitBadBootstrap, "fork: %s", strerror(errno));
-  if (child == 0) {
-    prctl(PR_SET_DUMPABLE, 1);
-    ReportSeccompKillsOn(status_fd);
-    close(status_fd);
-    sigprocmask(SIG_SETMASK, &saved, nullptr);
-    return;
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  if (status_fd < 0) {
+    syscall(SYS_close_range, 0, ~0U, 0);
+  } else {
+    if (status_fd > 0) syscall(SYS_close_range, 0, status_fd - 1, 0);
+    syscall(SYS_close_range, status_fd + 1, ~0U, 0);
   }
-  // Keep nothing open but the report channel: the real child's fds (an IPC
-  // socket, user fds) must close when it exits, not when we do.
-  for (int fd = 0; fd < 3; ++fd) {
-    if (fd != status_fd) close(fd);
-  }
-  syscall(SYS_close_range, 3, status_fd - 1, 0);
-  syscall(SYS_close_range, status_fd + 1, ~0U, 0);
   for (;;) {
     siginfo_t info;
     int sig = sigwaitinfo(&all, &info);
@@ -135,11 +126,40 @@ void BecomeInit(int status_fd) {
           kInitReportMagic, WIFSIGNALED(status) ? 1 : 0,
           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
           WIFSIGNALED(status) && WCOREDUMP(status) ? 1 : 0};
-      ssize_t w = write(status_fd, &report, sizeof(report));
-      (void)w;
+      if (status_fd >= 0) {
+        ssize_t w = write(status_fd, &report, sizeof(report));
+        (void)w;
+      }
       _exit(report.signaled ? 128 + report.status : report.status);
     }
   }
+}
+
+void BecomeInitsChild(int status_fd) {
+  prctl(PR_SET_DUMPABLE, 1);
+  ReportSeccompKillsOn(status_fd);
+  close(status_fd);
+}
+
+namespace {
+
+// Pid 1 of an isolated child's pid namespace: forks the real child (which
+// returns from here), then serves as its init.
+void BecomeInit(int status_fd) {
+  sigset_t all, saved;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &saved);
+  // Not dumpable from before the fork, so that the child can never read
+  // our /proc files (environ, mem, fd), even running as the same uid.
+  prctl(PR_SET_DUMPABLE, 0);
+  pid_t child = fork();
+  if (child < 0) Die(kExitBadBootstrap, "fork: %s", strerror(errno));
+  if (child == 0) {
+    BecomeInitsChild(status_fd);
+    sigprocmask(SIG_SETMASK, &saved, nullptr);
+    return;
+  }
+  ServeAsInit(child, status_fd);
 }
 
 // The argv area of this process (what /proc/<pid>/cmdline shows), from
@@ -338,7 +358,7 @@ void SetProcessName(const std::string& name) {
   }
 }
 
-void RunChild(const Bootstrap& boot, void* ipc_library, bool become_init) {
+void RunChild(const Bootstrap& boot, void* ipc_library, InitRole init) {
   g_name = boot.process_name.c_str();
   if (g_trace_fd < 0 && boot.trace_fd >= 0) {
     g_trace_fd = boot.trace_fd;  // a zygote's child: running from here
@@ -349,7 +369,8 @@ void RunChild(const Bootstrap& boot, void* ipc_library, bool become_init) {
   SetProcessName(boot.process_name);
   if ((boot.flags & Bootstrap::kRunAsInit) != 0) {
     g_sandboxed = true;
-    if (become_init) BecomeInit(boot.status_fd);
+    if (init == InitRole::kBecome) BecomeInit(boot.status_fd);
+    if (init == InitRole::kForked) BecomeInitsChild(boot.status_fd);
   }
   if (boot.kind == Bootstrap::kStart) RunStart(boot);
   RunCreate(boot, ipc_library);
@@ -401,5 +422,5 @@ int main(int argc, char** argv) {
       close(fd);
   }
   if (boot.kind == Bootstrap::kZygote) RunZygote(boot, ipc_library);
-  RunChild(boot, ipc_library, /*become_init=*/false);
+  RunChild(boot, ipc_library, InitRole::kNone);
 }

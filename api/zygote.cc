@@ -576,6 +576,7 @@ class Zygote {
     report = keep[1];
     app_pidfd_ = keep[2];
     control_ = -1;
+    int init_link = -1;  // the real child's socket to its init (see below)
     if (prepared != nullptr) {
       spawner::SpawnPlan& plan = prepared->plan();
       plan.report_fd = report;
@@ -585,6 +586,9 @@ class Zygote {
       // A failure is on the report pipe for the zygote (DropSpare).
       if (spawner::RunChildSetup(&plan, nullptr) != 0) {
         _exit(spawner::kSetupFailedExitCode);
+      }
+      if ((plan.namespace_flags & CLONE_NEWPID) != 0) {
+        init_link = ForkRealChildAhead(sock, report);
       }
     }
     Prefault();
@@ -597,12 +601,94 @@ class Zygote {
     if (malformed || !Parse(request, &parsed)) {
       _exit(spawner::kSetupFailedExitCode);
     }
+    InitRole init = InitRole::kBecome;
+    if (init_link >= 0) {
+      if ((parsed.boot.flags & Bootstrap::kRunAsInit) == 0 ||
+          parsed.boot.status_fd < 0 ||
+          static_cast<size_t>(parsed.boot.status_fd) >= parsed.table.size()) {
+        _exit(spawner::kSetupFailedExitCode);
+      }
+      HandToInit(init_link, parsed.boot.process_name,
+                 parsed.table[static_cast<size_t>(parsed.boot.status_fd)]);
+      init = InitRole::kForked;
+    }
     spawner::SpawnPlan& plan = parsed.decoded.plan();
     plan.report_fd = report;
     plan.parent_pidfd = app_pidfd_;
     plan.reset_signal_handlers = false;
     if (prepared != nullptr) plan.phases = spawner::kPhaseFds;
-    RunInChild(parsed, plan, /*sandboxed=*/prepared != nullptr);
+    RunInChild(parsed, plan, /*sandboxed=*/prepared != nullptr, init);
+  }
+
+  // A prepared spare that is pid 1 of its namespace forks the process that
+  // will be the child now, off the spawn path: that process (which returns
+  // from here, with the socket to its init) prefaults and takes the
+  // request, so that the child's start pays for no fork and no
+  // copy-on-write faults. This process becomes the init: it waits for the
+  // child's name and status fd (HandToInit), names itself, then serves as
+  // init. If the child ends first, so does the init, with its status, and
+  // the zygote drops the spare.
+  int ForkRealChildAhead(int sock, int report) {
+    int link[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, link) != 0) {
+      _exit(spawner::kSetupFailedExitCode);
+    }
+    // Not dumpable from before the fork (as BecomeInit): the child can
+    // never read the init's /proc files.
+    prctl(PR_SET_DUMPABLE, 0);
+    const pid_t child = fork();  // every signal is blocked (CreateSpare)
+    if (child < 0) _exit(spawner::kSetupFailedExitCode);
+    if (child == 0) {
+      close(link[0]);
+      return link[1];
+    }
+    // Only the child answers the zygote: the request socket and the report
+    // pipe must reach EOF when it is gone.
+    close(link[1]);
+    close(sock);
+    close(report);
+    if (app_pidfd_ >= 0) close(app_pidfd_);
+    char name[4096];
+    struct iovec iov = {name, sizeof(name) - 1};
+    char control_buf[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control_buf;
+    msg.msg_controllen = sizeof(control_buf);
+    ssize_t n;
+    do {
+      n = recvmsg(link[0], &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    int status_fd = -1;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c != nullptr;
+         c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+          c->cmsg_len == CMSG_LEN(sizeof(int))) {
+        memcpy(&status_fd, CMSG_DATA(c), sizeof(int));
+      }
+    }
+    if (n > 0) {
+      name[n] = '\0';
+      SetProcessName(name);
+      const char ack = 1;
+      ssize_t w = write(link[0], &ack, 1);
+      (void)w;
+    }
+    ServeAsInit(child, status_fd);  // closes link[0] too
+  }
+
+  // The real child, forked ahead: tells its init its name and where to
+  // report, and waits until the init bears the name (the app may look at
+  // it as soon as it has the pid).
+  static void HandToInit(int link, const std::string& name, int status_fd) {
+    SendWithFd(link, name.c_str(), name.size() + 1, status_fd);  // never 0
+    char ack;
+    ssize_t n;
+    do {
+      n = read(link, &ack, 1);
+    } while (n < 0 && errno == EINTR);
+    close(link);
   }
 
   // Forks a child for `parsed` now (no spare was ready).
@@ -626,7 +712,7 @@ class Zygote {
     long pid = Clone(plan.namespace_flags, &pidfd);
     if (pid == 0) {
       close(report[0]);
-      RunInChild(parsed, plan, /*sandboxed=*/false);
+      RunInChild(parsed, plan, /*sandboxed=*/false, InitRole::kBecome);
     }
     const int clone_errno = errno;
     sigprocmask(SIG_SETMASK, &saved, nullptr);
@@ -645,7 +731,7 @@ class Zygote {
   // `sandboxed`: the plan's namespace and credential phases have run (a
   // prepared spare): its working directory is its new root's.
   [[noreturn]] void RunInChild(Parsed& parsed, const spawner::SpawnPlan& plan,
-                               bool sandboxed) {
+                               bool sandboxed, InitRole init) {
     const Bootstrap& boot = parsed.boot;
     // Named before the app hears of it, as an exec'd child is.
     SetProcessName(boot.process_name);
@@ -674,7 +760,7 @@ class Zygote {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    RunChild(boot, ipc_library_, /*become_init=*/true);
+    RunChild(boot, ipc_library_, init);
   }
 
   const Bootstrap& boot_;
