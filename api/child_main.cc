@@ -184,12 +184,17 @@ void TraceStamp(NCP_SpawnStage stage) {
 // is past its start (see SetStartedFd), or -1.
 int g_started_fd = -1;
 
-// The start is over: the last stamp, then the user's code runs without the
-// trace page, and the zygote may go on with its own work.
-void StartupDone(NCP_SpawnStage stage) {
+// The last stamp of the start: then the user's code runs without the
+// trace page.
+void TraceDone(NCP_SpawnStage stage) {
   TraceStamp(stage);
   if (g_trace_fd >= 0) close(g_trace_fd);
   g_trace_fd = -1;
+}
+
+// Past the start: the zygote may go on with its own work (the next spare),
+// which would otherwise compete with this child for a CPU.
+void StartedNow() {
   if (g_started_fd >= 0) close(g_started_fd);
   g_started_fd = -1;
 }
@@ -226,7 +231,8 @@ void StartupDone(NCP_SpawnStage stage) {
   g_current_args = &args;
 
   using Entry = void (*)(NativeChildProcess_Args);
-  StartupDone(NCP_STAGE_ENTRY);
+  TraceDone(NCP_STAGE_ENTRY);
+  StartedNow();
   reinterpret_cast<Entry>(symbol)(args);
   exit(0);
 }
@@ -310,7 +316,7 @@ bool LoadIpc(void* library, Ipc* ipc) {
   }
 
   OHIPCRemoteStub* stub = on_connect();
-  StartupDone(NCP_STAGE_CONNECTED);
+  TraceDone(NCP_STAGE_CONNECTED);
   if (stub == nullptr) {
     ReportFailure(ipc, registrar, NCP_ERR_CONNECTION_FAILED,
                   "NativeChildProcess_OnConnect returned NULL", "");
@@ -332,6 +338,9 @@ bool LoadIpc(void* library, Ipc* ipc) {
   }
   ipc.parcel_destroy(data);
   ipc.parcel_destroy(reply);
+  // The parent has the proxy (its callback may be running): only now may
+  // the zygote fork the next spare.
+  StartedNow();
   main_proc();
   // The request that ended MainProc (an "exit" request, typically) is still
   // replying on an IPC thread: let it finish before the process goes.
