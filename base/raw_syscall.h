@@ -18,13 +18,14 @@
 
 // Functions on the post-clone path carry this: no sanitizer instrumentation
 // (ASan/TSan would consult thread state that belongs to the parent thread).
-#define NCP_CHILD_FN                                      \
-  __attribute__((no_sanitize_address, no_sanitize_thread, \
-                 no_sanitize_undefined, no_stack_protector, noinline))
+// The list form of no_sanitize is understood by GCC (8+) and clang alike.
+#define NCP_CHILD_FN                                            \
+  __attribute__((no_sanitize("address", "thread", "undefined"), \
+                 no_stack_protector, noinline))
 
-#define NCP_CHILD_INLINE                                  \
-  __attribute__((no_sanitize_address, no_sanitize_thread, \
-                 no_sanitize_undefined, always_inline)) static inline
+#define NCP_CHILD_INLINE                                        \
+  __attribute__((no_sanitize("address", "thread", "undefined"), \
+                 always_inline)) static inline
 
 namespace ncp::raw {
 

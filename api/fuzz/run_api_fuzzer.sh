@@ -8,10 +8,9 @@
 # libseccomp-dev (as the Bazel build does). No child process is ever started
 # (see api_fuzzer.cc), so the embedded trampoline is a stub.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-out="${NCP_FUZZ_DIR:-/tmp/ncp_api_fuzz}"
-mkdir -p "$out/corpus" "$out/obj"
-cxx="${CXX_FUZZ:-clang++}"
+source "$(dirname "$0")/../../tools/fuzz/common.sh"
+fuzz_setup api
+mkdir -p "$out/obj"
 # libchild_process.so's parent side (//api:capi and its dependencies) and
 # the IPC runtime it links.
 srcs=(
@@ -23,12 +22,9 @@ srcs=(
   isolation/isolation.cc isolation/mount_plan.cc isolation/sandbox_paths.cc
   isolation/seccomp_policy.cc
   spawner/plan_codec.cc spawner/spawner.cc spawner/supervisor.cc
-  ipc/wire.cc ipc/parcel.cc ipc/object.cc ipc/runtime.cc ipc/utf.cc
-  ipc/bridge_impl.cc ipc/capi_parcel.cc ipc/capi_remote_object.cc
-  ipc/capi_skeleton.cc
+  "${fuzz_ipc_srcs[@]}"
 )
-flags=(-std=c++17 -g -O1 -fno-exceptions -fno-sanitize-recover=undefined
-  -I. -Iapi/include -Iipc/include -pthread)
+flags=("${fuzz_flags[@]}" -Iapi/include)
 absl="$(pkg-config --libs absl_status absl_statusor absl_strings absl_cord \
   absl_time absl_flat_hash_map absl_str_format)"
 cd "$root"
@@ -49,16 +45,5 @@ done
   "$out"/obj/*.o $absl -lseccomp -ldl -o "$out/api_fuzzer"
 
 # Seeds: varied byte strings (FuzzedDataProvider reads them as choices).
-python3 - "$out/corpus" <<'PY'
-import os, random, sys
-d = sys.argv[1]
-rng = random.Random(20261128)
-for n in (8, 32, 128, 512, 2048):
-    for k in range(4):
-        with open(os.path.join(d, 'seed_%d_%d' % (n, k)), 'wb') as f:
-            f.write(bytes(rng.randrange(256) for _ in range(n)))
-PY
-
-cd "$out"
-if [ "$#" -eq 0 ]; then set -- -runs=1000000; fi
-exec ./api_fuzzer "$@" corpus
+fuzz_random_seeds 8 32 128 512 2048
+fuzz_run api_fuzzer "$@"

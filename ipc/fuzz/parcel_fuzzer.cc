@@ -221,8 +221,19 @@ const uint8_t* g_huge = nullptr;  // 2 GiB of readable zeros: any len is valid
 constexpr int kFdScan = 1200;     // above every fd a run can hold at once
 bool g_open_before[kFdScan];      // the fd table between inputs
 int g_top_before = 0;             // the highest fd open between inputs
-int g_destroyed = 0;              // stub destroy callbacks run
-int g_allocs = 0;                 // allocator calls
+
+// Between inputs libFuzzer and the sanitizers may open fds of their own (a
+// pipe, at the lowest free number): look again where they can appear, just
+// above the highest open fd, before each input.
+void RefreshFdSnapshot() {
+  const int end = std::min(kFdScan, g_top_before + 8);
+  for (int fd = 0; fd < end; ++fd) {
+    g_open_before[fd] = fcntl(fd, F_GETFD) >= 0;
+    if (g_open_before[fd]) g_top_before = std::max(g_top_before, fd);
+  }
+}
+int g_destroyed = 0;  // stub destroy callbacks run
+int g_allocs = 0;     // allocator calls
 
 // Identifies the open file behind an fd (device and inode).
 uint64_t FileKey(int fd) {
@@ -896,6 +907,7 @@ struct Run {
   }
 
   void Go() {
+    RefreshFdSnapshot();
     for (int k = 0; k < 2; ++k) {
       stubs[k] = OH_IPCRemoteStub_Create(k ? "ncp.fuzz.b" : "ncp.fuzz.a",
                                          OnRequest, OnDestroy, nullptr);

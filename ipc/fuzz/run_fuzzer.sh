@@ -5,18 +5,10 @@
 # Default: -runs=1000000 over a corpus seeded with valid messages. The
 # binary and corpus live in ${NCP_FUZZ_DIR:-/tmp/ncp_ipc_fuzz}.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-out="${NCP_FUZZ_DIR:-/tmp/ncp_ipc_fuzz}"
-mkdir -p "$out/corpus"
-cxx="${CXX_FUZZ:-clang++}"
-srcs=(
-  ipc/fuzz/wire_fuzzer.cc ipc/wire.cc ipc/parcel.cc ipc/object.cc
-  ipc/runtime.cc ipc/utf.cc ipc/bridge_impl.cc ipc/capi_parcel.cc
-  ipc/capi_remote_object.cc ipc/capi_skeleton.cc
-)
-(cd "$root" && "$cxx" -std=c++17 -g -O1 -fno-exceptions \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I. -Iipc/include -pthread "${srcs[@]}" -o "$out/wire_fuzzer")
+source "$(dirname "$0")/../../tools/fuzz/common.sh"
+fuzz_setup ipc
+(cd "$root" && "$cxx" "${fuzz_flags[@]}" -fsanitize=fuzzer,address,undefined \
+  ipc/fuzz/wire_fuzzer.cc "${fuzz_ipc_srcs[@]}" -o "$out/wire_fuzzer")
 
 # Seeds: a hello, requests/replies with objects, a release, a memfd body.
 python3 - "$out/corpus" <<'PY'
@@ -50,6 +42,4 @@ seed('memfd', 1, hdr(2, flags=3, code=1, body=len(big), data=len(big), fds=1),
      big + ops)
 PY
 
-cd "$out"
-if [ "$#" -eq 0 ]; then set -- -runs=1000000; fi
-exec ./wire_fuzzer "$@" corpus
+fuzz_run wire_fuzzer "$@"
