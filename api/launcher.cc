@@ -1,5 +1,6 @@
 #include "api/launcher.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -334,28 +335,14 @@ struct ZygoteMessage {
 };
 
 bool ReceiveMessage(int control, int flags, ZygoteMessage* out) {
-  char control_buf[CMSG_SPACE(sizeof(int) * 4)];
-  struct iovec iov = {&out->reply, sizeof(ZygoteReply)};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control_buf;
-  msg.msg_controllen = sizeof(control_buf);
-  ssize_t n;
-  do {
-    n = recvmsg(control, &msg, MSG_CMSG_CLOEXEC | flags);
-  } while (n < 0 && errno == EINTR);
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
-       c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const int* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
-    for (size_t i = 0; i < count; ++i) {
-      if (i == 0 && !out->fd.valid()) {
-        out->fd.Reset(fds[i]);
-      } else {
-        close(fds[i]);
-      }
+  std::vector<int> fds;
+  const ssize_t n = ReceiveWithFds(control, &out->reply, sizeof(ZygoteReply),
+                                   flags, /*max_fds=*/4, &fds);
+  for (size_t i = 0; i < fds.size(); ++i) {
+    if (i == 0 && !out->fd.valid()) {
+      out->fd.Reset(fds[i]);
+    } else {
+      close(fds[i]);
     }
   }
   if (n <= 0) return false;
@@ -534,9 +521,52 @@ class ZygoteLauncher : public Launcher {
       OnMessage(&m);
     }
     for (pid_t pid : spares_) Reap(pid, UniqueFd());
+    // A spare the zygote cloned but could not tell us about (it died
+    // between the clone and the notice; a request's child before its reply,
+    // likewise) is our child all the same: find it by the zygote's names,
+    // stop it and reap it.
+    for (pid_t pid : UnannouncedSpares()) {
+      UniqueFd pidfd(static_cast<int>(syscall(__NR_pidfd_open, pid, 0)));
+      if (!pidfd.valid()) continue;
+      fcntl(pidfd.get(), F_SETFD, FD_CLOEXEC);
+      syscall(__NR_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      Reap(pid, std::move(pidfd));
+    }
     spares_.clear();
     Untrack(control_.get());
     control_.Reset();
+  }
+
+  // This process's children (of any thread) that bear a spare's name
+  // ("ncp-spare", or "ncp-zygote" if just cloned), other than the zygote
+  // itself and the spares we know of.
+  std::vector<pid_t> UnannouncedSpares() const {
+    std::vector<pid_t> found;
+    DIR* tasks = opendir("/proc/self/task");
+    if (tasks == nullptr) return found;
+    while (struct dirent* t = readdir(tasks)) {
+      if (t->d_name[0] == '.') continue;
+      FILE* list = fopen(
+          absl::StrCat("/proc/self/task/", t->d_name, "/children").c_str(),
+          "re");
+      if (list == nullptr) continue;
+      int pid;
+      while (fscanf(list, "%d", &pid) == 1) {
+        if (pid == pid_ || spares_.count(pid) != 0) continue;
+        FILE* comm = fopen(absl::StrCat("/proc/", pid, "/comm").c_str(), "re");
+        if (comm == nullptr) continue;
+        char name[32] = {};
+        if (fgets(name, sizeof(name), comm) != nullptr &&
+            (strcmp(name, "ncp-spare\n") == 0 ||
+             strcmp(name, "ncp-zygote\n") == 0)) {
+          found.push_back(pid);
+        }
+        fclose(comm);
+      }
+      fclose(list);
+    }
+    closedir(tasks);
+    return found;
   }
 
   // A notice is handled; true for a reply (left in *m).

@@ -68,32 +68,17 @@ struct Received {
 bool ReceiveRequest(int sock, Received* out, bool* malformed) {
   *malformed = false;
   char buf[sizeof(ZygoteRequest) + kZygoteMaxInline];
-  char control_buf[CMSG_SPACE(sizeof(int) * kMaxFds)];
-  struct iovec iov = {buf, sizeof(buf)};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control_buf;
-  msg.msg_controllen = sizeof(control_buf);
-  ssize_t n;
-  do {
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
+  int msg_flags = 0;
+  const ssize_t n =
+      ReceiveWithFds(sock, buf, sizeof(buf), 0, kMaxFds, &out->fds, &msg_flags);
   if (n <= 0) return false;
-  for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
-       c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    const int* fds = reinterpret_cast<const int*>(CMSG_DATA(c));
-    out->fds.insert(out->fds.end(), fds, fds + count);
-  }
   if (static_cast<size_t>(n) < sizeof(ZygoteRequest)) {
     *malformed = true;
     return true;
   }
   memcpy(&out->header, buf, sizeof(out->header));
   const ZygoteRequest& h = out->header;
-  if ((msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0 ||
+  if ((msg_flags & (MSG_CTRUNC | MSG_TRUNC)) != 0 ||
       h.magic != kZygoteRequestMagic || h.table_fds > kZygoteMaxTableFds ||
       h.inline_bytes > kZygoteMaxInline ||
       static_cast<size_t>(n) != sizeof(ZygoteRequest) + h.inline_bytes ||
@@ -649,25 +634,12 @@ class Zygote {
     close(report);
     if (app_pidfd_ >= 0) close(app_pidfd_);
     char name[4096];
-    struct iovec iov = {name, sizeof(name) - 1};
-    char control_buf[CMSG_SPACE(sizeof(int))] = {};
-    struct msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control_buf;
-    msg.msg_controllen = sizeof(control_buf);
-    ssize_t n;
-    do {
-      n = recvmsg(link[0], &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    int status_fd = -1;
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); n > 0 && c != nullptr;
-         c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-          c->cmsg_len == CMSG_LEN(sizeof(int))) {
-        memcpy(&status_fd, CMSG_DATA(c), sizeof(int));
-      }
-    }
+    std::vector<int> fds;
+    const ssize_t n = ReceiveWithFds(link[0], name, sizeof(name) - 1, 0,
+                                     /*max_fds=*/1, &fds);
+    // The status pipe; anything else is not ours to keep (ServeAsInit
+    // closes every other fd).
+    const int status_fd = fds.size() == 1 ? fds[0] : -1;
     if (n > 0) {
       name[n] = '\0';
       SetProcessName(name);

@@ -1,5 +1,8 @@
 #include "api/zygote_protocol.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+
 #include <cstring>
 
 namespace ncp::api {
@@ -58,6 +61,32 @@ bool DecodeZygotePayload(const void* data, size_t size, ZygotePayload* out) {
   }
   if (!u32(&out->umask) || out->umask > 0777) return false;
   return left == 0;
+}
+
+ssize_t ReceiveWithFds(int sock, void* buf, size_t size, int flags,
+                       size_t max_fds, std::vector<int>* fds, int* msg_flags) {
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * max_fds));
+  struct iovec iov = {buf, size};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);
+  } while (n < 0 && errno == EINTR);
+  if (n >= 0) {
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+         c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      const int* received = reinterpret_cast<const int*>(CMSG_DATA(c));
+      fds->insert(fds->end(), received, received + count);
+    }
+  }
+  if (msg_flags != nullptr) *msg_flags = n >= 0 ? msg.msg_flags : 0;
+  return n;
 }
 
 }  // namespace ncp::api

@@ -508,6 +508,41 @@ TEST(SpareTest, SparesOfAKilledZygoteAreReaped) {
             0);
 }
 
+TEST(SpareTest, ASpareTheZygoteCouldNotAnnounceIsReapedToo) {
+  EXPECT_EQ(InFork(+[] {
+              // A zygote killed between cloning a spare and telling the app
+              // leaves a child the app has not heard of. Stand-in: a child
+              // of the app with a spare's name.
+              int32_t a = StartSleeper();
+              if (a <= 0) return 10;
+              const pid_t zygote = ZygoteOf(a);
+              if (zygote <= 0) return 11;
+              int ready[2];
+              if (pipe(ready) != 0) return 12;
+              const pid_t unannounced = fork();
+              if (unannounced == 0) {
+                prctl(PR_SET_NAME, "ncp-spare");
+                close(ready[0]);
+                close(ready[1]);  // named: the parent reads EOF
+                for (;;) pause();
+              }
+              close(ready[1]);
+              char byte;
+              if (read(ready[0], &byte, 1) != 0) return 13;
+              close(ready[0]);
+              if (kill(zygote, SIGKILL) != 0) return 14;
+              if (!WaitForExit(zygote)) return 15;
+              int32_t c = StartSleeper();  // a new zygote; the old one's
+              if (c <= 0) return 16;       // spares are stopped and reaped
+              if (!Reaped(unannounced)) return 17;
+              for (int32_t pid : {a, c}) {
+                if (!KillAndWait(pid)) return 18;
+              }
+              return 0;
+            }),
+            0);
+}
+
 TEST(SpareTest, ThePoolStaysWithinTheNetworkNamespaceQuota) {
   EXPECT_EQ(InFork(+[] {
               // A user namespace of our own allowing 3 network namespaces:
