@@ -644,7 +644,7 @@ class Zygote {
       name[n] = '\0';
       SetProcessName(name);
       const char ack = 1;
-      ssize_t w = write(link[0], &ack, 1);
+      ssize_t w = send(link[0], &ack, 1, MSG_NOSIGNAL);  // (it may be gone)
       (void)w;
     }
     ServeAsInit(child, status_fd);  // closes link[0] too

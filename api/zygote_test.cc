@@ -518,7 +518,7 @@ TEST(SpareTest, ASpareTheZygoteCouldNotAnnounceIsReapedToo) {
               const pid_t zygote = ZygoteOf(a);
               if (zygote <= 0) return 11;
               int ready[2];
-              if (pipe(ready) != 0) return 12;
+              if (pipe2(ready, O_CLOEXEC) != 0) return 12;
               const pid_t unannounced = fork();
               if (unannounced == 0) {
                 prctl(PR_SET_NAME, "ncp-spare");
