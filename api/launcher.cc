@@ -97,6 +97,11 @@ TrampolineFile& Trampoline() {
   return *file;
 }
 
+// A pidfd of `pid`, or invalid (pidfd_open sets close-on-exec itself).
+UniqueFd OpenPidfd(pid_t pid) {
+  return UniqueFd(static_cast<int>(syscall(__NR_pidfd_open, pid, 0)));
+}
+
 // A pidfd of this process, for the child's "parent already gone?" check.
 // Re-opened in a forked process.
 int SelfPidfd() {
@@ -107,8 +112,7 @@ int SelfPidfd() {
   if (owner != getpid()) {
     // After fork the old fd names our parent; it stays open (harmless)
     // because closing it could race with an fd the app reuses.
-    fd = static_cast<int>(syscall(__NR_pidfd_open, getpid(), 0));
-    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    fd = OpenPidfd(getpid()).Release();
     owner = getpid();
   }
   return fd;
@@ -526,9 +530,8 @@ class ZygoteLauncher : public Launcher {
     // likewise) is our child all the same: find it by the zygote's names,
     // stop it and reap it.
     for (pid_t pid : UnannouncedSpares()) {
-      UniqueFd pidfd(static_cast<int>(syscall(__NR_pidfd_open, pid, 0)));
+      UniqueFd pidfd = OpenPidfd(pid);
       if (!pidfd.valid()) continue;
-      fcntl(pidfd.get(), F_SETFD, FD_CLOEXEC);
       syscall(__NR_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
       Reap(pid, std::move(pidfd));
     }
@@ -587,11 +590,8 @@ class ZygoteLauncher : public Launcher {
   // Lets the supervisor reap `pid` (not one of the API's children), by
   // `pidfd` or, if invalid, a pidfd opened now.
   static void Reap(pid_t pid, UniqueFd pidfd) {
-    if (!pidfd.valid()) {
-      pidfd.Reset(static_cast<int>(syscall(__NR_pidfd_open, pid, 0)));
-      if (!pidfd.valid()) return;
-      fcntl(pidfd.get(), F_SETFD, FD_CLOEXEC);
-    }
+    if (!pidfd.valid()) pidfd = OpenPidfd(pid);
+    if (!pidfd.valid()) return;
     auto* owned = new UniqueFd(std::move(pidfd));
     spawner::Supervisor::Get().Watch(
         pid, owned->get(),

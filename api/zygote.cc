@@ -47,8 +47,6 @@ extern char** environ;
 namespace ncp::api {
 namespace {
 
-constexpr int kMaxFds = 2 + kZygoteMaxTableFds;
-
 // One request as received; owns its fds.
 struct Received {
   ZygoteRequest header = {};
@@ -69,8 +67,8 @@ bool ReceiveRequest(int sock, Received* out, bool* malformed) {
   *malformed = false;
   char buf[sizeof(ZygoteRequest) + kZygoteMaxInline];
   int msg_flags = 0;
-  const ssize_t n =
-      ReceiveWithFds(sock, buf, sizeof(buf), 0, kMaxFds, &out->fds, &msg_flags);
+  const ssize_t n = ReceiveWithFds(sock, buf, sizeof(buf), 0,
+                                   kZygoteMaxMessageFds, &out->fds, &msg_flags);
   if (n <= 0) return false;
   if (static_cast<size_t>(n) < sizeof(ZygoteRequest)) {
     *malformed = true;
@@ -97,7 +95,7 @@ bool ForwardRequest(int sock, const Received& request) {
       {const_cast<ZygoteRequest*>(&request.header), sizeof(request.header)},
       {const_cast<char*>(request.inline_payload.data()),
        request.inline_payload.size()}};
-  char control_buf[CMSG_SPACE(sizeof(int) * kMaxFds)] = {};
+  char control_buf[CMSG_SPACE(sizeof(int) * kZygoteMaxMessageFds)] = {};
   struct msghdr msg = {};
   msg.msg_iov = iov;
   msg.msg_iovlen = request.inline_payload.empty() ? 1 : 2;

@@ -65,13 +65,16 @@ bool DecodeZygotePayload(const void* data, size_t size, ZygotePayload* out) {
 
 ssize_t ReceiveWithFds(int sock, void* buf, size_t size, int flags,
                        size_t max_fds, std::vector<int>* fds, int* msg_flags) {
-  std::vector<char> control(CMSG_SPACE(sizeof(int) * max_fds));
+  // On the stack: this is on every spawn's path (zygote and app side).
+  alignas(struct cmsghdr) char
+      control[CMSG_SPACE(sizeof(int) * kZygoteMaxMessageFds)];
+  if (max_fds > kZygoteMaxMessageFds) max_fds = kZygoteMaxMessageFds;
   struct iovec iov = {buf, size};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
+  msg.msg_control = control;
+  msg.msg_controllen = CMSG_SPACE(sizeof(int) * max_fds);
   ssize_t n;
   do {
     n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | flags);

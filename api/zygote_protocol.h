@@ -77,11 +77,15 @@ struct ZygotePayload {
 std::string EncodeZygotePayload(const ZygotePayload& payload);
 bool DecodeZygotePayload(const void* data, size_t size, ZygotePayload* out);
 
+// Most fds one message of this protocol carries: a request's payload memfd,
+// working directory and fd table.
+inline constexpr size_t kZygoteMaxMessageFds = 2 + kZygoteMaxTableFds;
+
 // One message of at most `size` bytes from `sock` into `buf` (recvmsg with
 // `flags` | MSG_CMSG_CLOEXEC, retried on EINTR), with the fds it carried
-// (up to `max_fds`, CLOEXEC) appended to *fds. Returns recvmsg's result;
-// *msg_flags (if not NULL) gets the message's flags (MSG_TRUNC,
-// MSG_CTRUNC).
+// (up to `max_fds` <= kZygoteMaxMessageFds, CLOEXEC) appended to *fds. Returns
+// recvmsg's result; *msg_flags (if not NULL) gets the message's flags
+// (MSG_TRUNC, MSG_CTRUNC).
 ssize_t ReceiveWithFds(int sock, void* buf, size_t size, int flags,
                        size_t max_fds, std::vector<int>* fds,
                        int* msg_flags = nullptr);

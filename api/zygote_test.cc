@@ -345,33 +345,36 @@ std::vector<pid_t> SparesOf(pid_t app, pid_t zygote) {
   return found;
 }
 
-// Blocks until `pid` has been reaped (not even a zombie), up to 10 s, by
-// looking at /proc now and then: the library reaps from its own thread.
-bool Reaped(pid_t pid) {
+// Blocks until `done()` holds, up to 10 s, looking now and then: the
+// library reaps from its own thread, the zygote on its own time.
+template <typename Done>
+bool Eventually(Done done) {
   for (int i = 0; i < 10000; ++i) {
-    struct stat st;
-    if (stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0) return true;
+    if (done()) return true;
     struct timespec ms = {0, 1000000};
     nanosleep(&ms, nullptr);
   }
   return false;
 }
 
-// Blocks until `pid` has died (a zombie, or reaped already), up to 10 s.
+// `pid` has been reaped (not even a zombie).
+bool Reaped(pid_t pid) {
+  return Eventually([pid] {
+    struct stat st;
+    return stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0;
+  });
+}
+
+// `pid` has died (a zombie, or reaped already).
 bool Died(pid_t pid) {
-  for (int i = 0; i < 10000; ++i) {
+  return Eventually([pid] {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string line;
     if (!std::getline(stat, line)) return true;  // reaped
-    size_t close = line.rfind(')');
-    if (close != std::string::npos && close + 2 < line.size() &&
-        line[close + 2] == 'Z') {
-      return true;
-    }
-    struct timespec ms = {0, 1000000};
-    nanosleep(&ms, nullptr);
-  }
-  return false;
+    const size_t close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() &&
+           line[close + 2] == 'Z';
+  });
 }
 
 ino_t NetNs(pid_t pid) {

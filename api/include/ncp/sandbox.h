@@ -9,14 +9,13 @@
  * equivalents: NCP_DATA_DIR, NCP_SANDBOX_RO, NCP_SANDBOX_RW (colon-separated
  * absolute paths).
  *
- *   Ability_ChildProcessConfigs* configs =
- * OH_Ability_CreateChildProcessConfigs();
- *   OH_Ability_ChildProcessConfigs_SetIsolationMode(configs,
- * NCP_ISOLATION_MODE_ISOLATED); ncp_ChildProcessConfigs_AddSandboxPath(configs,
- * "/srv/models", false); ncp_ChildProcessConfigs_SetDataDir(configs,
- * "/var/lib/myapp");
+ *   Ability_ChildProcessConfigs* c = OH_Ability_CreateChildProcessConfigs();
+ *   OH_Ability_ChildProcessConfigs_SetIsolationMode(
+ *       c, NCP_ISOLATION_MODE_ISOLATED);
+ *   ncp_ChildProcessConfigs_AddSandboxPath(c, "/srv/models", false);
+ *   ncp_ChildProcessConfigs_SetDataDir(c, "/var/lib/myapp");
  *   OH_Ability_StartNativeChildProcessWithConfigs("libworker.so:Main", args,
- * configs, &pid);
+ *                                                 c, &pid);
  *
  * Paths are checked when set: absolute, no "." or ".." components, existing
  * (bind paths), not "/"; a writable path may not be a system directory.
