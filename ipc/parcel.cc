@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -20,17 +21,63 @@ uint32_t GrownCapacity(uint64_t needed) {
   return c > kMaxParcelCapacity ? kMaxParcelCapacity : static_cast<uint32_t>(c);
 }
 
-Parcel::~Parcel() { std::free(buf_); }
+namespace {
+
+// Freed large blocks, each kMaxParcelCapacity bytes: enough for a round trip
+// (request and reply) on each side of a connection, and for a second caller.
+constexpr int kCachedLargeBlocks = 4;
+std::atomic<uint8_t*> g_large_blocks[kCachedLargeBlocks];
+
+}  // namespace
+
+uint8_t* AllocParcelBlock(uint32_t size, uint32_t* alloc) {
+  if (size < kLargeParcelBlock) {
+    *alloc = size;
+    return static_cast<uint8_t*>(std::malloc(size));
+  }
+  *alloc = kMaxParcelCapacity;
+  for (std::atomic<uint8_t*>& slot : g_large_blocks) {
+    if (slot.load(std::memory_order_relaxed) == nullptr) continue;
+    if (uint8_t* block = slot.exchange(nullptr, std::memory_order_acquire)) {
+      return block;
+    }
+  }
+  return static_cast<uint8_t*>(std::malloc(kMaxParcelCapacity));
+}
+
+void FreeParcelBlock(uint8_t* block, uint32_t alloc) {
+  if (block == nullptr) return;
+  if (alloc == kMaxParcelCapacity) {
+    for (std::atomic<uint8_t*>& slot : g_large_blocks) {
+      uint8_t* empty = nullptr;
+      if (slot.compare_exchange_strong(empty, block, std::memory_order_release,
+                                       std::memory_order_relaxed)) {
+        return;
+      }
+    }
+  }
+  std::free(block);
+}
+
+Parcel::~Parcel() { FreeParcelBlock(buf_, alloc_); }
 
 bool Parcel::Reserve(uint64_t needed) {
   if (needed <= capacity_) return true;
   uint32_t cap = GrownCapacity(needed);
   if (cap == 0) return false;
-  if (cap > alloc_) {
+  if (cap > alloc_ && cap < kLargeParcelBlock) {
     void* p = std::realloc(buf_, cap);
     if (p == nullptr) return false;
     buf_ = static_cast<uint8_t*>(p);
     alloc_ = cap;
+  } else if (cap > alloc_) {
+    uint32_t alloc = 0;
+    uint8_t* p = AllocParcelBlock(cap, &alloc);
+    if (p == nullptr) return false;
+    if (size_ > 0) std::memcpy(p, buf_, size_);
+    FreeParcelBlock(buf_, alloc_);
+    buf_ = p;
+    alloc_ = alloc;
   }
   capacity_ = cap;
   return true;
@@ -164,7 +211,7 @@ int Parcel::Append(const Parcel& other) {
 void Parcel::Adopt(uint8_t* buf, uint32_t alloc, uint32_t size,
                    std::vector<ParcelObject> objects) {
   Clear();
-  std::free(buf_);
+  FreeParcelBlock(buf_, alloc_);
   buf_ = buf;
   alloc_ = alloc;
   size_ = size;
@@ -182,7 +229,7 @@ void Parcel::Adopt(uint8_t* buf, uint32_t alloc, uint32_t size,
 
 void Parcel::MoveFrom(Parcel& other) {
   Clear();
-  std::free(buf_);
+  FreeParcelBlock(buf_, alloc_);
   buf_ = std::exchange(other.buf_, nullptr);
   alloc_ = std::exchange(other.alloc_, 0);
   capacity_ = std::exchange(other.capacity_, 0);

@@ -53,6 +53,17 @@ inline constexpr uint32_t kMaxParcelFds = 252;
 // exceeds the cap.
 uint32_t GrownCapacity(uint64_t needed);
 
+// Data blocks of parcels. A block for kLargeParcelBlock bytes or more is
+// always kMaxParcelCapacity bytes, and a few freed ones are kept for reuse:
+// glibc hands blocks this large back to the kernel when they are freed (its
+// mmap threshold and heap trimming), so every large parcel would otherwise
+// fault in ~50 fresh zeroed pages, which costs more than copying its bytes.
+// Lock-free (safe in the child of a fork). `*alloc` / `alloc`: the block's
+// real size.
+inline constexpr uint32_t kLargeParcelBlock = 64 * 1024;
+uint8_t* AllocParcelBlock(uint32_t size, uint32_t* alloc);
+void FreeParcelBlock(uint8_t* block, uint32_t alloc);
+
 class Parcel {
  public:
   Parcel() = default;
@@ -102,8 +113,9 @@ class Parcel {
   int Append(const Parcel& other);
 
   // Replaces the whole content with received bytes and objects (already
-  // validated: sorted, in range). Takes ownership of `buf`, a malloc'ed block
-  // of at least `size` bytes and exactly `alloc` bytes.
+  // validated: sorted, in range). Takes ownership of `buf`, a block from
+  // AllocParcelBlock (or malloc) of at least `size` bytes and exactly `alloc`
+  // bytes.
   void Adopt(uint8_t* buf, uint32_t alloc, uint32_t size,
              std::vector<ParcelObject> objects);
   // Moves the content of `other` into this parcel (this one's is dropped).

@@ -838,12 +838,18 @@ bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
     tx_ring_failed_ = false;
   }
   constexpr uint64_t kSize = wire::kRingSize;
-  uint64_t start = tx_tail_;
-  if (start % kSize + size > kSize) start = (start / kSize + 1) * kSize;
   // The peer's progress, clamped: a lying peer only corrupts what it reads.
   uint64_t consumed =
       __atomic_load_n(reinterpret_cast<uint64_t*>(tx_ring_), __ATOMIC_ACQUIRE);
   if (consumed > tx_tail_) consumed = tx_tail_;
+  uint64_t start = tx_tail_;
+  // Restart at the beginning of the ring when the body would cross its end
+  // or when everything sent has been consumed: a request/reply exchange then
+  // reuses the same (cache-warm) bytes instead of sweeping the whole ring.
+  if (start % kSize != 0 &&
+      (start % kSize + size > kSize || consumed == tx_tail_)) {
+    start = (start / kSize + 1) * kSize;
+  }
   if (start + size - consumed > kSize) return false;  // full: use a memfd
   *pos = start;
   tx_tail_ = start + size;
@@ -1165,10 +1171,11 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
     table.reset(new (std::nothrow) uint8_t[table_len]);
     if (!table) return ReadResult::kFailed;
   }
-  const uint32_t alloc = h.data_size > 0 ? GrownCapacity(h.data_size) : 0;
-  uint8_t* data =
-      alloc > 0 ? static_cast<uint8_t*>(std::malloc(alloc)) : nullptr;
-  if (alloc > 0 && data == nullptr) return ReadResult::kFailed;
+  uint32_t alloc = 0;
+  uint8_t* data = h.data_size > 0
+                      ? AllocParcelBlock(GrownCapacity(h.data_size), &alloc)
+                      : nullptr;
+  if (h.data_size > 0 && data == nullptr) return ReadResult::kFailed;
   size_t done = 0;
   const size_t total = h.body_size;
   bool ok = true;
@@ -1191,7 +1198,7 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
   }
   if (!ok || !wire::ValidateBodyParts(h, table.get(), table_len, data,
                                       h.data_size, &layout)) {
-    std::free(data);
+    FreeParcelBlock(data, alloc);
     return ReadResult::kFailed;
   }
   fds.pop_back();  // the memfd itself
@@ -1214,9 +1221,10 @@ bool Connection::ReadRingBody(const WireHeader& h, wire::MessageLayout* layout,
     if (!*table) return false;
     std::memcpy(table->get(), src, table_len);
   }
-  *alloc = h.data_size > 0 ? GrownCapacity(h.data_size) : 0;
-  *data = *alloc > 0 ? static_cast<uint8_t*>(std::malloc(*alloc)) : nullptr;
-  if (*alloc > 0 && *data == nullptr) return false;
+  *alloc = 0;
+  *data = h.data_size > 0 ? AllocParcelBlock(GrownCapacity(h.data_size), alloc)
+                          : nullptr;
+  if (h.data_size > 0 && *data == nullptr) return false;
   if (h.data_size > 0) std::memcpy(*data, src + table_len, h.data_size);
   // Copied: the sender may reuse the space. Validation works on the copy.
   rx_expected_ = layout->ring_pos + h.body_size;
@@ -1224,7 +1232,7 @@ bool Connection::ReadRingBody(const WireHeader& h, wire::MessageLayout* layout,
                    __ATOMIC_RELEASE);
   if (!wire::ValidateBodyParts(h, table->get(), table_len, *data, h.data_size,
                                layout)) {
-    std::free(*data);
+    FreeParcelBlock(*data, *alloc);
     *data = nullptr;
     return false;
   }
@@ -1243,8 +1251,7 @@ bool Connection::BuildIncoming(const WireHeader& h,
   uint8_t* data = owned_data;
   uint32_t alloc = owned_alloc;
   if (data == nullptr && h.data_size > 0) {
-    alloc = GrownCapacity(h.data_size);
-    data = static_cast<uint8_t*>(std::malloc(alloc));
+    data = AllocParcelBlock(GrownCapacity(h.data_size), &alloc);
     if (data == nullptr) return false;
     std::memcpy(data, layout.data, h.data_size);
   }
@@ -1291,7 +1298,7 @@ bool Connection::BuildIncoming(const WireHeader& h,
     }
   }
   if (!ok) {
-    std::free(data);
+    FreeParcelBlock(data, alloc);
     return false;  // `objects` is dropped here, outside the lock
   }
   msg->parcel.parcel.Adopt(data, alloc, h.data_size, std::move(objects));

@@ -113,11 +113,8 @@ bool ValidateBody(const WireHeader& h, const uint8_t* body, size_t body_len,
 bool ValidRingPosition(uint64_t expected, uint64_t pos, uint32_t size) {
   if (size == 0 || size > kRingSize || pos < expected) return false;
   if (pos != expected) {
-    // Skipped to the start of the ring: only when the body did not fit.
-    if (pos % kRingSize != 0 || pos - expected >= kRingSize ||
-        (expected % kRingSize) + size <= kRingSize) {
-      return false;
-    }
+    // Skipped to the start of the ring (the next lap), never further.
+    if (pos % kRingSize != 0 || pos - expected >= kRingSize) return false;
   }
   return (pos % kRingSize) + size <= kRingSize;
 }

@@ -19,11 +19,14 @@
 //     with kRingSetup (sealed against growing and shrinking, so a mapping of
 //     it can never fault with SIGBUS). The datagram is the header plus the
 //     8-byte ring position of the body. Bodies are placed in send order,
-//     contiguously (a body that would cross the end starts at the next
-//     multiple of the ring size); the receiver copies each one out as it
-//     reads it and publishes how far it has consumed in the ring's header
-//     page, which tells the sender what it may reuse. Steady-state large
-//     messages thus cost one copy on each side and no page allocation.
+//     contiguously, except that a body starts at the next multiple of the
+//     ring size (the start of the ring) when it would cross the end or when
+//     the receiver has consumed everything sent before; the receiver copies
+//     each one out as it reads it and publishes how far it has consumed in
+//     the ring's header page, which tells the sender what it may reuse.
+//     Steady-state large messages thus cost one copy on each side and no
+//     page allocation, and request/reply traffic keeps reusing the same,
+//     cache-warm, start of the ring.
 //   - kFlagBodyInMemfd (when the ring is full or cannot be set up): the
 //     datagram is the header alone and the body is the whole content of the
 //     last attached fd, a memfd sealed against writes, growth and shrinking:
@@ -45,7 +48,7 @@
 namespace ncp::ipc::wire {
 
 inline constexpr uint32_t kMagic = 0x5750434e;  // "NCPW"
-inline constexpr uint8_t kVersion = 1;
+inline constexpr uint8_t kVersion = 2;
 
 enum MessageType : uint8_t {
   // First message on a connection, sent by each side right after adopting
@@ -161,8 +164,9 @@ struct MessageLayout {
 };
 
 // Where a ring body may lie: it starts at `expected` (the end of the
-// previous body) or, when it would not fit before the end of the ring, at
-// the next multiple of kRingSize; it never crosses the end.
+// previous body) or at the next multiple of kRingSize after it (the sender
+// skips there when the body would not fit before the end, or when the ring
+// is empty); it never crosses the end.
 bool ValidRingPosition(uint64_t expected, uint64_t pos, uint32_t size);
 
 // Checks the header `datagram[0, datagram_len)` received with `fd_count`
