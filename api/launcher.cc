@@ -299,11 +299,11 @@ DirectLauncher& Direct() {
 // A request: `inline_payload` (may be empty: then fds[0] is a memfd with
 // it) and fds [payload memfd?, cwd, fd table...].
 bool SendRequest(int control, const std::string& inline_payload,
-                 const std::vector<int>& fds) {
+                 const std::vector<int>& fds, uint32_t flags) {
   const uint32_t first_table = inline_payload.empty() ? 2 : 1;
   ZygoteRequest header = {kZygoteRequestMagic,
                           static_cast<uint32_t>(fds.size() - first_table),
-                          static_cast<uint32_t>(inline_payload.size())};
+                          static_cast<uint32_t>(inline_payload.size()), flags};
   struct iovec iov[2] = {
       {&header, sizeof(header)},
       {const_cast<char*>(inline_payload.data()), inline_payload.size()}};
@@ -633,7 +633,10 @@ class ZygoteLauncher : public Launcher {
     fds.push_back(cwd.get());
     fds.insert(fds.end(), prepared.sources.begin(), prepared.sources.end());
 
-    if (!SendRequest(control_.get(), bytes, fds)) {
+    const uint32_t flags = prepared.plan.namespace_flags == 0
+                               ? uint32_t{ZygoteRequest::kNormal}
+                               : 0;
+    if (!SendRequest(control_.get(), bytes, fds, flags)) {
       return absl::AbortedError("the zygote is gone");
     }
     ZygoteMessage m;

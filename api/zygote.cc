@@ -331,21 +331,26 @@ class Zygote {
     bool malformed;
     if (!ReceiveRequest(control_, &request, &malformed)) _exit(0);
     ZygoteReply reply = {kZygoteReplyMagic, 0, 0, EINVAL, -1, 0};
-    int pidfd = -1;
-    Parsed parsed;
-    if (!malformed && Parse(request, &parsed)) {
-      pidfd = Handle(request, parsed, &reply);
-    }
+    const int pidfd = malformed ? -1 : Handle(request, &reply);
     SendWithFd(control_, &reply, sizeof(reply), pidfd);
     if (pidfd >= 0) close(pidfd);
     if (starting_.empty()) Refill();  // else once the child has started
   }
 
   // A child for `request`: from a spare if one is ready, else forked now.
-  // Returns its pidfd (or -1) and fills `reply`.
-  int Handle(const Received& request, Parsed& parsed, ZygoteReply* reply) {
-    spawner::SpawnPlan& plan = parsed.decoded.plan();
-    Kind& kind = KindOf(plan);
+  // Returns its pidfd (or -1) and fills `reply` (which says EINVAL until
+  // then). A NORMAL request goes to a spare undecoded: decoding it is the
+  // spare's work, off this process's path to the next request.
+  int Handle(const Received& request, ZygoteReply* reply) {
+    Parsed parsed;
+    bool decoded = false;
+    std::string key;
+    if ((request.header.flags & ZygoteRequest::kNormal) == 0) {
+      if (!Parse(request, &parsed)) return -1;
+      decoded = true;
+      key = KindKey(parsed.decoded.plan());
+    }
+    Kind& kind = KindOf(key);
     while (!kind.spares.empty()) {
       Spare spare = kind.spares.back();
       kind.spares.pop_back();
@@ -362,6 +367,10 @@ class Zygote {
         spare.report = -1;  // (closed)
       }
       Discard(spare);  // it died before it began: the next, or fork one
+    }
+    if (!decoded && (!Parse(request, &parsed) ||
+                     parsed.decoded.plan().namespace_flags != 0)) {
+      return -1;  // malformed, or not the NORMAL request it said it was
     }
     int pidfd = Spawn(parsed, reply);
     if (reply->err == 0) kind.exhausted = false;  // room again
@@ -440,15 +449,17 @@ class Zygote {
 
   // The kind of `plan`: "" for NORMAL (spares that do nothing in advance);
   // for a sandbox, its whole plan but the fd table (spares that build it in
-  // advance). At most kMaxKinds sandbox kinds: the least recently used
-  // goes (its spares end).
-  Kind& KindOf(const spawner::SpawnPlan& plan) {
-    std::string key;
-    if (plan.namespace_flags != 0) {
-      spawner::SpawnPlan copy = plan;
-      copy.trace_fd_index = -1;
-      key = spawner::EncodePlan(copy);
-    }
+  // advance).
+  static std::string KindKey(const spawner::SpawnPlan& plan) {
+    if (plan.namespace_flags == 0) return std::string();
+    spawner::SpawnPlan copy = plan;
+    copy.trace_fd_index = -1;
+    return spawner::EncodePlan(copy);
+  }
+
+  // The kind for `key` (KindKey). At most kMaxKinds sandbox kinds: the
+  // least recently used goes (its spares end).
+  Kind& KindOf(const std::string& key) {
     Kind& kind = kinds_[key];
     kind.last_used = ++clock_;
     if (!key.empty() && kind.target == 0 && !kind.exhausted) {
@@ -581,7 +592,10 @@ class Zygote {
     if (!ReceiveRequest(sock, &request, &malformed)) _exit(0);  // unused
     close(sock);
     Parsed parsed;
-    if (malformed || !Parse(request, &parsed)) {
+    // A NORMAL spare is handed requests undecoded (Handle): it takes only
+    // plans without namespaces.
+    if (malformed || !Parse(request, &parsed) ||
+        (prepared == nullptr && parsed.decoded.plan().namespace_flags != 0)) {
       _exit(spawner::kSetupFailedExitCode);
     }
     InitRole init = InitRole::kBecome;

@@ -46,9 +46,14 @@ inline constexpr int kZygoteMaxTableFds = 64;
 inline constexpr uint32_t kZygoteMaxInline = 16384;
 
 struct ZygoteRequest {
+  // kNormal: the plan creates no namespace (a NORMAL child). The zygote
+  // then hands the request to a NORMAL spare as it is, without decoding the
+  // payload (the spare decodes it, and refuses a plan with namespaces).
+  enum Flags : uint32_t { kNormal = 1 };
   uint32_t magic;
   uint32_t table_fds;     // number of fd table entries after payload and cwd
   uint32_t inline_bytes;  // payload bytes after the header (0: a memfd)
+  uint32_t flags;         // Flags
 };
 
 struct ZygoteNotice {
