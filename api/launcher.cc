@@ -524,7 +524,17 @@ class ZygoteLauncher : public Launcher {
       if (!ReceiveMessage(control_.get(), MSG_DONTWAIT, &m)) break;  // EOF
       OnMessage(&m);
     }
-    for (pid_t pid : spares_) Reap(pid, UniqueFd());
+    while (!handed_.empty()) DropHanded(handed_.back().first);
+    // Known spares end when the zygote does (their sockets close), but one
+    // may have taken a request whose reply never came: it would run as a
+    // child nobody reports. Stop them all.
+    for (pid_t pid : spares_) {
+      UniqueFd pidfd = OpenPidfd(pid);
+      if (pidfd.valid()) {
+        syscall(__NR_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+      }
+      Reap(pid, std::move(pidfd));
+    }
     // A spare the zygote cloned but could not tell us about (it died
     // between the clone and the notice; a request's child before its reply,
     // likewise) is our child all the same: find it by the zygote's names,
@@ -578,9 +588,13 @@ class ZygoteLauncher : public Launcher {
       const ZygoteNotice& n = m->notice;
       if (n.event == ZygoteNotice::kSpareCreated) {
         spares_.insert(n.pid);
-      } else if (n.event == ZygoteNotice::kSpareGone &&
-                 spares_.erase(n.pid) != 0) {
-        Reap(n.pid, UniqueFd());
+        if (m->fd.valid()) {  // a NORMAL spare's request socket
+          Track(m->fd.get());
+          handed_.emplace_back(n.pid, std::move(m->fd));
+        }
+      } else if (n.event == ZygoteNotice::kSpareGone) {
+        DropHanded(n.pid);
+        if (spares_.erase(n.pid) != 0) Reap(n.pid, UniqueFd());
       }
       return false;
     }
@@ -633,26 +647,61 @@ class ZygoteLauncher : public Launcher {
     fds.push_back(cwd.get());
     fds.insert(fds.end(), prepared.sources.begin(), prepared.sources.end());
 
-    const uint32_t flags = prepared.plan.namespace_flags == 0
-                               ? uint32_t{ZygoteRequest::kNormal}
-                               : 0;
-    if (!SendRequest(control_.get(), bytes, fds, flags)) {
-      return absl::AbortedError("the zygote is gone");
-    }
-    ZygoteMessage m;
+    const bool normal = prepared.plan.namespace_flags == 0;
+    const uint32_t flags = normal ? uint32_t{ZygoteRequest::kNormal} : 0;
+    // The notices queued so far: a new spare may be among them.
     for (;;) {
-      if (!ReceiveMessage(control_.get(), 0, &m)) {
+      ZygoteMessage m;
+      errno = 0;
+      if (!ReceiveMessage(control_.get(), MSG_DONTWAIT, &m)) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
         return absl::AbortedError("the zygote is gone");
       }
-      if (OnMessage(&m)) break;
-      if (m.size != sizeof(ZygoteNotice)) {
-        return absl::AbortedError("the zygote sent garbage");
-      }
-      m = ZygoteMessage();
+      if (OnMessage(&m)) return absl::AbortedError("the zygote sent garbage");
     }
-    const ZygoteReply& reply = m.reply;
-    UniqueFd pidfd = std::move(m.fd);
-    spares_.erase(reply.pid);  // a spare became this child
+    // A NORMAL request goes straight to a spare the zygote handed over, if
+    // there is one, and the spare answers with its setup's verdict (the
+    // zygote hears "taken" and refills); neither the request nor the answer
+    // passes through the zygote. If that spare died before it began (EOF),
+    // or there is none, the zygote gets the request.
+    ZygoteReply reply = {kZygoteReplyMagic, -1, 0, 0, -1, 0};
+    UniqueFd pidfd;
+    while (normal && reply.pid < 0 && !handed_.empty()) {
+      const pid_t spare = handed_.back().first;
+      UniqueFd sock = std::move(handed_.back().second);
+      handed_.pop_back();
+      Untrack(sock.get());
+      int32_t verdict[3];
+      std::vector<int> no_fds;
+      if (SendRequest(sock.get(), bytes, fds, flags) &&
+          ReceiveWithFds(sock.get(), verdict, sizeof(verdict), 0, 0, &no_fds) ==
+              static_cast<ssize_t>(sizeof(verdict))) {
+        reply = {kZygoteReplyMagic, spare,      verdict[0],
+                 verdict[1],        verdict[2], 1};
+        pidfd = OpenPidfd(spare);  // our child, not reaped: still `spare`
+      }
+      if (spares_.erase(spare) != 0 && reply.pid < 0) Reap(spare, UniqueFd());
+    }
+    if (reply.pid < 0) {
+      if (!SendRequest(control_.get(), bytes, fds, flags)) {
+        return absl::AbortedError("the zygote is gone");
+      }
+      ZygoteMessage m;
+      for (;;) {
+        if (!ReceiveMessage(control_.get(), 0, &m)) {
+          return absl::AbortedError("the zygote is gone");
+        }
+        if (OnMessage(&m)) break;
+        if (m.size != sizeof(ZygoteNotice)) {
+          return absl::AbortedError("the zygote sent garbage");
+        }
+        m = ZygoteMessage();
+      }
+      reply = m.reply;
+      pidfd = std::move(m.fd);
+      spares_.erase(reply.pid);  // a spare became this child
+      DropHanded(reply.pid);     // (one the zygote used for us, see Handle)
+    }
 
     if (reply.pid <= 0 || reply.err != 0) {
       if (reply.pid > 0 && pidfd.valid()) {
@@ -678,7 +727,18 @@ class ZygoteLauncher : public Launcher {
     return child;
   }
 
-  // fds a forked copy of this process must close: the zygote's socket.
+  // Forgets the handed spare `pid` (if it is one): closes its socket.
+  void DropHanded(pid_t pid) {
+    for (size_t i = 0; i < handed_.size(); ++i) {
+      if (handed_[i].first != pid) continue;
+      Untrack(handed_[i].second.get());
+      handed_.erase(handed_.begin() + static_cast<long>(i));
+      return;
+    }
+  }
+
+  // fds a forked copy of this process must close: the zygote's socket and
+  // the handed spares' sockets.
   // Slots hold fd + 1 (0: free); lock-free, so that a
   // fork at any moment leaves them consistent.
   static void Track(int fd) {
@@ -704,6 +764,8 @@ class ZygoteLauncher : public Launcher {
   bool broken_ = false;
   AppState started_with_;
   std::set<pid_t> spares_;  // the zygote's spares (our children)
+  // NORMAL spares whose request sockets the zygote handed over (pid, fd).
+  std::vector<std::pair<pid_t, UniqueFd>> handed_;
 };
 
 // The zygote when it can be used (NCP_ZYGOTE is not 0), else the direct

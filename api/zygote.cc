@@ -243,6 +243,7 @@ class Zygote {
       _exit(69);
     }
     app_pidfd_ = static_cast<int>(syscall(__NR_pidfd_open, getppid(), 0));
+    self_pidfd_ = static_cast<int>(syscall(__NR_pidfd_open, getpid(), 0));
     // Once here, so that no child has to (an exec'd one gets them reset by
     // the kernel): every handler at its default.
     struct sigaction dfl = {};
@@ -264,6 +265,9 @@ class Zygote {
     int pidfd = -1;
     int sock = -1;    // requests go here
     int report = -1;  // its setup's verdict comes here (as for Spawn)
+    // The app has `sock` too (CreateSpare): the verdict comes on `sock`, to
+    // whoever sent the request, and `report` only says "taken".
+    bool handed = false;
   };
   // Spares of one set of namespace flags.
   struct Kind {
@@ -295,25 +299,33 @@ class Zygote {
     std::vector<std::pair<std::string, pid_t>> watched;
     for (auto& [key, kind] : kinds_) {
       for (const Spare& s : kind.spares) {
+        if (s.handed) continue;
         pfds.push_back({s.pidfd, POLLIN, 0});
         watched.emplace_back(key, s.pid);
       }
+    }
+    // Spares handed to the app: the hang-up of their request socket says
+    // that one's child is past its start, or that it died. Nothing wakes
+    // this process while the app and a spare start a child.
+    const size_t first_handed = pfds.size();
+    std::vector<pid_t> handed;
+    for (const Spare& s : kinds_[""].spares) {
+      if (!s.handed) continue;
+      pfds.push_back({s.sock, 0, 0});
+      handed.push_back(s.pid);
     }
     const size_t first_starting = pfds.size();
     int timeout = -1;
     const int64_t now = NowMs();
     for (const auto& [fd, deadline] : starting_) {
-      pfds.push_back({fd, POLLIN, 0});
+      // Hang-up only: a handed spare's socket may still hold the verdict
+      // for the app.
+      pfds.push_back({fd, 0, 0});
       int left = static_cast<int>(std::max<int64_t>(0, deadline - now));
       timeout = timeout < 0 ? left : std::min(timeout, left);
     }
     if (poll(pfds.data(), pfds.size(), timeout) < 0) return;  // EINTR
-    for (size_t i = 1; i < first_starting; ++i) {
-      if (pfds[i].revents != 0) {
-        DropSpare(watched[i - 1].first, watched[i - 1].second);
-      }
-    }
-    // Children past their start (EOF), or given up on.
+    // Children past their start (hang-up), or given up on.
     const int64_t after = NowMs();
     std::vector<std::pair<int, int64_t>> still;
     for (size_t i = first_starting; i < pfds.size(); ++i) {
@@ -325,6 +337,14 @@ class Zygote {
       }
     }
     starting_ = std::move(still);
+    for (size_t i = first_handed; i < first_starting; ++i) {
+      if (pfds[i].revents != 0) HandedSpareHungUp(handed[i - first_handed]);
+    }
+    for (size_t i = 1; i < first_handed; ++i) {
+      if (pfds[i].revents != 0) {
+        DropSpare(watched[i - 1].first, watched[i - 1].second);
+      }
+    }
     if (starting_.empty()) Refill();
     if (pfds[0].revents == 0) return;
     Received request;
@@ -351,20 +371,28 @@ class Zygote {
       key = KindKey(parsed.decoded.plan());
     }
     Kind& kind = KindOf(key);
-    while (!kind.spares.empty()) {
-      Spare spare = kind.spares.back();
-      kind.spares.pop_back();
+    // A handed spare too: the app sends here when it has none at hand, so
+    // this one's notice is still on its way to it (the app drops it when
+    // it reads the reply). Not one the app has used already.
+    for (;;) {
+      auto it =
+          std::find_if(kind.spares.rbegin(), kind.spares.rend(),
+                       [](const Spare& s) { return !s.handed || !Taken(s); });
+      if (it == kind.spares.rend()) break;
+      Spare spare = *it;
+      kind.spares.erase(std::next(it).base());
       if (ForwardRequest(spare.sock, request)) {
         bool died = false;
-        const int started = ReadVerdict(spare.report, reply, &died);
+        int& verdict = spare.handed ? spare.sock : spare.report;
+        const int started = ReadVerdict(verdict, reply, &died);
+        verdict = -1;  // (closed, or now `started`)
         if (!died) {
-          close(spare.sock);
+          close(spare.handed ? spare.report : spare.sock);
           Starting(started);
           reply->pid = spare.pid;
           reply->spare = 1;
           return spare.pidfd;
         }
-        spare.report = -1;  // (closed)
       }
       Discard(spare);  // it died before it began: the next, or fork one
     }
@@ -423,8 +451,44 @@ class Zygote {
   void Discard(const Spare& spare) {
     Notice(ZygoteNotice::kSpareGone, spare.pid);
     close(spare.pidfd);
-    close(spare.sock);
+    if (spare.sock >= 0) close(spare.sock);
     if (spare.report >= 0) close(spare.report);
+  }
+
+  // Whether the handed spare `s` took a request from the app: it says so
+  // ("taken", one byte) on its report pipe before anything else. Reads
+  // nothing.
+  static bool Taken(const Spare& s) {
+    struct pollfd p = {s.report, POLLIN, 0};
+    return poll(&p, 1, 0) == 1;  // (or died: EOF; either way, not a spare)
+  }
+
+  // The handed spare `pid`'s end of its request socket closed: it took a
+  // request from the app (which got the verdict on that socket and opened
+  // the child's pidfd itself) and the child is past its start, or it died
+  // (unused: kSpareGone; after it took the request: the app saw EOF and
+  // asked again, and the notice changes nothing).
+  void HandedSpareHungUp(pid_t pid) {
+    Kind& kind = kinds_[""];
+    for (size_t i = 0; i < kind.spares.size(); ++i) {
+      Spare spare = kind.spares[i];
+      if (spare.pid != pid) continue;
+      kind.spares.erase(kind.spares.begin() + static_cast<long>(i));
+      char taken = 0;
+      ssize_t n;
+      do {
+        n = read(spare.report, &taken, 1);
+      } while (n < 0 && errno == EINTR);
+      struct pollfd exited = {spare.pidfd, POLLIN, 0};
+      if (n != 1 || poll(&exited, 1, 0) == 1) {
+        Discard(spare);
+        return;
+      }
+      close(spare.report);
+      close(spare.pidfd);
+      close(spare.sock);
+      return;
+    }
   }
 
   // A spare died unused: if its preparation failed (a record on its
@@ -538,8 +602,14 @@ class Zygote {
       close(report[0]);
       return false;
     }
-    kind->spares.push_back({static_cast<pid_t>(pid), pidfd, sv[0], report[0]});
-    Notice(ZygoteNotice::kSpareCreated, static_cast<pid_t>(pid));
+    // A NORMAL spare's request socket goes to the app with the notice: the
+    // app sends it requests directly, and this process is not on the path.
+    const bool hand = key.empty();
+    kind->spares.push_back(
+        {static_cast<pid_t>(pid), pidfd, sv[0], report[0], hand});
+    ZygoteNotice notice = {kZygoteNoticeMagic, ZygoteNotice::kSpareCreated,
+                           static_cast<int32_t>(pid)};
+    SendWithFd(control_, &notice, sizeof(notice), hand ? sv[0] : -1);
     return true;
   }
 
@@ -552,23 +622,26 @@ class Zygote {
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // the app (CLONE_PARENT) dies: so do we
     struct pollfd app = {app_pidfd_, POLLIN, 0};
     if (app_pidfd_ >= 0 && poll(&app, 1, 0) > 0) _exit(0);
-    // Keep the request socket, the report pipe and the app's pidfd (at 3,
-    // 4, 5), and stdio until the setup installs the child's fd table;
-    // nothing else (not the zygote's socket to the app, nor other spares').
-    int keep[3] = {sock, report, app_pidfd_};
+    // Keep the request socket, the report pipe, the app's pidfd and the
+    // zygote's (at 3, 4, 5, 6), and stdio until the setup installs the
+    // child's fd table; nothing else (not the zygote's socket to the app,
+    // nor other spares').
+    int keep[4] = {sock, report, app_pidfd_, self_pidfd_};
     for (int& fd : keep) {
       if (fd >= 0) fd = fcntl(fd, F_DUPFD_CLOEXEC, 64);
     }
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
       if (keep[i] >= 0) {
         dup3(keep[i], 3 + i, O_CLOEXEC);
         keep[i] = 3 + i;
       }
     }
-    syscall(SYS_close_range, 6, ~0U, 0);
+    syscall(SYS_close_range, 7, ~0U, 0);
     sock = keep[0];
     report = keep[1];
     app_pidfd_ = keep[2];
+    const int zygote_pidfd = keep[3];
+    self_pidfd_ = -1;
     control_ = -1;
     int init_link = -1;  // the real child's socket to its init (see below)
     if (prepared != nullptr) {
@@ -587,10 +660,28 @@ class Zygote {
     }
     Prefault();
 
+    if (prepared == nullptr) {
+      // Handed to the app (CreateSpare), which holds the other end of
+      // `sock` too: it ends, unused, when the zygote does.
+      struct pollfd wait[2] = {{sock, POLLIN, 0}, {zygote_pidfd, POLLIN, 0}};
+      while (zygote_pidfd >= 0 && poll(wait, 2, -1) < 0 && errno == EINTR) {
+      }
+      if (zygote_pidfd >= 0 && wait[0].revents == 0) _exit(0);
+    }
     Received request;
     bool malformed;
     if (!ReceiveRequest(sock, &request, &malformed)) _exit(0);  // unused
-    close(sock);
+    if (zygote_pidfd >= 0) close(zygote_pidfd);
+    if (prepared == nullptr) {
+      // Handed: "taken" for the zygote; the verdict goes back on `sock`, to
+      // the app (or the zygote) that sent the request.
+      const char taken = 1;
+      if (write(report, &taken, 1) != 1) _exit(spawner::kSetupFailedExitCode);
+      close(report);
+      report = sock;
+    } else {
+      close(sock);
+    }
     Parsed parsed;
     // A NORMAL spare is handed requests undecoded (Handle): it takes only
     // plans without namespaces.
@@ -752,6 +843,7 @@ class Zygote {
   int control_;
   int* tid_address_ = nullptr;
   int app_pidfd_ = -1;
+  int self_pidfd_ = -1;  // handed spares end with this process (RunSpare)
   bool no_clone3_ = false;
   unsigned normal_spares_ = 1;
   unsigned netns_pool_ = 2;

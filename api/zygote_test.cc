@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -25,6 +27,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
@@ -460,12 +463,17 @@ TEST(SpareTest, AKilledSpareIsReapedAndReplaced) {
   EXPECT_EQ(InFork(+[] {
               setenv("NCP_ZYGOTE_SPARES", "2", 1);
               if (!StartedAndGone()) return 10;
-              // Served after the refill the first child's start allowed: of
-              // two spares, one is left.
+              // From a spare; the zygote refills the pool (of two) when the
+              // child is past its start.
               int32_t b = StartSleeper();
               if (b <= 0) return 11;
-              std::vector<pid_t> spares = SparesOf(getpid(), ZygoteOf(b));
-              if (spares.empty()) return 12;
+              std::vector<pid_t> spares;
+              if (!Eventually([&spares, zygote = ZygoteOf(b)] {
+                    spares = SparesOf(getpid(), zygote);
+                    return !spares.empty();
+                  })) {
+                return 12;
+              }
               if (kill(spares[0], SIGKILL) != 0) return 13;
               int32_t c = StartSleeper();  // the zygote noticed, or will
               if (c <= 0) return 14;
@@ -486,15 +494,83 @@ TEST(SpareTest, AKilledSpareIsReapedAndReplaced) {
             0);
 }
 
+// Some thread of this process is blocked in recvmsg (the library's
+// spawning thread waits there for the zygote's answer).
+bool SomeThreadInRecvmsg() {
+  bool found = false;
+  DIR* tasks = opendir("/proc/self/task");
+  while (struct dirent* t = tasks != nullptr ? readdir(tasks) : nullptr) {
+    if (t->d_name[0] == '.') continue;
+    std::ifstream syscall_file(std::string("/proc/self/task/") + t->d_name +
+                               "/syscall");
+    long nr = -1;
+    if (syscall_file >> nr && nr == SYS_recvmsg) found = true;
+  }
+  if (tasks != nullptr) closedir(tasks);
+  return found;
+}
+
+TEST(SpareTest, ASpareThatDiesWithARequestOnItsWayIsReplaced) {
+  EXPECT_EQ(InFork(+[] {
+              // A NORMAL request goes straight to a spare the app was handed
+              // (or through the zygote to it). Stopped, the spare cannot take
+              // it; killed, it never will: the zygote says so and the app
+              // asks the same zygote.
+              if (!StartedAndGone()) return 10;
+              int32_t a = StartSleeper();
+              if (a <= 0) return 11;
+              const pid_t zygote = ZygoteOf(a);
+              std::vector<pid_t> spares;
+              if (zygote <= 0 || !Eventually([&spares, zygote] {
+                    spares = SparesOf(getpid(), zygote);
+                    for (pid_t pid : spares) {
+                      if (ncp::testing::ReadComm(pid) != "ncp-spare") {
+                        return false;
+                      }
+                    }
+                    return !spares.empty();
+                  })) {
+                return 12;
+              }
+              for (pid_t spare : spares) {
+                if (kill(spare, SIGSTOP) != 0) return 13;
+              }
+              std::atomic<int32_t> b{0};
+              std::thread starter([&b] { b = StartSleeper(); });
+              // The request is on its way once the spawning thread waits.
+              const bool waiting = Eventually(SomeThreadInRecvmsg);
+              for (pid_t spare : spares) kill(spare, SIGKILL);
+              starter.join();
+              if (!waiting) return 14;
+              if (b <= 0) return 15;
+              // Not a new zygote's doing: the same one forked it.
+              if (ZygoteOf(b) != zygote) return 19;
+              for (pid_t spare : spares) {
+                if (spare == b) return 16;
+                if (!Reaped(spare)) return 17;
+              }
+              for (int32_t pid : {a, b.load()}) {
+                if (!KillAndWait(pid)) return 18;
+              }
+              return 0;
+            }),
+            0);
+}
+
 TEST(SpareTest, SparesOfAKilledZygoteAreReaped) {
   EXPECT_EQ(InFork(+[] {
               setenv("NCP_ZYGOTE_SPARES", "2", 1);
               if (!StartedAndGone()) return 10;
-              int32_t a = StartSleeper();  // from a spare; one is left
+              int32_t a = StartSleeper();  // from a spare; the pool refills
               if (a <= 0) return 10;
               const pid_t zygote = ZygoteOf(a);
-              std::vector<pid_t> spares = SparesOf(getpid(), zygote);
-              if (spares.empty() || zygote <= 0) return 11;
+              std::vector<pid_t> spares;
+              if (zygote <= 0 || !Eventually([&spares, zygote] {
+                    spares = SparesOf(getpid(), zygote);
+                    return !spares.empty();
+                  })) {
+                return 11;
+              }
               if (kill(zygote, SIGKILL) != 0) return 12;
               if (!WaitForExit(zygote)) return 13;
               int32_t c = StartSleeper();  // a new zygote
