@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -296,14 +297,30 @@ DirectLauncher& Direct() {
 
 // --------------------------------------------------------------- zygote
 
+// The app's name for the kind of spare a sandboxed `plan` needs
+// (ZygoteRequest::kind): a hash of what the zygote's kind is made of (the
+// plan but for the trace fd); never 0, which names NORMAL. A spare checks
+// that a request is of its kind, so a collision only costs a retry.
+uint64_t KindOf(const spawner::SpawnPlan& plan) {
+  spawner::SpawnPlan copy = plan;
+  copy.trace_fd_index = -1;
+  const std::string key = spawner::EncodePlan(copy);
+  uint64_t h = 14695981039346656037ull;  // FNV-1a
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h != 0 ? h : 1;
+}
+
 // A request: `inline_payload` (may be empty: then fds[0] is a memfd with
 // it) and fds [payload memfd?, cwd, fd table...].
 bool SendRequest(int control, const std::string& inline_payload,
-                 const std::vector<int>& fds, uint32_t flags) {
+                 const std::vector<int>& fds, uint32_t flags, uint64_t kind) {
   const uint32_t first_table = inline_payload.empty() ? 2 : 1;
-  ZygoteRequest header = {kZygoteRequestMagic,
-                          static_cast<uint32_t>(fds.size() - first_table),
-                          static_cast<uint32_t>(inline_payload.size()), flags};
+  ZygoteRequest header = {
+      kZygoteRequestMagic, static_cast<uint32_t>(fds.size() - first_table),
+      static_cast<uint32_t>(inline_payload.size()), flags, kind};
   struct iovec iov[2] = {
       {&header, sizeof(header)},
       {const_cast<char*>(inline_payload.data()), inline_payload.size()}};
@@ -524,7 +541,7 @@ class ZygoteLauncher : public Launcher {
       if (!ReceiveMessage(control_.get(), MSG_DONTWAIT, &m)) break;  // EOF
       OnMessage(&m);
     }
-    while (!handed_.empty()) DropHanded(handed_.back().first);
+    while (!handed_.empty()) DropHanded(handed_.back().pid);
     // Known spares end when the zygote does (their sockets close), but one
     // may have taken a request whose reply never came: it would run as a
     // child nobody reports. Stop them all.
@@ -588,9 +605,9 @@ class ZygoteLauncher : public Launcher {
       const ZygoteNotice& n = m->notice;
       if (n.event == ZygoteNotice::kSpareCreated) {
         spares_.insert(n.pid);
-        if (m->fd.valid()) {  // a NORMAL spare's request socket
+        if (m->fd.valid()) {  // its request socket
           Track(m->fd.get());
-          handed_.emplace_back(n.pid, std::move(m->fd));
+          handed_.push_back({n.pid, n.kind, std::move(m->fd)});
         }
       } else if (n.event == ZygoteNotice::kSpareGone) {
         DropHanded(n.pid);
@@ -649,6 +666,7 @@ class ZygoteLauncher : public Launcher {
 
     const bool normal = prepared.plan.namespace_flags == 0;
     const uint32_t flags = normal ? uint32_t{ZygoteRequest::kNormal} : 0;
+    const uint64_t kind = normal ? 0 : KindOf(prepared.plan);
     // The notices queued so far: a new spare may be among them.
     for (;;) {
       ZygoteMessage m;
@@ -659,21 +677,25 @@ class ZygoteLauncher : public Launcher {
       }
       if (OnMessage(&m)) return absl::AbortedError("the zygote sent garbage");
     }
-    // A NORMAL request goes straight to a spare the zygote handed over, if
-    // there is one, and the spare answers with its setup's verdict (the
-    // zygote hears "taken" and refills); neither the request nor the answer
-    // passes through the zygote. If that spare died before it began (EOF),
-    // or there is none, the zygote gets the request.
+    // The request goes straight to a spare of its kind the zygote handed
+    // over, if there is one, and the spare answers with its setup's verdict
+    // (the zygote refills when the child is past its start); neither the
+    // request nor the answer passes through the zygote. If that spare died
+    // before it began (EOF), or there is none, the zygote gets the request.
     ZygoteReply reply = {kZygoteReplyMagic, -1, 0, 0, -1, 0};
     UniqueFd pidfd;
-    while (normal && reply.pid < 0 && !handed_.empty()) {
-      const pid_t spare = handed_.back().first;
-      UniqueFd sock = std::move(handed_.back().second);
-      handed_.pop_back();
+    for (;;) {
+      auto it =
+          std::find_if(handed_.rbegin(), handed_.rend(),
+                       [kind](const Handed& h) { return h.kind == kind; });
+      if (reply.pid >= 0 || it == handed_.rend()) break;
+      const pid_t spare = it->pid;
+      UniqueFd sock = std::move(it->sock);
+      handed_.erase(std::next(it).base());
       Untrack(sock.get());
       int32_t verdict[3];
       std::vector<int> no_fds;
-      if (SendRequest(sock.get(), bytes, fds, flags) &&
+      if (SendRequest(sock.get(), bytes, fds, flags, kind) &&
           ReceiveWithFds(sock.get(), verdict, sizeof(verdict), 0, 0, &no_fds) ==
               static_cast<ssize_t>(sizeof(verdict))) {
         reply = {kZygoteReplyMagic, spare,      verdict[0],
@@ -683,7 +705,7 @@ class ZygoteLauncher : public Launcher {
       if (spares_.erase(spare) != 0 && reply.pid < 0) Reap(spare, UniqueFd());
     }
     if (reply.pid < 0) {
-      if (!SendRequest(control_.get(), bytes, fds, flags)) {
+      if (!SendRequest(control_.get(), bytes, fds, flags, kind)) {
         return absl::AbortedError("the zygote is gone");
       }
       ZygoteMessage m;
@@ -730,8 +752,8 @@ class ZygoteLauncher : public Launcher {
   // Forgets the handed spare `pid` (if it is one): closes its socket.
   void DropHanded(pid_t pid) {
     for (size_t i = 0; i < handed_.size(); ++i) {
-      if (handed_[i].first != pid) continue;
-      Untrack(handed_[i].second.get());
+      if (handed_[i].pid != pid) continue;
+      Untrack(handed_[i].sock.get());
       handed_.erase(handed_.begin() + static_cast<long>(i));
       return;
     }
@@ -764,8 +786,13 @@ class ZygoteLauncher : public Launcher {
   bool broken_ = false;
   AppState started_with_;
   std::set<pid_t> spares_;  // the zygote's spares (our children)
-  // NORMAL spares whose request sockets the zygote handed over (pid, fd).
-  std::vector<std::pair<pid_t, UniqueFd>> handed_;
+  // Spares whose request sockets the zygote handed over.
+  struct Handed {
+    pid_t pid;
+    uint64_t kind;  // ZygoteRequest::kind
+    UniqueFd sock;
+  };
+  std::vector<Handed> handed_;
 };
 
 // The zygote when it can be used (NCP_ZYGOTE is not 0), else the direct

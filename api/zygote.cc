@@ -260,18 +260,19 @@ class Zygote {
   }
 
  private:
+  // A spare, handed to the app (CreateSpare): requests come on `sock`,
+  // from the app or from here, and the verdict goes back on it; `report`
+  // gets "taken" (one byte), or a failed preparation's record.
   struct Spare {
     pid_t pid = -1;
     int pidfd = -1;
-    int sock = -1;    // requests go here
-    int report = -1;  // its setup's verdict comes here (as for Spawn)
-    // The app has `sock` too (CreateSpare): the verdict comes on `sock`, to
-    // whoever sent the request, and `report` only says "taken".
-    bool handed = false;
+    int sock = -1;
+    int report = -1;
   };
   // Spares of one set of namespace flags.
   struct Kind {
     unsigned target = 0;
+    uint64_t app_kind = 0;  // ZygoteRequest::kind, for the notices
     uint64_t last_used = 0;
     bool exhausted = false;  // creating one failed: on-demand only
     std::vector<Spare> spares;
@@ -296,23 +297,15 @@ class Zygote {
   // Waits for a request (or a spare's death) and answers it.
   void Serve() {
     std::vector<struct pollfd> pfds = {{control_, POLLIN, 0}};
+    // The hang-up of a spare's request socket says that its child is past
+    // its start, or that it died. Nothing wakes this process while the app
+    // and a spare start a child.
     std::vector<std::pair<std::string, pid_t>> watched;
     for (auto& [key, kind] : kinds_) {
       for (const Spare& s : kind.spares) {
-        if (s.handed) continue;
-        pfds.push_back({s.pidfd, POLLIN, 0});
+        pfds.push_back({s.sock, 0, 0});
         watched.emplace_back(key, s.pid);
       }
-    }
-    // Spares handed to the app: the hang-up of their request socket says
-    // that one's child is past its start, or that it died. Nothing wakes
-    // this process while the app and a spare start a child.
-    const size_t first_handed = pfds.size();
-    std::vector<pid_t> handed;
-    for (const Spare& s : kinds_[""].spares) {
-      if (!s.handed) continue;
-      pfds.push_back({s.sock, 0, 0});
-      handed.push_back(s.pid);
     }
     const size_t first_starting = pfds.size();
     int timeout = -1;
@@ -337,12 +330,9 @@ class Zygote {
       }
     }
     starting_ = std::move(still);
-    for (size_t i = first_handed; i < first_starting; ++i) {
-      if (pfds[i].revents != 0) HandedSpareHungUp(handed[i - first_handed]);
-    }
-    for (size_t i = 1; i < first_handed; ++i) {
+    for (size_t i = 1; i < first_starting; ++i) {
       if (pfds[i].revents != 0) {
-        DropSpare(watched[i - 1].first, watched[i - 1].second);
+        SpareHungUp(watched[i - 1].first, watched[i - 1].second);
       }
     }
     if (starting_.empty()) Refill();
@@ -371,23 +361,22 @@ class Zygote {
       key = KindKey(parsed.decoded.plan());
     }
     Kind& kind = KindOf(key);
-    // A handed spare too: the app sends here when it has none at hand, so
-    // this one's notice is still on its way to it (the app drops it when
+    kind.app_kind = request.header.kind;
+    // The app sends here when it has no spare of the kind at hand: this
+    // one's notice is still on its way to it (the app drops its socket when
     // it reads the reply). Not one the app has used already.
     for (;;) {
-      auto it =
-          std::find_if(kind.spares.rbegin(), kind.spares.rend(),
-                       [](const Spare& s) { return !s.handed || !Taken(s); });
+      auto it = std::find_if(kind.spares.rbegin(), kind.spares.rend(),
+                             [](const Spare& s) { return !Taken(s); });
       if (it == kind.spares.rend()) break;
       Spare spare = *it;
       kind.spares.erase(std::next(it).base());
       if (ForwardRequest(spare.sock, request)) {
         bool died = false;
-        int& verdict = spare.handed ? spare.sock : spare.report;
-        const int started = ReadVerdict(verdict, reply, &died);
-        verdict = -1;  // (closed, or now `started`)
+        const int started = ReadVerdict(spare.sock, reply, &died);
+        spare.sock = -1;  // (closed, or now `started`)
         if (!died) {
-          close(spare.handed ? spare.report : spare.sock);
+          close(spare.report);
           Starting(started);
           reply->pid = spare.pid;
           reply->spare = 1;
@@ -444,41 +433,49 @@ class Zygote {
   }
 
   void Notice(ZygoteNotice::Event event, pid_t pid) {
-    ZygoteNotice notice = {kZygoteNoticeMagic, event, pid};
+    ZygoteNotice notice = {kZygoteNoticeMagic, event, pid, 0, 0};
     SendWithFd(control_, &notice, sizeof(notice), -1);
   }
 
+  // Ends `spare` (unless it is dead already: the app holds its socket, so
+  // it would not see EOF) and tells the app.
   void Discard(const Spare& spare) {
+    syscall(__NR_pidfd_send_signal, spare.pidfd, SIGKILL, nullptr, 0);
     Notice(ZygoteNotice::kSpareGone, spare.pid);
     close(spare.pidfd);
     if (spare.sock >= 0) close(spare.sock);
     if (spare.report >= 0) close(spare.report);
   }
 
-  // Whether the handed spare `s` took a request from the app: it says so
-  // ("taken", one byte) on its report pipe before anything else. Reads
+  // Whether the spare `s` took a request from the app: it says so
+  // ("taken", one byte) on its report pipe once it has decoded it. Reads
   // nothing.
   static bool Taken(const Spare& s) {
     struct pollfd p = {s.report, POLLIN, 0};
     return poll(&p, 1, 0) == 1;  // (or died: EOF; either way, not a spare)
   }
 
-  // The handed spare `pid`'s end of its request socket closed: it took a
-  // request from the app (which got the verdict on that socket and opened
-  // the child's pidfd itself) and the child is past its start, or it died
-  // (unused: kSpareGone; after it took the request: the app saw EOF and
-  // asked again, and the notice changes nothing).
-  void HandedSpareHungUp(pid_t pid) {
-    Kind& kind = kinds_[""];
+  // The spare `pid`'s end of its request socket closed: it took a request
+  // from the app (which got the verdict on that socket and opened the
+  // child's pidfd itself) and the child is past its start; or it died:
+  // unused (kSpareGone; if its preparation failed, a record on its report
+  // pipe, its kind gets no more spares: requests of that kind are forked on
+  // demand, and fail with the reason), or after it took the request (the
+  // app saw EOF and asked again: the notice changes nothing).
+  void SpareHungUp(const std::string& key, pid_t pid) {
+    Kind& kind = kinds_[key];
     for (size_t i = 0; i < kind.spares.size(); ++i) {
       Spare spare = kind.spares[i];
       if (spare.pid != pid) continue;
       kind.spares.erase(kind.spares.begin() + static_cast<long>(i));
-      char taken = 0;
+      int32_t record[3] = {0, 0, -1};
       ssize_t n;
       do {
-        n = read(spare.report, &taken, 1);
+        n = read(spare.report, record, sizeof(record));
       } while (n < 0 && errno == EINTR);
+      if (n == static_cast<ssize_t>(sizeof(record)) && record[1] != 0) {
+        kind.exhausted = true;
+      }
       struct pollfd exited = {spare.pidfd, POLLIN, 0};
       if (n != 1 || poll(&exited, 1, 0) == 1) {
         Discard(spare);
@@ -487,26 +484,6 @@ class Zygote {
       close(spare.report);
       close(spare.pidfd);
       close(spare.sock);
-      return;
-    }
-  }
-
-  // A spare died unused: if its preparation failed (a record on its
-  // report pipe), its kind gets no more spares (requests of that kind are
-  // forked on demand, and fail with the reason).
-  void DropSpare(const std::string& key, pid_t pid) {
-    Kind& kind = kinds_[key];
-    for (size_t i = 0; i < kind.spares.size(); ++i) {
-      Spare& spare = kind.spares[i];
-      if (spare.pid != pid) continue;
-      int32_t record[3];
-      if (read(spare.report, record, sizeof(record)) ==
-              static_cast<ssize_t>(sizeof(record)) &&
-          record[1] != 0) {
-        kind.exhausted = true;
-      }
-      Discard(spare);
-      kind.spares.erase(kind.spares.begin() + static_cast<long>(i));
       return;
     }
   }
@@ -592,7 +569,9 @@ class Zygote {
     sigprocmask(SIG_SETMASK, &all, &saved);
     int pidfd = -1;
     long pid = Clone(flags, &pidfd);
-    if (pid == 0) RunSpare(sv[1], report[1], key.empty() ? nullptr : &prepared);
+    if (pid == 0) {
+      RunSpare(sv[1], report[1], key, key.empty() ? nullptr : &prepared);
+    }
     sigprocmask(SIG_SETMASK, &saved, nullptr);
     close(sv[1]);
     close(report[1]);
@@ -602,21 +581,19 @@ class Zygote {
       close(report[0]);
       return false;
     }
-    // A NORMAL spare's request socket goes to the app with the notice: the
-    // app sends it requests directly, and this process is not on the path.
-    const bool hand = key.empty();
-    kind->spares.push_back(
-        {static_cast<pid_t>(pid), pidfd, sv[0], report[0], hand});
+    // The request socket goes to the app with the notice: the app sends
+    // requests to the spare directly, and this process is not on the path.
+    kind->spares.push_back({static_cast<pid_t>(pid), pidfd, sv[0], report[0]});
     ZygoteNotice notice = {kZygoteNoticeMagic, ZygoteNotice::kSpareCreated,
-                           static_cast<int32_t>(pid)};
-    SendWithFd(control_, &notice, sizeof(notice), hand ? sv[0] : -1);
+                           static_cast<int32_t>(pid), 0, kind->app_kind};
+    SendWithFd(control_, &notice, sizeof(notice), sv[0]);
     return true;
   }
 
   // A spare: prepares itself (with `prepared`: its namespaces, file
   // system and credentials, as that plan says), then waits for its request
   // (whose plan is the same but for the fd table).
-  [[noreturn]] void RunSpare(int sock, int report,
+  [[noreturn]] void RunSpare(int sock, int report, const std::string& key,
                              spawner::DecodedPlan* prepared) {
     SetProcessName("ncp-spare");
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // the app (CLONE_PARENT) dies: so do we
@@ -650,7 +627,7 @@ class Zygote {
       plan.parent_pidfd = app_pidfd_;
       plan.reset_signal_handlers = false;
       plan.phases = spawner::kPhaseNamespaces | spawner::kPhaseCredentials;
-      // A failure is on the report pipe for the zygote (DropSpare).
+      // A failure is on the report pipe for the zygote (SpareHungUp).
       if (spawner::RunChildSetup(&plan, nullptr) != 0) {
         _exit(spawner::kSetupFailedExitCode);
       }
@@ -660,35 +637,31 @@ class Zygote {
     }
     Prefault();
 
-    if (prepared == nullptr) {
-      // Handed to the app (CreateSpare), which holds the other end of
-      // `sock` too: it ends, unused, when the zygote does.
-      struct pollfd wait[2] = {{sock, POLLIN, 0}, {zygote_pidfd, POLLIN, 0}};
-      while (zygote_pidfd >= 0 && poll(wait, 2, -1) < 0 && errno == EINTR) {
-      }
-      if (zygote_pidfd >= 0 && wait[0].revents == 0) _exit(0);
+    // The app holds the other end of `sock` too (CreateSpare): a spare
+    // ends, unused, when the zygote does.
+    struct pollfd wait[2] = {{sock, POLLIN, 0}, {zygote_pidfd, POLLIN, 0}};
+    while (zygote_pidfd >= 0 && poll(wait, 2, -1) < 0 && errno == EINTR) {
     }
+    if (zygote_pidfd >= 0 && wait[0].revents == 0) _exit(0);
     Received request;
     bool malformed;
     if (!ReceiveRequest(sock, &request, &malformed)) _exit(0);  // unused
     if (zygote_pidfd >= 0) close(zygote_pidfd);
-    if (prepared == nullptr) {
-      // Handed: "taken" for the zygote; the verdict goes back on `sock`, to
-      // the app (or the zygote) that sent the request.
-      const char taken = 1;
-      if (write(report, &taken, 1) != 1) _exit(spawner::kSetupFailedExitCode);
-      close(report);
-      report = sock;
-    } else {
-      close(sock);
-    }
     Parsed parsed;
-    // A NORMAL spare is handed requests undecoded (Handle): it takes only
-    // plans without namespaces.
+    // Only a request of this spare's kind: a NORMAL spare is handed
+    // requests undecoded (Handle), and the app picks spares by its own name
+    // for their kind (ZygoteNotice::kind). Otherwise it ends, and the app
+    // (seeing EOF) asks the zygote.
     if (malformed || !Parse(request, &parsed) ||
-        (prepared == nullptr && parsed.decoded.plan().namespace_flags != 0)) {
+        KindKey(parsed.decoded.plan()) != key) {
       _exit(spawner::kSetupFailedExitCode);
     }
+    // "Taken", for the zygote; the verdict goes back on `sock`, to the app
+    // (or the zygote) that sent the request.
+    const char taken = 1;
+    if (write(report, &taken, 1) != 1) _exit(spawner::kSetupFailedExitCode);
+    close(report);
+    report = sock;
     InitRole init = InitRole::kBecome;
     if (init_link >= 0) {
       if ((parsed.boot.flags & Bootstrap::kRunAsInit) == 0 ||

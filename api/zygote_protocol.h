@@ -24,9 +24,19 @@
 // CLONE_PARENT children, spares are the app's children too: the zygote
 // tells the app about each with a ZygoteNotice (kSpareCreated; kSpareGone
 // when it died unused), queued on the same socket and read by the app
-// before the next reply. A spare that becomes a child is answered by a
-// ZygoteReply with its pid as usual; the app reaps the spares it is left
+// before each request, and stops (and the app reaps) the spares it is left
 // with when the zygote goes (by pid: until reaped, the pid is theirs).
+//
+// Handed spares: kSpareCreated carries the spare's request socket, and the
+// app sends a request of that kind straight to the spare, which writes
+// "taken" (one byte) on its report pipe to the zygote and answers with its
+// setup's verdict (three int32: stage, errno, index) on the socket; the app
+// opens the child's pidfd itself. The zygote is on neither path: it learns
+// of the child's start from the hang-up of the socket, and refills. A spare
+// that dies before it begins is EOF to the app, which then asks the zygote.
+// Through the zygote, a request gets a ZygoteReply (with the pidfd) as
+// before, possibly from a handed spare the app has not heard of yet (the
+// app drops that one's socket when it reads the reply).
 #ifndef NCP_API_ZYGOTE_PROTOCOL_H_
 #define NCP_API_ZYGOTE_PROTOCOL_H_
 
@@ -54,13 +64,20 @@ struct ZygoteRequest {
   uint32_t table_fds;     // number of fd table entries after payload and cwd
   uint32_t inline_bytes;  // payload bytes after the header (0: a memfd)
   uint32_t flags;         // Flags
+  // The app's name for the request's kind of spare (0: NORMAL), which the
+  // zygote's notices of such spares carry (ZygoteNotice::kind).
+  uint64_t kind;
 };
 
 struct ZygoteNotice {
+  // kSpareCreated comes with the spare's request socket (SCM_RIGHTS): the
+  // app may send a request of that kind to it directly.
   enum Event : int32_t { kSpareCreated = 1, kSpareGone = 2 };
   uint32_t magic;
   int32_t event;
   int32_t pid;
+  uint32_t reserved;
+  uint64_t kind;  // kSpareCreated: ZygoteRequest::kind of its requests
 };
 
 struct ZygoteReply {

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -106,6 +107,26 @@ int CountOpenFds() {
   }
   closedir(dir);
   return count - 1;  // the directory's own fd
+}
+
+int CountHandedSpareSockets() {
+  int count = 0;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  while (struct dirent* ent = readdir(dir)) {
+    if (ent->d_name[0] == '.') continue;
+    const int fd = atoi(ent->d_name);
+    struct ucred peer = {};
+    socklen_t len = sizeof(peer);
+    if (fd == dirfd(dir) ||
+        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 ||
+        peer.pid <= 0 || peer.pid == getpid()) {
+      continue;
+    }
+    if (ReadComm(peer.pid) == "ncp-zygote") ++count;
+  }
+  closedir(dir);
+  return count;
 }
 
 int CountZombieChildren() {

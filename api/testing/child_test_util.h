@@ -54,6 +54,15 @@ bool ProcessAlive(pid_t pid);
 // Number of open fds of this process.
 int CountOpenFds();
 
+// Of those, the sockets a zygote made (SO_PEERCRED names a process called
+// ncp-zygote): the request sockets of the spares it handed to this process.
+// Their number follows the spare pool (at most one per spare), not the
+// children; CountOpenFds() minus this is what must not grow.
+int CountHandedSpareSockets();
+// With the default pool sizes: one NORMAL spare, two per sandbox kind, at
+// most four sandbox kinds (api/zygote.cc).
+inline constexpr int kMaxHandedSpareSockets = 1 + 2 * 4;
+
 // Zombie children of this process.
 int CountZombieChildren();
 
