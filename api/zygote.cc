@@ -468,11 +468,15 @@ class Zygote {
       Spare spare = kind.spares[i];
       if (spare.pid != pid) continue;
       kind.spares.erase(kind.spares.begin() + static_cast<long>(i));
+      // (Its writer went with the socket's end: never blocks.)
       int32_t record[3] = {0, 0, -1};
-      ssize_t n;
-      do {
-        n = read(spare.report, record, sizeof(record));
-      } while (n < 0 && errno == EINTR);
+      struct pollfd said = {spare.report, POLLIN, 0};
+      ssize_t n = -1;
+      if (poll(&said, 1, 0) == 1) {
+        do {
+          n = read(spare.report, record, sizeof(record));
+        } while (n < 0 && errno == EINTR);
+      }
       if (n == static_cast<ssize_t>(sizeof(record)) && record[1] != 0) {
         kind.exhausted = true;
       }

@@ -16,7 +16,7 @@ import struct, sys, os
 d = sys.argv[1]
 MAGIC = 0x5750434e
 def hdr(t, flags=0, code=0, handle=0, txn=0, chain=0, body=0, data=0, objs=0, fds=0):
-    return struct.pack('<IBBHIIQQIIHHI', MAGIC, 1, t, flags, code, handle, txn,
+    return struct.pack('<IBBHIIQQIIHHI', MAGIC, 2, t, flags, code, handle, txn,
                        chain, body, data, objs, fds, 0)
 def obj(off, kind, handle=0):
     return struct.pack('<IHHII', off, kind, 0, handle, 0)

@@ -74,11 +74,11 @@ bool BuildParcel(const wire::WireHeader& h, const wire::MessageLayout& layout,
     }
   }
   // As the runtime: no block (and no capacity) for an empty data part.
-  const uint32_t alloc =
-      h.data_size > 0 ? ncp::ipc::GrownCapacity(h.data_size) : 0;
+  uint32_t alloc = 0;
   uint8_t* data = nullptr;
   if (h.data_size > 0) {
-    data = static_cast<uint8_t*>(malloc(alloc));
+    data = ncp::ipc::AllocParcelBlock(ncp::ipc::GrownCapacity(h.data_size),
+                                      &alloc);
     memcpy(data, layout.data, h.data_size);
   }
   out->parcel.Adopt(data, alloc, h.data_size, std::move(objects));
