@@ -542,21 +542,15 @@ class ZygoteLauncher : public Launcher {
       OnMessage(&m);
     }
     while (!handed_.empty()) DropHanded(handed_.back().pid);
-    // Known spares end when the zygote does (their sockets close), but one
-    // may have taken a request whose reply never came: it would run as a
-    // child nobody reports. Stop them all.
-    for (pid_t pid : spares_) {
-      UniqueFd pidfd = OpenPidfd(pid);
-      if (pidfd.valid()) {
-        syscall(__NR_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-      }
-      Reap(pid, std::move(pidfd));
-    }
-    // A spare the zygote cloned but could not tell us about (it died
-    // between the clone and the notice; a request's child before its reply,
-    // likewise) is our child all the same: find it by the zygote's names,
-    // stop it and reap it.
-    for (pid_t pid : UnannouncedSpares()) {
+    // Spares end when the zygote does, but one may have taken a request
+    // whose reply never came (it would run as a child nobody reports); and a
+    // spare the zygote cloned but could not tell us about (it died between
+    // the clone and the notice; a request's child before its reply,
+    // likewise) is our child all the same, found by the zygote's names. Stop
+    // and reap them all.
+    std::vector<pid_t> ours = UnannouncedSpares();
+    ours.insert(ours.end(), spares_.begin(), spares_.end());
+    for (pid_t pid : ours) {
       UniqueFd pidfd = OpenPidfd(pid);
       if (!pidfd.valid()) continue;
       syscall(__NR_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
