@@ -138,14 +138,14 @@ int NetNamespaces() {
   return static_cast<int>(seen.size());
 }
 
-// The parent's fds by kind (what a readlink shows, without the inode), to
-// say what differs when the counts do.
 // Open fds but the handed spares' sockets, which follow the spare pool (at
 // most one per spare, whether the app has read their notices yet or not).
 int OpenFds() {
   return ncp::testing::CountOpenFds() - ncp::testing::CountHandedSpareSockets();
 }
 
+// The parent's fds by kind (what a readlink shows, without the inode), to
+// say what differs when the counts do.
 std::map<std::string, int> FdKinds() {
   std::map<std::string, int> kinds;
   DIR* dir = opendir("/proc/self/fd");

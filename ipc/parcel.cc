@@ -59,6 +59,12 @@ void FreeParcelBlock(uint8_t* block, uint32_t alloc) {
   std::free(block);
 }
 
+uint8_t* AllocReceivedData(uint32_t data_size, uint32_t* alloc) {
+  *alloc = 0;
+  return data_size > 0 ? AllocParcelBlock(GrownCapacity(data_size), alloc)
+                       : nullptr;
+}
+
 Parcel::~Parcel() { FreeParcelBlock(buf_, alloc_); }
 
 bool Parcel::Reserve(uint64_t needed) {

@@ -63,6 +63,9 @@ uint32_t GrownCapacity(uint64_t needed);
 inline constexpr uint32_t kLargeParcelBlock = 64 * 1024;
 uint8_t* AllocParcelBlock(uint32_t size, uint32_t* alloc);
 void FreeParcelBlock(uint8_t* block, uint32_t alloc);
+// The block for received data of `data_size` bytes (the growth rule's
+// capacity for it), or none (NULL, *alloc 0) for no data.
+uint8_t* AllocReceivedData(uint32_t data_size, uint32_t* alloc);
 
 class Parcel {
  public:

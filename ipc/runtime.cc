@@ -1171,10 +1171,8 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
     table.reset(new (std::nothrow) uint8_t[table_len]);
     if (!table) return ReadResult::kFailed;
   }
-  uint32_t alloc = 0;
-  uint8_t* data = h.data_size > 0
-                      ? AllocParcelBlock(GrownCapacity(h.data_size), &alloc)
-                      : nullptr;
+  uint32_t alloc;
+  uint8_t* data = AllocReceivedData(h.data_size, &alloc);
   if (h.data_size > 0 && data == nullptr) return ReadResult::kFailed;
   size_t done = 0;
   const size_t total = h.body_size;
@@ -1221,9 +1219,7 @@ bool Connection::ReadRingBody(const WireHeader& h, wire::MessageLayout* layout,
     if (!*table) return false;
     std::memcpy(table->get(), src, table_len);
   }
-  *alloc = 0;
-  *data = h.data_size > 0 ? AllocParcelBlock(GrownCapacity(h.data_size), alloc)
-                          : nullptr;
+  *data = AllocReceivedData(h.data_size, alloc);
   if (h.data_size > 0 && *data == nullptr) return false;
   if (h.data_size > 0) std::memcpy(*data, src + table_len, h.data_size);
   // Copied: the sender may reuse the space. Validation works on the copy.
@@ -1251,7 +1247,7 @@ bool Connection::BuildIncoming(const WireHeader& h,
   uint8_t* data = owned_data;
   uint32_t alloc = owned_alloc;
   if (data == nullptr && h.data_size > 0) {
-    data = AllocParcelBlock(GrownCapacity(h.data_size), &alloc);
+    data = AllocReceivedData(h.data_size, &alloc);
     if (data == nullptr) return false;
     std::memcpy(data, layout.data, h.data_size);
   }

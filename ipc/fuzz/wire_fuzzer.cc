@@ -74,13 +74,9 @@ bool BuildParcel(const wire::WireHeader& h, const wire::MessageLayout& layout,
     }
   }
   // As the runtime: no block (and no capacity) for an empty data part.
-  uint32_t alloc = 0;
-  uint8_t* data = nullptr;
-  if (h.data_size > 0) {
-    data = ncp::ipc::AllocParcelBlock(ncp::ipc::GrownCapacity(h.data_size),
-                                      &alloc);
-    memcpy(data, layout.data, h.data_size);
-  }
+  uint32_t alloc;
+  uint8_t* data = ncp::ipc::AllocReceivedData(h.data_size, &alloc);
+  if (data != nullptr) memcpy(data, layout.data, h.data_size);
   out->parcel.Adopt(data, alloc, h.data_size, std::move(objects));
   return true;
 }
