@@ -410,9 +410,11 @@ int main(int argc, char** argv) {
   g_name = boot.process_name.c_str();
   g_trace_fd = boot.trace_fd;  // exec'd: running from here
   TraceStamp(NCP_STAGE_RUNNING);
-  // The init stays small: it forks before anything is loaded.
+  // The init stays small: it forks before anything is loaded. It bears the
+  // child's name too (its comm would otherwise stay the exec'd memfd's).
   if ((boot.flags & Bootstrap::kRunAsInit) != 0) {
     g_sandboxed = true;
+    SetProcessName(boot.process_name);
     BecomeInit(boot.status_fd);
   }
 

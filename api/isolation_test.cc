@@ -456,6 +456,45 @@ TEST_F(IsolationTest, ChildrenComeTheWayThisRunSays) {
   }
 }
 
+// The app sees the child as the pid its Start call returns: for ISOLATED
+// that is the namespace's init, which takes the child's name from the child
+// (HandToInit). Through the zygote the name must be there when the call
+// returns, not a moment later: checked at once, over enough spawns to use
+// fresh and pooled spares.
+TEST_F(IsolationTest, TheChildsNameIsThereWhenStartReturns) {
+  const std::string entry = FixturePath("libncp_probe.so") + ":ProbeAndSleep";
+  for (int i = 0; i < 20; ++i) {
+    Pipe out;
+    FdList fds({{"out", out.write_fd()}});
+    NativeChildProcess_Args args = {};
+    args.fdList = fds.list();
+    Ability_ChildProcessConfigs* configs =
+        OH_Ability_CreateChildProcessConfigs();
+    OH_Ability_ChildProcessConfigs_SetIsolationMode(
+        configs, NCP_ISOLATION_MODE_ISOLATED);
+    const std::string name = absl::StrCat("named_", i);
+    ASSERT_EQ(
+        OH_Ability_ChildProcessConfigs_SetProcessName(configs, name.c_str()),
+        NCP_NO_ERROR);
+    int32_t pid = -1;
+    ASSERT_EQ(OH_Ability_StartNativeChildProcessWithConfigs(entry.c_str(), args,
+                                                            configs, &pid),
+              NCP_NO_ERROR);
+    OH_Ability_DestroyChildProcessConfigs(configs);
+    // The direct path returns once the exec is under way: the trampoline
+    // names the init as it starts (its comm is the memfd's until then).
+    // Through the zygote, the name is there first.
+    if (g_launcher == "direct") out.ReadAll();
+    const std::string cmdline = ncp::testing::ReadCmdline(pid);
+    const std::string comm = ncp::testing::ReadComm(pid);
+    EXPECT_THAT(cmdline, ::testing::EndsWith(":" + name + std::string(1, '\0')))
+        << "spawn " << i;
+    EXPECT_EQ(comm, cmdline.substr(0, 15)) << "spawn " << i;
+    EXPECT_EQ(OH_Ability_KillChildProcess(pid), NCP_NO_ERROR);
+    EXPECT_EQ(ExitOf(pid), SIGKILL);
+  }
+}
+
 TEST_F(IsolationTest, ThousandIsolatedSpawnsLeaveNothingBehind) {
   const std::string entry =
       FixturePath("libncp_reporter.so") + ":ReturnNormally";

@@ -161,25 +161,32 @@ bool Parse(const Received& r, Parsed* p) {
   return plan.trace_fd_index < plan.n_fds;
 }
 
-void SendWithFd(int sock, const void* data, size_t size, int fd) {
+// Sends `data` with `count` (0..2) fds. Returns sendmsg's result.
+ssize_t SendWithFds(int sock, const void* data, size_t size, const int* fds,
+                    size_t count) {
   struct iovec iov = {const_cast<void*>(data), size};
   struct msghdr msg = {};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  char control_buf[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
+  char control_buf[CMSG_SPACE(2 * sizeof(int))] = {};
+  if (count > 0) {
     msg.msg_control = control_buf;
-    msg.msg_controllen = sizeof(control_buf);
+    msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
     struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    c->cmsg_len = CMSG_LEN(count * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, count * sizeof(int));
   }
   ssize_t n;
   do {
     n = sendmsg(sock, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+void SendWithFd(int sock, const void* data, size_t size, int fd) {
+  SendWithFds(sock, data, size, &fd, fd >= 0 ? 1 : 0);
 }
 
 // Breaks copy-on-write of the pages a child is about to write (heap, the
@@ -674,7 +681,9 @@ class Zygote {
         _exit(spawner::kSetupFailedExitCode);
       }
       HandToInit(init_link, parsed.boot.process_name,
-                 parsed.table[static_cast<size_t>(parsed.boot.status_fd)]);
+                 parsed.table[static_cast<size_t>(parsed.boot.status_fd)],
+                 sock);
+      report = init_link;  // the verdict goes through the init
       init = InitRole::kForked;
     }
     spawner::SpawnPlan& plan = parsed.decoded.plan();
@@ -716,31 +725,49 @@ class Zygote {
     char name[4096];
     std::vector<int> fds;
     const ssize_t n = ReceiveWithFds(link[0], name, sizeof(name) - 1, 0,
-                                     /*max_fds=*/1, &fds);
-    // The status pipe; anything else is not ours to keep (ServeAsInit
-    // closes every other fd).
-    const int status_fd = fds.size() == 1 ? fds[0] : -1;
-    if (n > 0) {
+                                     /*max_fds=*/2, &fds);
+    // The status pipe and the request socket; anything else is not ours to
+    // keep (ServeAsInit closes every other fd).
+    const int status_fd = fds.size() == 2 ? fds[0] : -1;
+    if (n > 0 && fds.size() == 2) {
+      // Named before the verdict goes out: the app may look at this
+      // process as soon as it has the pid. The child does not wait for it.
       name[n] = '\0';
       SetProcessName(name);
-      const char ack = 1;
-      ssize_t w = send(link[0], &ack, 1, MSG_NOSIGNAL);  // (it may be gone)
-      (void)w;
+      const int answer = fds[1];
+      int32_t verdict[3];
+      ssize_t got;
+      do {
+        got = read(link[0], verdict, sizeof(verdict));
+      } while (got < 0 && errno == EINTR);
+      if (got == static_cast<ssize_t>(sizeof(verdict))) {
+        ssize_t w = send(answer, verdict, sizeof(verdict), MSG_NOSIGNAL);
+        (void)w;  // (the app may be gone)
+      }
+      // The request socket hangs up when the child is past its start (it
+      // then closes its end of the link), as a NORMAL child's does.
+      for (;;) {
+        char byte;
+        const ssize_t r = read(link[0], &byte, 1);
+        if (r == 0 || (r < 0 && errno != EINTR)) break;
+      }
+      close(answer);
     }
     ServeAsInit(child, status_fd);  // closes link[0] too
   }
 
-  // The real child, forked ahead: tells its init its name and where to
-  // report, and waits until the init bears the name (the app may look at
-  // it as soon as it has the pid).
-  static void HandToInit(int link, const std::string& name, int status_fd) {
-    SendWithFd(link, name.c_str(), name.size() + 1, status_fd);  // never 0
-    char ack;
-    ssize_t n;
-    do {
-      n = read(link, &ack, 1);
-    } while (n < 0 && errno == EINTR);
-    close(link);
+  // The real child, forked ahead: tells its init its name, where to report
+  // its end and where to forward the setup's verdict (`answer`, which the
+  // child then closes: the verdict goes to the init over `link`, and the
+  // init sends it on once it bears the name). No round trip: the child
+  // goes on with its setup at once.
+  static void HandToInit(int link, const std::string& name, int status_fd,
+                         int answer) {
+    const int fds[2] = {status_fd, answer};
+    if (SendWithFds(link, name.c_str(), name.size() + 1, fds, 2) < 0) {
+      _exit(spawner::kSetupFailedExitCode);
+    }
+    close(answer);
   }
 
   // Forks a child for `parsed` now (no spare was ready).
