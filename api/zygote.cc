@@ -365,7 +365,7 @@ class Zygote {
     if ((request.header.flags & ZygoteRequest::kNormal) == 0) {
       if (!Parse(request, &parsed)) return -1;
       decoded = true;
-      key = KindKey(parsed.decoded.plan());
+      key = KindKey(parsed);
     }
     Kind& kind = KindOf(key);
     kind.app_kind = request.header.kind;
@@ -502,8 +502,12 @@ class Zygote {
   // The kind of `plan`: "" for NORMAL (spares that do nothing in advance);
   // for a sandbox, its whole plan but the fd table (spares that build it in
   // advance).
-  static std::string KindKey(const spawner::SpawnPlan& plan) {
+  static std::string KindKey(const Parsed& parsed) {
+    const spawner::SpawnPlan& plan = parsed.decoded.plan();
     if (plan.namespace_flags == 0) return std::string();
+    // A plan's encoding is canonical (plan_codec_test): one without a trace
+    // fd is its own key, as the app sent it.
+    if (plan.trace_fd_index < 0) return parsed.payload.plan;
     spawner::SpawnPlan copy = plan;
     copy.trace_fd_index = -1;
     return spawner::EncodePlan(copy);
@@ -663,8 +667,7 @@ class Zygote {
     // requests undecoded (Handle), and the app picks spares by its own name
     // for their kind (ZygoteNotice::kind). Otherwise it ends, and the app
     // (seeing EOF) asks the zygote.
-    if (malformed || !Parse(request, &parsed) ||
-        KindKey(parsed.decoded.plan()) != key) {
+    if (malformed || !Parse(request, &parsed) || KindKey(parsed) != key) {
       _exit(spawner::kSetupFailedExitCode);
     }
     // "Taken", for the zygote; the verdict goes back on `sock`, to the app

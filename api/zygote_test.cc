@@ -412,6 +412,55 @@ TEST(SpareTest, ChildrenAfterTheFirstAreSpares) {
             0);
 }
 
+// Waiting spares of `mode` among the app's children, as the kernel shows
+// them: named ncp-spare, in a network namespace of their own if ISOLATED.
+std::vector<pid_t> WaitingSpares(NativeChildProcess_IsolationMode mode) {
+  std::vector<pid_t> found;
+  for (pid_t pid : SparesOf(getpid(), -1)) {
+    const bool own_net = NetNs(pid) != NetNs(getpid());
+    if (ncp::testing::ReadComm(pid) == "ncp-spare" &&
+        own_net == (mode == NCP_ISOLATION_MODE_ISOLATED)) {
+      found.push_back(pid);
+    }
+  }
+  return found;
+}
+
+// Untraced requests (the other tests trace every spawn) are matched to a
+// spare's kind by their plan as sent: they must come from spares too. The
+// pid a Start returns was a waiting spare before the call.
+TEST(SpareTest, UntracedChildrenComeFromSparesToo) {
+  EXPECT_EQ(
+      InFork(+[] {
+        unsetenv("NCP_TRACE_STAGES");
+        for (auto mode :
+             {NCP_ISOLATION_MODE_NORMAL, NCP_ISOLATION_MODE_ISOLATED}) {
+          int32_t first =
+              TracedStart("libncp_reporter.so", "ReturnNormally", mode);
+          if (first <= 0) return 10;
+          if (!WaitForExit(first)) return 11;
+          for (int i = 0; i < 3; ++i) {
+            std::vector<pid_t> ready;
+            if (!Eventually([&ready, mode] {
+                  ready = WaitingSpares(mode);
+                  return !ready.empty();
+                })) {
+              return 12;
+            }
+            int32_t next =
+                TracedStart("libncp_reporter.so", "ReturnNormally", mode);
+            if (next <= 0) return 13;
+            if (std::find(ready.begin(), ready.end(), next) == ready.end()) {
+              return 14 + 10 * mode;
+            }
+            if (!WaitForExit(next)) return 15;
+          }
+        }
+        return 0;
+      }),
+      0);
+}
+
 TEST(SpareTest, PoolSizesOfZeroTurnSparesOff) {
   EXPECT_EQ(InFork(+[] {
               setenv("NCP_ZYGOTE_SPARES", "0", 1);

@@ -26,6 +26,7 @@ class DecodedPlan {
   // False if `data` is not a complete, well-formed encoding.
   bool Decode(const void* data, size_t size);
   SpawnPlan& plan() { return plan_; }
+  const SpawnPlan& plan() const { return plan_; }
 
  private:
   const char* Keep(std::string s, bool present);

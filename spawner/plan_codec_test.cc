@@ -78,6 +78,27 @@ TEST(PlanCodecTest, RoundTrip) {
   EXPECT_EQ(out.report_fd, -1);
 }
 
+// The zygote keys its spares by a plan's encoding, and a spare compares a
+// request's plan as sent with its key: decoding and encoding again must give
+// the same bytes.
+TEST(PlanCodecTest, EncodingIsCanonical) {
+  MountOp ops[2];
+  sock_filter filter[2];
+  SpawnPlan in = Sample(ops, filter);
+  for (int trace : {5, -1}) {
+    in.trace_fd_index = trace;
+    const std::string bytes = EncodePlan(in);
+    DecodedPlan decoded;
+    ASSERT_TRUE(decoded.Decode(bytes.data(), bytes.size()));
+    EXPECT_EQ(EncodePlan(decoded.plan()), bytes);
+  }
+  SpawnPlan empty;
+  const std::string bytes = EncodePlan(empty);
+  DecodedPlan decoded;
+  ASSERT_TRUE(decoded.Decode(bytes.data(), bytes.size()));
+  EXPECT_EQ(EncodePlan(decoded.plan()), bytes);
+}
+
 TEST(PlanCodecTest, EveryTruncationAndTrailingByteIsRejected) {
   MountOp ops[2];
   sock_filter filter[2];
