@@ -495,6 +495,44 @@ TEST_F(IsolationTest, TheChildsNameIsThereWhenStartReturns) {
   }
 }
 
+// The scheduling policy of `pid` (field 41 of /proc/<pid>/stat), or -1.
+int PolicyOf(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return -1;
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<std::string> fields =
+      absl::StrSplit(line.substr(close + 2), ' ');  // from field 3
+  int policy = -1;
+  if (fields.size() < 39 || !absl::SimpleAtoi(fields[38], &policy)) return -1;
+  return policy;
+}
+
+// The init waits for its child's start as SCHED_BATCH (its wake-up then
+// preempts nobody) and goes back to the app's SCHED_OTHER after; the child
+// never leaves it.
+TEST_F(IsolationTest, TheInitAndTheChildKeepTheAppsSchedulingPolicy) {
+  ASSERT_EQ(sched_getscheduler(0), SCHED_OTHER);
+  for (int i = 0; i < 4; ++i) {  // the first one or two without a spare
+    StartResult child = RunIsolated("libncp_probe.so", "ProbeAndSleep", "");
+    ASSERT_EQ(child.code, NCP_NO_ERROR);
+    ASSERT_EQ(child.report["end"], "1");
+    int policy = -1;
+    for (int n = 0; n < 10000 && policy != SCHED_OTHER; ++n) {
+      policy = PolicyOf(child.pid);  // the init (the app's view of the child)
+      if (policy != SCHED_OTHER) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, nullptr);  // it restores once it runs again
+      }
+    }
+    EXPECT_EQ(policy, SCHED_OTHER) << "spawn " << i;
+    EXPECT_EQ(child.report["policy"], std::to_string(SCHED_OTHER));
+    EXPECT_EQ(OH_Ability_KillChildProcess(child.pid), NCP_NO_ERROR);
+    EXPECT_EQ(ExitOf(child.pid), SIGKILL);
+  }
+}
+
 TEST_F(IsolationTest, ThousandIsolatedSpawnsLeaveNothingBehind) {
   const std::string entry =
       FixturePath("libncp_reporter.so") + ":ReturnNormally";

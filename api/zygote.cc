@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -748,13 +749,22 @@ class Zygote {
         (void)w;  // (the app may be gone)
       }
       // The request socket hangs up when the child is past its start (it
-      // then closes its end of the link), as a NORMAL child's does.
+      // then closes its end of the link), as a NORMAL child's does: the
+      // zygote then makes the next spare. Until then this process's
+      // wake-up preempts nobody (SCHED_BATCH, same weight): on a busy or
+      // single CPU, the zygote's work must not come before the child's
+      // entry. (Unlike SCHED_IDLE or a nice value, leaving it again needs
+      // no privilege.)
+      const struct sched_param none = {0};
+      const bool batch = sched_getscheduler(0) == SCHED_OTHER &&
+                         sched_setscheduler(0, SCHED_BATCH, &none) == 0;
       for (;;) {
         char byte;
         const ssize_t r = read(link[0], &byte, 1);
         if (r == 0 || (r < 0 && errno != EINTR)) break;
       }
       close(answer);
+      if (batch) sched_setscheduler(0, SCHED_OTHER, &none);
     }
     ServeAsInit(child, status_fd);  // closes link[0] too
   }

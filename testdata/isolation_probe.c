@@ -300,6 +300,7 @@ void ProbeAndSleep(NativeChildProcess_Args args) {
   if (g_out >= 0) {
     Credentials();
     Put("getpid", "%d", (int)getpid());
+    Put("policy", "%d", sched_getscheduler(0));
     // Where the stack is: a forked child shares its parent's layout.
     FILE* maps = fopen("/proc/self/maps", "re");
     char line[512];
