@@ -288,9 +288,12 @@ bool LoadIpc(void* library, Ipc* ipc) {
   if (ipc_library == nullptr || !LoadIpc(ipc_library, &ipc)) {
     Die(kExitBadBootstrap, "%s", "libipc_capi.so is missing or not ncp's");
   }
+  // The pool starts with the first request (kRegistrarReady or
+  // kRegistrarFailed): nothing can call this process before it has sent
+  // its stub.
   OHIPCRemoteProxy* registrar = nullptr;
-  if (ipc.bridge->adopt_connection(boot.channel_fd, nullptr, &registrar) !=
-          OH_IPC_SUCCESS ||
+  if (ipc.bridge->adopt_connection_lazily(boot.channel_fd, nullptr,
+                                          &registrar) != OH_IPC_SUCCESS ||
       registrar == nullptr) {
     Die(kExitBadBootstrap, "%s", "cannot connect to the parent");
   }

@@ -18,7 +18,7 @@
 namespace ncp::ipc {
 
 inline constexpr uint32_t kBridgeMagic = 0x4e435049;  // "NCPI"
-inline constexpr uint32_t kBridgeVersion = 1;
+inline constexpr uint32_t kBridgeVersion = 2;
 
 struct Bridge {
   uint32_t version;  // kBridgeVersion
@@ -45,6 +45,15 @@ struct Bridge {
   // it after MainProc returns, so that the request that ended MainProc
   // (e.g. an "exit" request) still gets its reply before the process exits.
   bool (*wait_requests_done)(int timeout_ms);
+
+  // As adopt_connection, but if this creates the process's IPC runtime, its
+  // worker pool starts only when a thread of the process first sends a
+  // request (the thread creation then overlaps the peer's work on it). For
+  // a caller whose next IPC step is a request, and to which no request can
+  // come before (a child that has offered no object yet): until then,
+  // nothing reads the connection.
+  int (*adopt_connection_lazily)(int fd, OHIPCRemoteStub* root,
+                                 OHIPCRemoteProxy** peer_root);
 };
 
 // The first members of every OHIPCParcel the library creates.

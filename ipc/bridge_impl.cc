@@ -6,11 +6,20 @@
 
 namespace ncp::ipc {
 
+namespace {
+
+int Adopt(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root) {
+  return AdoptConnection(fd, root, peer_root, /*start_pool=*/true);
+}
+
+int AdoptLazily(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root) {
+  return AdoptConnection(fd, root, peer_root, /*start_pool=*/false);
+}
+
+}  // namespace
+
 const Bridge g_bridge = {
-    kBridgeVersion,
-    &AdoptConnection,
-    &ProxyPeerPid,
-    &WaitRequestsDone,
+    kBridgeVersion, &Adopt, &ProxyPeerPid, &WaitRequestsDone, &AdoptLazily,
 };
 
 }  // namespace ncp::ipc

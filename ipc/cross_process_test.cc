@@ -794,14 +794,18 @@ int RegistrarHandler(uint32_t, const OHIPCParcel* data, OHIPCParcel*,
   return 0;
 }
 
-TEST(CrossProcessTest, BridgeFlowOfChildProcessLibrary) {
+// `mode`: the peer adopts its end lazily (adopt_connection_lazily: no
+// worker until its first request) and sends its stub one-way ("child") or
+// with a sync request as the real child does ("child-sync"); its pool then
+// serves the calls below.
+void BridgeFlow(const char* mode) {
   const Bridge* bridge = GetBridge();
   ASSERT_NE(bridge, nullptr);
   Registrar reg;
   reg.main_thread = pthread_self();
   OHIPCRemoteStub* registrar =
       OH_IPCRemoteStub_Create("ncp.registrar", RegistrarHandler, nullptr, &reg);
-  PeerProcess child({"child"});
+  PeerProcess child({mode});
   ASSERT_GT(child.pid(), 0);
   ASSERT_EQ(bridge->adopt_connection(child.TakeFd(), registrar, nullptr), 0);
   {
@@ -855,6 +859,12 @@ TEST(CrossProcessTest, BridgeFlowOfChildProcessLibrary) {
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
   std::lock_guard<std::mutex> l(ds.mu);
   EXPECT_EQ(ds.deaths, 1);
+}
+
+TEST(CrossProcessTest, BridgeFlowOfChildProcessLibrary) { BridgeFlow("child"); }
+
+TEST(CrossProcessTest, BridgeFlowWithASyncFirstRequest) {
+  BridgeFlow("child-sync");
 }
 
 }  // namespace

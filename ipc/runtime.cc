@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -231,9 +232,12 @@ Runtime* Runtime::GetIfExists() {
   return g_runtime.load(std::memory_order_acquire);
 }
 
-Runtime* Runtime::Get() {
+Runtime* Runtime::Get(bool start_pool) {
   Runtime* rt = g_runtime.load(std::memory_order_acquire);
-  if (rt != nullptr) return rt;
+  if (rt != nullptr) {
+    if (start_pool) rt->StartPool();
+    return rt;
+  }
   std::lock_guard<std::mutex> l(g_create_mu);
   rt = g_runtime.load(std::memory_order_acquire);
   if (rt != nullptr) return rt;
@@ -250,9 +254,17 @@ Runtime* Runtime::Get() {
     return nullptr;
   }
   g_runtime.store(rt, std::memory_order_release);
-  rt->workers_.store(1);
-  rt->SpawnWorker();
+  if (start_pool) rt->StartPool();
   return rt;
+}
+
+void Runtime::StartPool() {
+  if (pool_started_.load(std::memory_order_acquire) ||
+      pool_started_.exchange(true)) {
+    return;
+  }
+  workers_.fetch_add(1);
+  SpawnWorker();
 }
 
 Runtime::Runtime() {
@@ -469,6 +481,9 @@ void Runtime::BeforeBusy() {
 
 namespace {
 void* WorkerMain(void* arg) {
+  // Named by itself: pthread_setname_np on another thread costs the
+  // creator an open and a write of /proc/self/task/<tid>/comm.
+  prctl(PR_SET_NAME, "ncp-ipc");
   Runtime* rt = static_cast<Runtime*>(arg);
   ThreadState* ts = ThreadState::Current();
   ts->is_pool_worker = true;
@@ -494,7 +509,6 @@ void Runtime::SpawnWorker() {
     --workers_;
     return;
   }
-  pthread_setname_np(thread, "ncp-ipc");
 }
 
 void Runtime::WorkerLoop(ThreadState* ts) {
@@ -1487,7 +1501,9 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   if (timeout_ms < 0) timeout_ms = rt_->default_timeout_ms();
   if (one_way) {
     h.flags = wire::kFlagOneWay;
-    return SendMessage(h, &data, timeout_ms);
+    const int rc = SendMessage(h, &data, timeout_ms);
+    rt_->StartPool();
+    return rc;
   }
   const uint64_t chain =
       (ctx.in_ipc && ctx.chain != 0) ? ctx.chain : rt_->NewChain();
@@ -1512,6 +1528,9 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   bool reading = TryBecomeReader(&w);
   int rc = SendMessage(h, &data, timeout_ms, &reading);
   if (rc != OH_IPC_SUCCESS && reading) ReleaseReader();
+  // A connection adopted without the pool (AdoptConnection) gets it now,
+  // while the peer works on the request.
+  rt_->StartPool();
   bool timed_out = false;
   if (rc == OH_IPC_SUCCESS) {
     for (;;) {
@@ -1676,8 +1695,8 @@ void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
 // ---------------------------------------------------------------------------
 // Bridge
 
-int AdoptConnection(int fd, OHIPCRemoteStub* root,
-                    OHIPCRemoteProxy** peer_root) {
+int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
+                    bool start_pool) {
   if (fd < 0) return OH_IPC_CHECK_PARAM_ERROR;
   UniqueFd sock(fd);
   int type = 0, domain = 0;
@@ -1703,7 +1722,7 @@ int AdoptConnection(int fd, OHIPCRemoteStub* root,
   if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) != 0) {
     return OH_IPC_INNER_ERROR;
   }
-  Runtime* rt = Runtime::Get();
+  Runtime* rt = Runtime::Get(start_pool);
   if (rt == nullptr) return OH_IPC_INNER_ERROR;
   OHIPCRemoteProxy* handle = nullptr;
   if (peer_root != nullptr) {

@@ -273,8 +273,14 @@ class Connection final : public RefCounted {
 
 class Runtime {
  public:
-  // The process's runtime, created on first use (never destroyed).
-  static Runtime* Get();
+  // The process's runtime, created on first use (never destroyed), with
+  // its worker pool started unless `start_pool` is false (see StartPool).
+  static Runtime* Get(bool start_pool = true);
+  // Starts the worker pool (its first worker) if it has not been started.
+  // A runtime created for a connection adopted lazily (AdoptConnection)
+  // starts it when a thread first sends a request: the thread creation
+  // then overlaps the peer's work on it.
+  void StartPool();
   // NULL if no runtime was created (in this process image).
   static Runtime* GetIfExists();
 
@@ -345,6 +351,7 @@ class Runtime {
   std::mutex mu_;
   std::unordered_map<uint64_t, Ref<Connection>> conns_;  // guarded by mu_
   std::deque<Task> tasks_;                               // guarded by mu_
+  std::atomic<bool> pool_started_{false};
   std::atomic<int> workers_{0};  // pool threads (JoinWorkThread excluded)
   std::atomic<int> idle_{0};     // threads waiting in epoll_wait
 
@@ -366,8 +373,8 @@ void Runtime::ForEachConnection(F f) {
 CallContext& CurrentContext();
 
 // The bridge functions (bridge.h).
-int AdoptConnection(int fd, OHIPCRemoteStub* root,
-                    OHIPCRemoteProxy** peer_root);
+int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
+                    bool start_pool);
 int32_t ProxyPeerPid(const OHIPCRemoteProxy* proxy);
 bool WaitRequestsDone(int timeout_ms);
 

@@ -447,6 +447,25 @@ int DevNull() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
 
 }  // namespace
 
+// Threads of this process named `name`.
+int CountThreads(const char* name) {
+  int count = 0;
+  DIR* tasks = opendir("/proc/self/task");
+  while (struct dirent* t = tasks != nullptr ? readdir(tasks) : nullptr) {
+    if (t->d_name[0] == '.') continue;
+    char path[300], comm[32] = {};
+    snprintf(path, sizeof(path), "/proc/self/task/%s/comm", t->d_name);
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    const ssize_t n = read(fd, comm, sizeof(comm) - 1);
+    close(fd);
+    if (n > 0 && comm[n - 1] == '\n') comm[n - 1] = '\0';
+    if (strcmp(comm, name) == 0) ++count;
+  }
+  if (tasks != nullptr) closedir(tasks);
+  return count;
+}
+
 int main(int argc, char** argv) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (argc < 3) {
@@ -491,16 +510,24 @@ int main(int argc, char** argv) {
     if (bridge->adopt_connection(fd, g_root, nullptr) != 0) return 3;
     WaitForever();
   }
-  if (mode == "child") {
+  if (mode == "child" || mode == "child-sync") {
+    // As libchild_process.so's child: no worker until the first request.
     OHIPCRemoteProxy* registrar = nullptr;
-    if (bridge->adopt_connection(fd, nullptr, &registrar) != 0) return 3;
+    if (bridge->adopt_connection_lazily(fd, nullptr, &registrar) != 0) {
+      return 3;
+    }
+    if (CountThreads("ncp-ipc") != 0) return 5;
     g_root =
         OH_IPCRemoteStub_Create(kPeerDescriptor, RootHandler, nullptr, nullptr);
     OHIPCParcel* data = OH_IPCParcel_Create();
+    OHIPCParcel* reply = OH_IPCParcel_Create();
     OH_IPCParcel_WriteRemoteStub(data, g_root);
-    const OH_IPC_MessageOption async = {OH_IPC_REQUEST_MODE_ASYNC, 0, nullptr};
-    int rc = OH_IPCRemoteProxy_SendRequest(registrar, 1, data, nullptr, &async);
+    const OH_IPC_MessageOption option = {
+        mode == "child" ? OH_IPC_REQUEST_MODE_ASYNC : OH_IPC_REQUEST_MODE_SYNC,
+        0, nullptr};
+    int rc = OH_IPCRemoteProxy_SendRequest(registrar, 1, data, reply, &option);
     OH_IPCParcel_Destroy(data);
+    OH_IPCParcel_Destroy(reply);
     if (rc != 0) return 4;
     WaitForever();
   }
