@@ -119,7 +119,10 @@ class Supervisor::Impl {
       id = ++next_timer_id_;
       timers_.emplace(std::make_pair(deadline, id), std::move(fn));
       timer_deadline_[id] = deadline;
-      earliest = timers_.begin()->first.second == id;
+      // Only a timer due before the supervisor looks at the timers anyway
+      // needs a wake-up (a Create*'s start timer, when the previous one
+      // was cancelled, usually does not: no thread wakes mid-spawn).
+      earliest = deadline < looks_at_;
     }
     if (earliest && !OnSupervisorThread()) Wake();
     return id;
@@ -175,6 +178,8 @@ class Supervisor::Impl {
 
   int MillisUntilNextTimer() {
     std::lock_guard<std::mutex> lock(mu_);
+    looks_at_ =
+        timers_.empty() ? absl::InfiniteFuture() : timers_.begin()->first.first;
     if (timers_.empty()) return -1;
     absl::Duration left = timers_.begin()->first.first - absl::Now();
     if (left <= absl::ZeroDuration()) return 0;
@@ -248,6 +253,10 @@ class Supervisor::Impl {
     epoll_event events[32];
     for (;;) {
       int n = epoll_wait(epoll_fd_.get(), events, 32, MillisUntilNextTimer());
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        looks_at_ = absl::InfinitePast();  // awake: RunDueTimers, then again
+      }
       for (int i = 0; i < n; ++i) {
         if (events[i].data.u64 == kWakeTag) {
           RunRequests();
@@ -286,6 +295,9 @@ class Supervisor::Impl {
   std::deque<SpawnRequest*> requests_;
   absl::flat_hash_map<int, Watched> watched_;
   std::map<TimerKey, std::function<void()>> timers_;
+  // When the supervisor next looks at timers_ (InfinitePast: it is awake
+  // and will before it sleeps; InfiniteFuture: it sleeps without a timer).
+  absl::Time looks_at_ = absl::InfinitePast();
   absl::flat_hash_map<uint64_t, absl::Time> timer_deadline_;
   uint64_t next_timer_id_ = 0;
 

@@ -113,6 +113,33 @@ TEST(SupervisorTest, TimersRunInOrderAndCancel) {
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
 }
 
+// The supervisor sleeps until its earliest timer; a new timer wakes it only
+// if it is due before that. Either way, every timer fires on time.
+TEST(SupervisorTest, TimersAddedWhileItSleepsFireOnTime) {
+  Supervisor& supervisor = Supervisor::Get();
+  const uint64_t far = supervisor.AddTimer(absl::Now() + absl::Hours(1), [] {});
+  // The supervisor has been awake since (a timer already due has fired):
+  // it goes to sleep until `far` next.
+  ncp::Notification settled;
+  supervisor.AddTimer(absl::Now(), [&] { settled.Notify(); });
+  ASSERT_TRUE(settled.WaitFor(std::chrono::seconds(10)));
+  // Earlier than the sleep: needs the wake-up.
+  ncp::Notification early;
+  supervisor.AddTimer(absl::Now() + absl::Milliseconds(10),
+                      [&] { early.Notify(); });
+  EXPECT_TRUE(early.WaitFor(std::chrono::seconds(10)));
+  // Cancelled, then a later one: the supervisor wakes for the cancelled
+  // one's time and sleeps again until the later one.
+  const uint64_t cancelled =
+      supervisor.AddTimer(absl::Now() + absl::Milliseconds(20), [] {});
+  ncp::Notification later;
+  supervisor.AddTimer(absl::Now() + absl::Milliseconds(40),
+                      [&] { later.Notify(); });
+  EXPECT_TRUE(supervisor.CancelTimer(cancelled));
+  EXPECT_TRUE(later.WaitFor(std::chrono::seconds(10)));
+  EXPECT_TRUE(supervisor.CancelTimer(far));
+}
+
 TEST(SupervisorTest, PostRunsOnCallbackThread) {
   ncp::Notification done;
   bool on_thread = false;
