@@ -1,8 +1,9 @@
 // The start callback of one Create* call.
 //
-// Fired exactly once, on the library's callback thread, by whichever comes
-// first: the child's report through the registrar, the child's death before
-// it reported, or the start timeout.
+// Fired exactly once by whichever comes first: the child's report through
+// the registrar (a successful one on the IPC worker that took it, after its
+// reply; a failure on the library's callback thread), the child's death
+// before it reported, or the start timeout (both on the callback thread).
 #ifndef NCP_API_CREATE_SESSION_H_
 #define NCP_API_CREATE_SESSION_H_
 

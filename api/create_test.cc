@@ -124,7 +124,9 @@ TEST_F(CreateTest, AddServiceAnswersAndExits) {
   Started s = CreateOk(Lib("libncp_add_service.so"));
   ASSERT_EQ(s.code, NCP_NO_ERROR);
   ASSERT_NE(s.proxy, nullptr);
-  EXPECT_EQ(s.thread, "ncp-callbacks");  // a library thread
+  // A library thread: the IPC worker that took the child's report, once the
+  // child has its reply.
+  EXPECT_EQ(s.thread, "ncp-ipc");
   int rc = -1;
   EXPECT_EQ(CallInt(s.proxy, 1, {123, 456}, &rc), 579);
   EXPECT_EQ(rc, 0);

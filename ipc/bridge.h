@@ -54,6 +54,12 @@ struct Bridge {
   // nothing reads the connection.
   int (*adopt_connection_lazily)(int fd, OHIPCRemoteStub* root,
                                  OHIPCRemoteProxy** peer_root);
+
+  // From inside a stub's request handler: runs fn(arg) on the same thread
+  // once the handler has returned and its reply has been sent (for a
+  // one-way request: once it has returned). False (and nothing is kept)
+  // outside a handler or if the handler already asked for one.
+  bool (*run_after_reply)(void (*fn)(void*), void* arg);
 };
 
 // The first members of every OHIPCParcel the library creates.

@@ -781,13 +781,47 @@ struct Registrar {
   OHIPCRemoteProxy* child = nullptr;
   bool on_main_thread = true;
   pthread_t main_thread;
+  // run_after_reply: the peer reports its reply (code 2, "child-sync").
+  bool sync = false;
+  pthread_t handler_thread;
+  bool second_refused = false;
+  bool peer_has_reply = false;
+  bool after_ran = false;
+  bool after_on_handler_thread = false;
+  bool after_saw_reply = false;
 };
 
-int RegistrarHandler(uint32_t, const OHIPCParcel* data, OHIPCParcel*,
+// Runs after the registrar's reply: in "child-sync" mode the peer tells
+// (code 2, served by another worker) that its call returned, which it
+// could not if the reply waited for this.
+void AfterRegistrarReply(void* user) {
+  Registrar* reg = static_cast<Registrar*>(user);
+  std::unique_lock<std::mutex> l(reg->mu);
+  reg->after_on_handler_thread =
+      pthread_equal(pthread_self(), reg->handler_thread);
+  reg->after_saw_reply = !reg->sync || reg->cv.wait_for(l, seconds(10), [&] {
+    return reg->peer_has_reply;
+  });
+  reg->after_ran = true;
+  reg->cv.notify_all();
+}
+
+int RegistrarHandler(uint32_t code, const OHIPCParcel* data, OHIPCParcel*,
                      void* user) {
   Registrar* reg = static_cast<Registrar*>(user);
+  if (code == 2) {
+    std::lock_guard<std::mutex> l(reg->mu);
+    reg->peer_has_reply = true;
+    reg->cv.notify_all();
+    return 0;
+  }
   OHIPCRemoteProxy* p = OH_IPCParcel_ReadRemoteProxy(data);
+  const Bridge* bridge = GetBridge();
   std::lock_guard<std::mutex> l(reg->mu);
+  reg->handler_thread = pthread_self();
+  if (bridge->run_after_reply(&AfterRegistrarReply, reg)) {
+    reg->second_refused = !bridge->run_after_reply(&AfterRegistrarReply, reg);
+  }
   reg->child = p;
   reg->on_main_thread = pthread_equal(pthread_self(), reg->main_thread);
   reg->cv.notify_all();
@@ -803,6 +837,7 @@ void BridgeFlow(const char* mode) {
   ASSERT_NE(bridge, nullptr);
   Registrar reg;
   reg.main_thread = pthread_self();
+  reg.sync = std::string(mode) == "child-sync";
   OHIPCRemoteStub* registrar =
       OH_IPCRemoteStub_Create("ncp.registrar", RegistrarHandler, nullptr, &reg);
   PeerProcess child({mode});
@@ -813,6 +848,12 @@ void BridgeFlow(const char* mode) {
     ASSERT_TRUE(
         reg.cv.wait_for(l, seconds(20), [&] { return reg.child != nullptr; }));
     EXPECT_FALSE(reg.on_main_thread);
+    // What the handler asked to run after its reply ran, on its thread,
+    // after the peer had the reply; a second request was refused.
+    ASSERT_TRUE(reg.cv.wait_for(l, seconds(20), [&] { return reg.after_ran; }));
+    EXPECT_TRUE(reg.after_on_handler_thread);
+    EXPECT_TRUE(reg.after_saw_reply);
+    EXPECT_TRUE(reg.second_refused);
   }
   OHIPCRemoteProxy* proxy = reg.child;
   EXPECT_EQ(bridge->proxy_peer_pid(proxy), child.pid());

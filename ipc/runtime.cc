@@ -1625,7 +1625,24 @@ bool WaitRequestsDone(int timeout_ms) {
 }
 
 void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
+  const auto [after, arg] = ServeAndReply(std::move(msg));
+  if (after != nullptr) after(arg);
+}
+
+bool RunAfterReply(void (*fn)(void*), void* arg) {
+  ThreadState* ts = ThreadState::Current();
+  if (fn == nullptr || !ts->ctx.in_ipc || ts->after_reply != nullptr) {
+    return false;
+  }
+  ts->after_reply = fn;
+  ts->after_reply_arg = arg;
+  return true;
+}
+
+std::pair<void (*)(void*), void*> Connection::ServeAndReply(
+    std::unique_ptr<Incoming> msg) {
   const ServingScope serving;  // until the reply is sent
+  std::pair<void (*)(void*), void*> after = {nullptr, nullptr};
   const WireHeader h = msg->header;
   const bool one_way = (h.flags & wire::kFlagOneWay) != 0;
   Ref<RemoteObject> target;
@@ -1668,8 +1685,14 @@ void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
     ts->ctx.first_uid = h.first_uid;
     ts->ctx.chain = h.chain_id;
     if (target->type() == RemoteObject::Type::kStub) {
+      const auto saved_after =
+          std::make_pair(ts->after_reply, ts->after_reply_arg);
+      ts->after_reply = nullptr;
       status = static_cast<Stub*>(target.get())
                    ->OnRequest(h.code, &msg->parcel, &reply);
+      after = {ts->after_reply, ts->after_reply_arg};
+      ts->after_reply = saved_after.first;
+      ts->after_reply_arg = saved_after.second;
     } else {
       // A relayed proxy: forward, in the same call chain.
       status = static_cast<Proxy*>(target.get())
@@ -1682,7 +1705,7 @@ void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
   // keep are released now, so their release messages precede the reply and
   // the caller sees a consistent reference state when its call returns.
   msg->parcel.parcel.Clear();
-  if (one_way) return;
+  if (one_way) return after;
   WireHeader r = NewHeader(wire::kReply);
   r.txn_id = h.txn_id;
   r.code = static_cast<uint32_t>(status);
@@ -1690,6 +1713,7 @@ void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
   // handler's reply data is not sent.
   SendMessage(r, status == OH_IPC_SUCCESS ? &reply.parcel : nullptr,
               rt_->default_timeout_ms());
+  return after;
 }
 
 // ---------------------------------------------------------------------------

@@ -136,6 +136,9 @@ class ThreadState : public RefCounted {
   std::deque<std::unique_ptr<Incoming>> nested;  // guarded by mu
 
   CallContext ctx;
+  // Set by a request handler (RunAfterReply): run once its reply is sent.
+  void (*after_reply)(void*) = nullptr;
+  void* after_reply_arg = nullptr;
   bool in_worker_loop = false;
   bool stop_requested = false;
   bool is_pool_worker = false;
@@ -168,7 +171,8 @@ class Connection final : public RefCounted {
 
   // Called by a worker when epoll reports the socket readable.
   void OnReadable();
-  // Serves a request (on the current thread) and sends the reply.
+  // Serves a request (on the current thread) and sends the reply, then
+  // runs what the handler asked to run after it (RunAfterReply).
   void ServeRequest(std::unique_ptr<Incoming> msg);
 
   // Closes the connection: waiters fail, proxies die, exports are dropped.
@@ -203,6 +207,9 @@ class Connection final : public RefCounted {
   //   kInline:   a request the current thread must serve itself;
   //   kConsumed: delivered elsewhere (or dropped); `msg` is empty or junk.
   enum class Route { kConsumed, kMine, kInline };
+  // ServeRequest but for the after-reply step, which it returns.
+  std::pair<void (*)(void*), void*> ServeAndReply(
+      std::unique_ptr<Incoming> msg);
   Route RouteMessage(std::unique_ptr<Incoming>& msg, Waiter* self);
   void QueueRequest(std::unique_ptr<Incoming> msg);
   // A waiting caller reading the socket until something concerns it.
@@ -376,6 +383,7 @@ CallContext& CurrentContext();
 int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
                     bool start_pool);
 int32_t ProxyPeerPid(const OHIPCRemoteProxy* proxy);
+bool RunAfterReply(void (*fn)(void*), void* arg);
 bool WaitRequestsDone(int timeout_ms);
 
 }  // namespace ncp::ipc

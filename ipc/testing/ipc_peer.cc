@@ -529,6 +529,15 @@ int main(int argc, char** argv) {
     OH_IPCParcel_Destroy(data);
     OH_IPCParcel_Destroy(reply);
     if (rc != 0) return 4;
+    if (mode == "child-sync") {
+      // The call returned: tell the registrar (one-way).
+      const OH_IPC_MessageOption async = {OH_IPC_REQUEST_MODE_ASYNC, 0,
+                                          nullptr};
+      OHIPCParcel* note = OH_IPCParcel_Create();
+      rc = OH_IPCRemoteProxy_SendRequest(registrar, 2, note, nullptr, &async);
+      OH_IPCParcel_Destroy(note);
+      if (rc != 0) return 6;
+    }
     WaitForever();
   }
   fprintf(stderr, "ipc_peer: unknown mode %s\n", mode.c_str());
