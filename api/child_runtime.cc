@@ -256,27 +256,40 @@ absl::Status ChildRuntime::Create(
   session->SetTrace(trace);
   OHIPCRemoteStub* registrar = CreateSession::MakeRegistrar(session);
   if (registrar == nullptr) return NcpError(NCP_ERR_INTERNAL, "registrar stub");
-  // The connection takes the socket and keeps a reference to the registrar
-  // for as long as the child is connected.
-  if (int rc = bridge->adopt_connection(ours.Release(), registrar, nullptr);
-      rc != 0) {
-    OH_IPCRemoteStub_Destroy(registrar);
-    return NcpError(NCP_ERR_INTERNAL, absl::StrCat("adopt_connection: ", rc));
-  }
 
   Bootstrap boot;
   boot.kind = Bootstrap::kCreate;
   boot.library = library;
   absl::StatusOr<pid_t> pid =
       Launch(Kind::kCreate, std::move(boot), {}, options, theirs.get(), session,
-             registrar, std::move(trace));
+             nullptr, std::move(trace));
   if (!pid.ok()) {
-    // Nothing will report into the session; the connection dies with our
-    // end of the socket pair when `theirs` closes.
-    OH_IPCRemoteStub_Destroy(registrar);
+    OH_IPCRemoteStub_Destroy(registrar);  // nothing will report into it
     return pid.status();
   }
   const pid_t child = *pid;
+  // Our end is adopted while the child starts (whatever it sends waits in
+  // the socket): off the path to its start. The connection keeps a
+  // reference to the registrar for as long as the child is connected; the
+  // child's record then takes ours (unless the child is gone already).
+  // `theirs` is still open here, so the HELLO cannot fail for a child that
+  // has died meanwhile.
+  if (int rc = bridge->adopt_connection(ours.Release(), registrar, nullptr);
+      rc != 0) {
+    session->Claim();  // a call that fails calls nothing back
+    Signal(child, SIGKILL);
+    OH_IPCRemoteStub_Destroy(registrar);
+    return NcpError(NCP_ERR_INTERNAL, absl::StrCat("adopt_connection: ", rc));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = children_.find(child);
+    if (it != children_.end() && it->second->session == session) {
+      it->second->registrar = registrar;
+      registrar = nullptr;
+    }
+  }
+  if (registrar != nullptr) OH_IPCRemoteStub_Destroy(registrar);
   session->SetTimer(spawner::Supervisor::Get().AddTimer(
       absl::Now() + StartTimeout(), [this, session, child] {
         if (!session->Claim()) return;
