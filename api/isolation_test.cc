@@ -699,6 +699,40 @@ TEST(IsolationConfigTest, ExtraReadOnlyAndWritableBinds) {
   EXPECT_EQ(InFork(&ReadOnlyAndWritableBinds), 0);
 }
 
+// Sandbox plans are reused for the same canonical inputs (isolation.h); a
+// sandbox path is made canonical on every spawn, so a symlink that now
+// points elsewhere gives the child the new target, not the old one.
+int RetargetedSandboxPath() {
+  OH_Ability_RegisterNativeChildProcessExitCallback(&OnExit);
+  const std::string a = g_base + "/retarget_a", b = g_base + "/retarget_b",
+                    link = g_base + "/retarget_link";
+  setenv("NCP_SANDBOX_RO", link.c_str(), 1);
+  StartResult first = RunIsolated("libncp_probe.so", "Probe",
+                                  absl::StrCat("home=", a, "/a tmp=", b, "/b"));
+  if (first.code != 0) return 50;
+  if (Int(first.report, "home_marker") != 0) return 51;  // a's file: seen
+  if (Int(first.report, "tmp_marker") == 0) return 52;   // b's: not
+  if (unlink(link.c_str()) != 0 || symlink(b.c_str(), link.c_str()) != 0) {
+    return 53;
+  }
+  StartResult second = RunIsolated(
+      "libncp_probe.so", "Probe", absl::StrCat("home=", b, "/b tmp=", a, "/a"));
+  if (second.code != 0) return 54;
+  if (Int(second.report, "home_marker") != 0) return 55;  // now b's
+  if (Int(second.report, "tmp_marker") == 0) return 56;   // and not a's
+  return 0;
+}
+
+TEST(IsolationConfigTest, ASandboxPathIsResolvedAgainOnEverySpawn) {
+  const std::string a = g_base + "/retarget_a", b = g_base + "/retarget_b";
+  ASSERT_EQ(mkdir(a.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(b.c_str(), 0755), 0);
+  std::ofstream(a + "/a") << "x";
+  std::ofstream(b + "/b") << "x";
+  ASSERT_EQ(symlink(a.c_str(), (g_base + "/retarget_link").c_str()), 0);
+  EXPECT_EQ(InFork(&RetargetedSandboxPath), 0);
+}
+
 TEST(IsolationConfigTest, PerChildSandboxPathsAndDataDir) {
   const std::string ro = g_base + "/cfg_ro", rw = g_base + "/cfg_rw",
                     data = g_base + "/cfg_data";

@@ -182,7 +182,7 @@ struct Prepared {
   UniqueFd status_write;  // isolated: the init's report pipe
   UniqueFd status_read;
   spawner::SpawnPlan plan;
-  std::unique_ptr<isolation::IsolationPlan> isolation;
+  std::shared_ptr<const isolation::IsolationPlan> isolation;
 };
 
 // `direct`: the child execs the trampoline, which reads its bootstrap from
@@ -225,7 +225,7 @@ absl::Status Prepare(LaunchRequest& request, bool direct, Prepared* out) {
   }
   boot.flags &= ~Bootstrap::kRunAsInit;
   if (request.isolation != nullptr) {
-    absl::StatusOr<std::unique_ptr<isolation::IsolationPlan>> built =
+    absl::StatusOr<std::shared_ptr<const isolation::IsolationPlan>> built =
         isolation::BuildIsolationPlan(*request.isolation);
     if (!built.ok()) {
       // A configuration problem the developer has to see.

@@ -433,17 +433,22 @@ TEST(SpareTest, UntracedChildrenComeFromSparesToo) {
   EXPECT_EQ(
       InFork(+[] {
         unsetenv("NCP_TRACE_STAGES");
+        // Pools of known sizes: the app may pick any spare of the pool, so
+        // wait for the whole pool before each call.
+        setenv("NCP_ZYGOTE_SPARES", "1", 1);
+        setenv("NCP_NETNS_POOL", "2", 1);
         for (auto mode :
              {NCP_ISOLATION_MODE_NORMAL, NCP_ISOLATION_MODE_ISOLATED}) {
+          const size_t pool = mode == NCP_ISOLATION_MODE_ISOLATED ? 2 : 1;
           int32_t first =
               TracedStart("libncp_reporter.so", "ReturnNormally", mode);
           if (first <= 0) return 10;
           if (!WaitForExit(first)) return 11;
           for (int i = 0; i < 3; ++i) {
             std::vector<pid_t> ready;
-            if (!Eventually([&ready, mode] {
+            if (!Eventually([&ready, mode, pool] {
                   ready = WaitingSpares(mode);
-                  return !ready.empty();
+                  return ready.size() >= pool;
                 })) {
               return 12;
             }

@@ -2,15 +2,21 @@
 
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <deque>
 #include <fstream>
+#include <memory>
+#include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/per_process.h"
 #include "isolation/mount_plan.h"
 #include "isolation/sandbox_paths.h"
 #include "isolation/seccomp_policy.h"
@@ -89,22 +95,34 @@ absl::Status AddEnvBinds(const char* variable, bool writable,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
-    const IsolationOptions& options) {
-  auto plan = std::make_unique<Plan>();
-  const uid_t euid = geteuid();
-  const gid_t egid = getegid();
-  if (options.separate_uid &&
-      (options.uid_slot < 0 || options.uid_slot >= kIsolatedUidCount)) {
-    return absl::InvalidArgumentError("no isolation uid slot");
-  }
-  const uid_t pool_id = kIsolatedUidBase + static_cast<uid_t>(options.uid_slot);
+namespace {
 
+// What a plan is built from, checked and canonical: a read-only or
+// writable bind of an existing file or directory.
+struct Bind {
+  std::string path;
+  bool writable;
+  bool is_dir;
+};
+
+absl::Status AddCanonicalBind(const std::string& canonical, bool writable,
+                              std::vector<Bind>* out) {
+  struct stat st;
+  if (stat(canonical.c_str(), &st) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sandbox path \"", canonical, "\" does not exist"));
+  }
+  out->push_back(Bind{canonical, writable, S_ISDIR(st.st_mode)});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const IsolationPlan>> Build(
+    const IsolationOptions& options, uid_t euid, gid_t egid,
+    bool pool_ids_usable, const std::vector<Bind>& binds) {
+  auto plan = std::make_shared<Plan>();
+  const uid_t pool_id = kIsolatedUidBase + static_cast<uid_t>(options.uid_slot);
   plan->namespace_flags_ =
       CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
-  const bool pool_ids_usable = options.separate_uid &&
-                               IdMapped("/proc/self/uid_map", pool_id) &&
-                               IdMapped("/proc/self/gid_map", pool_id);
   if (euid != 0 || (options.separate_uid && !pool_ids_usable)) {
     // Unprivileged (or root whose user namespace does not map the pool): a
     // user namespace owns the others. The child maps only itself: as its
@@ -129,7 +147,52 @@ absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
   m.AddProc();
   m.AddDev();
   m.AddTmpfs("/tmp", "mode=1777");
+  if (!options.data_dir.empty()) {
+    m.AddTmpfs(options.data_dir,
+               absl::StrCat("mode=0700,uid=", owner_uid, ",gid=", owner_gid));
+  }
+  for (const Bind& bind : binds) {
+    if (absl::Status s = m.AddBind(bind.path, bind.writable); !s.ok()) {
+      return s;
+    }
+  }
+  absl::StatusOr<const std::vector<sock_filter>*> filter =
+      IsolatedSeccompFilter();
+  if (!filter.ok()) return filter.status();
+  plan->filter_ = *filter;
+  return std::shared_ptr<const IsolationPlan>(std::move(plan));
+}
 
+// Plans built recently, by their inputs (see BuildIsolationPlan).
+struct PlanCache {
+  struct Entry {
+    std::string key;
+    std::shared_ptr<const IsolationPlan> plan;
+    std::chrono::steady_clock::time_point built;
+  };
+  std::mutex mu;
+  std::deque<Entry> entries;  // guarded by mu; newest first
+};
+
+constexpr size_t kCachedPlans = 8;
+constexpr std::chrono::seconds kCachedPlanLife(5);
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const IsolationPlan>> BuildIsolationPlan(
+    const IsolationOptions& options) {
+  // The inputs, checked and made canonical on every call: they depend on
+  // the file system as it is now.
+  const uid_t euid = geteuid();
+  const gid_t egid = getegid();
+  if (options.separate_uid &&
+      (options.uid_slot < 0 || options.uid_slot >= kIsolatedUidCount)) {
+    return absl::InvalidArgumentError("no isolation uid slot");
+  }
+  const uid_t pool_id = kIsolatedUidBase + static_cast<uid_t>(options.uid_slot);
+  const bool pool_ids_usable = options.separate_uid &&
+                               IdMapped("/proc/self/uid_map", pool_id) &&
+                               IdMapped("/proc/self/gid_map", pool_id);
   if (!options.data_dir.empty()) {
     const std::string& dir = options.data_dir;
     if (dir[0] != '/' || absl::StrContains(dir + "/", "/../") ||
@@ -138,10 +201,8 @@ absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
           "app data dir \"", dir,
           "\" must be an absolute path outside the system directories"));
     }
-    m.AddTmpfs(dir,
-               absl::StrCat("mode=0700,uid=", owner_uid, ",gid=", owner_gid));
   }
-
+  std::vector<Bind> binds;
   for (const std::string& path : options.read_only_paths) {
     std::string canonical;
     absl::Status s = CanonicalExistingPath(path, &canonical);
@@ -150,13 +211,14 @@ absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
     size_t slash = canonical.rfind('/');
     std::string dir = slash == 0 ? "/" : canonical.substr(0, slash);
     if (dir == "/") dir = canonical;
-    if (!(s = m.AddBind(dir, /*writable=*/false)).ok()) return s;
+    if (!(s = AddCanonicalBind(dir, /*writable=*/false, &binds)).ok()) {
+      return s;
+    }
   }
-
-  std::vector<BindPath> binds = options.extra_binds;
-  AddEnvBinds("NCP_SANDBOX_RO", false, &binds).IgnoreError();
-  AddEnvBinds("NCP_SANDBOX_RW", true, &binds).IgnoreError();
-  for (const BindPath& bind : binds) {
+  std::vector<BindPath> extra = options.extra_binds;
+  AddEnvBinds("NCP_SANDBOX_RO", false, &extra).IgnoreError();
+  AddEnvBinds("NCP_SANDBOX_RW", true, &extra).IgnoreError();
+  for (const BindPath& bind : extra) {
     std::string canonical;
     absl::Status s = CanonicalExistingPath(bind.path, &canonical);
     if (!s.ok()) return s;
@@ -166,14 +228,41 @@ absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
                        "\" is a system directory; it cannot be "
                        "made writable"));
     }
-    if (!(s = m.AddBind(canonical, bind.writable)).ok()) return s;
+    if (!(s = AddCanonicalBind(canonical, bind.writable, &binds)).ok()) {
+      return s;
+    }
   }
 
-  absl::StatusOr<const std::vector<sock_filter>*> filter =
-      IsolatedSeccompFilter();
-  if (!filter.ok()) return filter.status();
-  plan->filter_ = *filter;
-  return plan;
+  // The same inputs give the same plan: one built in the last few seconds
+  // is used again (building one costs ~30-60 us of string work and system
+  // directory lookups, on every ISOLATED spawn). Only the layout of the
+  // system directories (/usr, /bin -> usr/bin, ...) is as it was then.
+  std::string key = absl::StrCat(euid, ":", egid, ":", options.separate_uid,
+                                 ":", options.uid_slot, ":", pool_ids_usable,
+                                 ":", options.data_dir);
+  for (const Bind& bind : binds) {
+    absl::StrAppend(&key, std::string(1, '\0'), bind.path, std::string(1, '\0'),
+                    bind.writable ? "w" : "r", bind.is_dir ? "d" : "f");
+  }
+  PlanCache& cache = PerProcess<PlanCache>::Get();
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    for (auto it = cache.entries.begin(); it != cache.entries.end(); ++it) {
+      if (now - it->built > kCachedPlanLife) {
+        cache.entries.erase(it, cache.entries.end());  // older ones too
+        break;
+      }
+      if (it->key == key) return it->plan;
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const IsolationPlan>> built =
+      Build(options, euid, egid, pool_ids_usable, binds);
+  if (!built.ok()) return built.status();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  cache.entries.push_front({std::move(key), *built, now});
+  if (cache.entries.size() > kCachedPlans) cache.entries.pop_back();
+  return built;
 }
 
 }  // namespace ncp::isolation

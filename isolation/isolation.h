@@ -64,7 +64,11 @@ class IsolationPlan {
 //
 // Extra bind paths also come from the environment: NCP_SANDBOX_RO and
 // NCP_SANDBOX_RW, colon-separated absolute paths.
-absl::StatusOr<std::unique_ptr<IsolationPlan>> BuildIsolationPlan(
+//
+// The options are checked and their paths made canonical on every call; a
+// plan built from the same canonical inputs in the last 5 seconds is
+// returned again (plans are immutable, shared by the spawns using them).
+absl::StatusOr<std::shared_ptr<const IsolationPlan>> BuildIsolationPlan(
     const IsolationOptions& options);
 
 }  // namespace ncp::isolation
