@@ -30,12 +30,6 @@
 namespace ncp::api {
 namespace {
 
-const ipc::Bridge* IpcBridge() {
-  static const ipc::Bridge* bridge =
-      ipc::FindBridge(&OH_IPCParcel_Create, &OH_IPCParcel_Destroy);
-  return bridge;
-}
-
 bool PidfdExited(int pidfd) {
   struct pollfd pfd = {pidfd, POLLIN, 0};
   return poll(&pfd, 1, 0) == 1;

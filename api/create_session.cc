@@ -23,12 +23,6 @@ void FireReport(void* arg) {
   report->session->Fire(report->result, report->proxy);
 }
 
-const ipc::Bridge* Bridge() {
-  static const ipc::Bridge* bridge =
-      ipc::FindBridge(&OH_IPCParcel_Create, &OH_IPCParcel_Destroy);
-  return bridge;
-}
-
 // Runs on an IPC worker thread of this process when the child reports. The
 // child waits for this handler to return (a sync request), so a child that
 // dies right after reporting - in MainProc, say - cannot make its death look
@@ -50,7 +44,7 @@ int OnRegistrarRequest(uint32_t code, const OHIPCParcel* data,
     // has its reply: handing it to the callback thread would cost another
     // thread's wake-up (~50 us of every Create, measured).
     auto* report = new Report{session, result, proxy};
-    const ipc::Bridge* bridge = Bridge();
+    const ipc::Bridge* bridge = IpcBridge();
     if (bridge == nullptr || !bridge->run_after_reply(&FireReport, report)) {
       delete report;
       spawner::Supervisor::Get().Post(
@@ -96,6 +90,12 @@ void CreateSession::SetTimer(uint64_t timer) {
   } else {
     timer_ = timer;
   }
+}
+
+const ipc::Bridge* IpcBridge() {
+  static const ipc::Bridge* bridge =
+      ipc::FindBridge(&OH_IPCParcel_Create, &OH_IPCParcel_Destroy);
+  return bridge;
 }
 
 OHIPCRemoteStub* CreateSession::MakeRegistrar(SessionRef session) {

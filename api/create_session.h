@@ -16,7 +16,15 @@
 #include "IPCKit/ipc_cremote_object.h"
 #include "api/spawn_trace.h"
 
+namespace ncp::ipc {
+struct Bridge;
+}  // namespace ncp::ipc
+
 namespace ncp::api {
+
+// The private table of the libipc_capi.so this process uses (ipc/bridge.h),
+// or NULL if that library is not ncp's.
+const ipc::Bridge* IpcBridge();
 
 class CreateSession {
  public:
