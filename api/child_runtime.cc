@@ -129,8 +129,7 @@ void ChildRuntime::ReturnUidSlot(int slot) {
 absl::StatusOr<pid_t> ChildRuntime::Launch(
     Kind kind, Bootstrap boot, const std::vector<NamedFd>& fds,
     const ChildOptions& options, int channel_fd,
-    std::shared_ptr<CreateSession> session, OHIPCRemoteStub* registrar,
-    std::shared_ptr<SpawnTrace> trace) {
+    std::shared_ptr<CreateSession> session, std::shared_ptr<SpawnTrace> trace) {
   if (!MultiProcessEnabled()) {
     return NcpError(NCP_ERR_MULTI_PROCESS_DISABLED,
                     "NCP_MULTI_PROCESS=0 turns child processes off");
@@ -196,7 +195,6 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
   record->uid_slot = isolation.uid_slot;
   record->isolated = options.isolated;
   record->session = std::move(session);
-  record->registrar = registrar;
   const pid_t pid = record->pid;
   const int pidfd = record->pidfd.get();
   {
@@ -228,7 +226,7 @@ absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
   boot.symbol = entry.symbol;
   boot.params = params != nullptr ? params : "";
   return Launch(Kind::kStart, std::move(boot), fds, options, /*channel_fd=*/-1,
-                nullptr, nullptr, std::move(trace));
+                nullptr, std::move(trace));
 }
 
 absl::Status ChildRuntime::Create(
@@ -256,7 +254,7 @@ absl::Status ChildRuntime::Create(
   boot.library = library;
   absl::StatusOr<pid_t> pid =
       Launch(Kind::kCreate, std::move(boot), {}, options, theirs.get(), session,
-             nullptr, std::move(trace));
+             std::move(trace));
   if (!pid.ok()) {
     OH_IPCRemoteStub_Destroy(registrar);  // nothing will report into it
     return pid.status();

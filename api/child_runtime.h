@@ -81,7 +81,8 @@ class ChildRuntime {
     bool isolated = false;
     bool timed_out = false;  // Create*: killed by the start timeout
     // Create*: the start callback's state, and our reference to the
-    // registrar stub offered to the child.
+    // registrar stub offered to the child (set by Create once its end of
+    // the channel is adopted, after the launch).
     std::shared_ptr<CreateSession> session;
     OHIPCRemoteStub* registrar = nullptr;
   };
@@ -92,7 +93,6 @@ class ChildRuntime {
                                const std::vector<NamedFd>& fds,
                                const ChildOptions& options, int channel_fd,
                                std::shared_ptr<CreateSession> session,
-                               OHIPCRemoteStub* registrar,
                                std::shared_ptr<SpawnTrace> trace);
 
   // Waits until one Create*-type child has exited (not necessarily been

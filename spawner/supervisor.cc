@@ -113,7 +113,7 @@ class Supervisor::Impl {
 
   uint64_t AddTimer(absl::Time deadline, std::function<void()> fn) {
     uint64_t id;
-    bool earliest;
+    bool wake;
     {
       std::lock_guard<std::mutex> lock(mu_);
       id = ++next_timer_id_;
@@ -122,9 +122,9 @@ class Supervisor::Impl {
       // Only a timer due before the supervisor looks at the timers anyway
       // needs a wake-up (a Create*'s start timer, when the previous one
       // was cancelled, usually does not: no thread wakes mid-spawn).
-      earliest = deadline < looks_at_;
+      wake = deadline < looks_at_;
     }
-    if (earliest && !OnSupervisorThread()) Wake();
+    if (wake && !OnSupervisorThread()) Wake();
     return id;
   }
 
