@@ -33,6 +33,14 @@ void FireReport(void* arg) {
 int OnRegistrarRequest(uint32_t code, const OHIPCParcel* data,
                        OHIPCParcel* /*reply*/, void* user_data) {
   SessionRef session = *static_cast<SessionRef*>(user_data);
+  const ipc::Bridge* bridge = IpcBridge();
+  // The registrar serves one report. Once it is retired the connection
+  // offers the child nothing, so the app's calls to the child read their own
+  // replies and the pool no longer watches the socket (ipc::Bridge).
+  if ((code == kRegistrarReady || code == kRegistrarFailed) &&
+      bridge != nullptr) {
+    bridge->retire_root();
+  }
   if (code == kRegistrarReady) {
     OHIPCRemoteProxy* proxy = OH_IPCParcel_ReadRemoteProxy(data);
     if (!session->Claim()) {
@@ -44,7 +52,6 @@ int OnRegistrarRequest(uint32_t code, const OHIPCParcel* data,
     // has its reply: handing it to the callback thread would cost another
     // thread's wake-up (~50 us of every Create, measured).
     auto* report = new Report{session, result, proxy};
-    const ipc::Bridge* bridge = IpcBridge();
     if (bridge == nullptr || !bridge->run_after_reply(&FireReport, report)) {
       delete report;
       spawner::Supervisor::Get().Post(

@@ -18,7 +18,7 @@
 namespace ncp::ipc {
 
 inline constexpr uint32_t kBridgeMagic = 0x4e435049;  // "NCPI"
-inline constexpr uint32_t kBridgeVersion = 2;
+inline constexpr uint32_t kBridgeVersion = 3;
 
 struct Bridge {
   uint32_t version;  // kBridgeVersion
@@ -60,6 +60,15 @@ struct Bridge {
   // one-way request: once it has returned). False (and nothing is kept)
   // outside a handler or if the handler already asked for one.
   bool (*run_after_reply)(void (*fn)(void*), void* arg);
+
+  // From inside a stub's request handler: the connection that delivered the
+  // request stops offering its root object (the one given to
+  // adopt_connection) and drops its reference to it; later requests to it
+  // are answered OH_IPC_DEAD_REMOTE_OBJECT. For a root that serves once (a
+  // registrar). A connection that offers no object and holds no relayed
+  // proxy is not read by the pool between calls: each sync call reads its
+  // own reply, with no epoll_ctl. False outside a handler.
+  bool (*retire_root)(void);
 };
 
 // The first members of every OHIPCParcel the library creates.

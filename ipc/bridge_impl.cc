@@ -19,8 +19,8 @@ int AdoptLazily(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root) {
 }  // namespace
 
 const Bridge g_bridge = {
-    kBridgeVersion,    &Adopt,       &ProxyPeerPid,
-    &WaitRequestsDone, &AdoptLazily, &RunAfterReply,
+    kBridgeVersion, &Adopt,         &ProxyPeerPid,     &WaitRequestsDone,
+    &AdoptLazily,   &RunAfterReply, &RetireServedRoot,
 };
 
 }  // namespace ncp::ipc

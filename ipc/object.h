@@ -110,6 +110,9 @@ class Proxy final : public RemoteObject {
   // Guarded by the connection's mutex: how many times this proxy's handle
   // was received (returned to the exporter when the proxy goes).
   uint64_t recv_count = 0;
+  // Guarded by the connection's mutex: the peer relays another process's
+  // object through it (wire::kObjectFlagRelay).
+  bool relayed = false;
 
  private:
   ~Proxy() override;

@@ -700,6 +700,7 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
   std::vector<WireObject> table(object_count);
   int fds[wire::kMaxFdsPerMessage + 1];
   uint32_t nfds = 0;
+  Ref<ThreadState> kick;
   if (object_count > 0) {
     std::lock_guard<std::mutex> l(mu_);
     for (uint32_t i = 0; i < object_count; ++i) {
@@ -723,6 +724,7 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
           continue;
         }
         // Otherwise a proxy of another connection: exported as a relay.
+        w.flags = wire::kObjectFlagRelay;
       }
       w.kind = wire::kObjectSenderHandle;
       auto it = export_index_.find(obj);
@@ -740,7 +742,11 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
       ++exports_[handle].sent;
       w.handle = handle;
     }
+    // The peer may call what it is sent: the socket must be watched even
+    // if nobody reads it now.
+    if (!reading_ && !dead()) kick = HandOverLocked();
   }
+  if (kick) kick->Wake();
   h.fd_count = static_cast<uint16_t>(nfds + (in_memfd ? 1 : 0));
 
   iovec iov[3];
@@ -939,13 +945,33 @@ void Connection::ReleaseImport(Proxy* proxy) {
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = imports_.find(proxy->handle());
-    if (it != imports_.end() && it->second == proxy) imports_.erase(it);
+    if (it != imports_.end() && it->second == proxy) {
+      if (proxy->relayed) --relayed_imports_;
+      imports_.erase(it);
+    }
     if (dead() || proxy->handle() == 0 || proxy->recv_count == 0) return;
     pending_releases_.push_back(
         WireRelease{proxy->handle(), 0, proxy->recv_count});
     has_pending_releases_.store(true, std::memory_order_release);
   }
   FlushReleases();
+}
+
+void Connection::RetireRoot() {
+  Ref<RemoteObject> drop;  // released after the unlock
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = exports_.find(0);
+  if (it == exports_.end() || !it->second.pinned) return;
+  export_index_.erase(it->second.object.get());
+  drop = std::move(it->second.object);
+  exports_.erase(it);
+}
+
+bool RetireServedRoot() {
+  ThreadState* ts = ThreadState::Current();
+  if (!ts->ctx.in_ipc || ts->ctx.conn == nullptr) return false;
+  ts->ctx.conn->RetireRoot();
+  return true;
 }
 
 void Connection::NotifyExportDead(const RemoteObject* object) {
@@ -981,6 +1007,7 @@ void Connection::Kill() {
       if (p->TryAddRef()) proxies.push_back(Ref<Proxy>::Adopt(p));
     }
     imports_.clear();
+    relayed_imports_ = 0;
     for (auto& [handle, e] : exports_) exports.push_back(std::move(e.object));
     exports_.clear();
     export_index_.clear();
@@ -1018,21 +1045,34 @@ void Connection::ReleaseReader() {
     std::lock_guard<std::mutex> l(mu_);
     reading_ = false;
     if (dead()) return;
-    // Prefer a caller that is waiting for a reply on this connection: it
-    // then reads its own reply. Otherwise the pool watches the socket.
-    for (auto& [txn, w] : waiters_) {
-      if (w->idle) {
-        w->idle = false;
-        kick = w->ts;
-        break;
-      }
-    }
-    if (!kick && !armed_) {
-      armed_ = true;
-      rt_->Arm(this, sock_.get(), true);
-    }
+    kick = HandOverLocked();
   }
   if (kick) kick->Wake();
+}
+
+bool Connection::NeedsWatchLocked() const {
+  return !hello_ || !exports_.empty() || relayed_imports_ > 0;
+}
+
+Ref<ThreadState> Connection::HandOverLocked() {
+  // Prefer a caller that is waiting for a reply on this connection: it
+  // then reads its own reply.
+  for (auto& [txn, w] : waiters_) {
+    if (w->idle) {
+      w->idle = false;
+      return w->ts;
+    }
+  }
+  if (armed_) return Ref<ThreadState>();
+  if (NeedsWatchLocked()) {
+    armed_ = true;
+    rearm_needed_ = false;
+    rt_->Arm(this, sock_.get(), true);
+  } else if (rearm_needed_) {
+    rearm_needed_ = false;
+    rt_->Arm(this, sock_.get(), false);
+  }
+  return Ref<ThreadState>();
 }
 
 Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
@@ -1288,7 +1328,12 @@ bool Connection::BuildIncoming(const WireHeader& h,
           } else {
             // New, or the old proxy is being destroyed (it will still send
             // its own release count).
+            if (it != imports_.end() && it->second->relayed) {
+              --relayed_imports_;
+            }
             p = new Proxy(Ref<Connection>(this), o.handle);
+            p->relayed = (o.flags & wire::kObjectFlagRelay) != 0;
+            if (p->relayed) ++relayed_imports_;
             imports_[o.handle] = p;
           }
           ++p->recv_count;
@@ -1431,9 +1476,13 @@ void Connection::OnReadable() {
   Ref<Connection> keep(this);
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (dead() || reading_) return;  // the current reader re-arms
-    reading_ = true;
+    if (dead()) return;
+    // The event disabled the socket's registration (EPOLLONESHOT): whoever
+    // releases the reader role next registers it again.
     armed_ = false;
+    rearm_needed_ = true;
+    if (reading_) return;
+    reading_ = true;
   }
   std::unique_ptr<Incoming> msg;
   ReadResult r = ReadOne(&msg);
@@ -1451,21 +1500,27 @@ void Connection::OnReadable() {
 
 void Connection::ReaderLoop(Waiter* w, int64_t deadline) {
   ThreadState* ts = w->ts.get();
+  // Read before polling: when both processes share a CPU the peer has
+  // usually run, and replied, before this thread gets here.
+  bool read_first = true;
   for (;;) {
-    pollfd p[2] = {{sock_.get(), POLLIN, 0}, {ts->wake_fd(), POLLIN, 0}};
-    int n = poll(p, 2, PollTimeout(deadline));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ReleaseReader();
-      return;  // timeout (or poll failure): the caller checks its deadline
-    }
-    if (p[1].revents != 0) {
-      uint64_t v;
-      while (read(p[1].fd, &v, sizeof(v)) < 0 && errno == EINTR) {
+    if (!read_first) {
+      pollfd p[2] = {{sock_.get(), POLLIN, 0}, {ts->wake_fd(), POLLIN, 0}};
+      int n = poll(p, 2, PollTimeout(deadline));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ReleaseReader();
+        return;  // timeout (or poll failure): the caller checks its deadline
       }
-      ReleaseReader();
-      return;  // something for this thread (mailbox, or death)
+      if (p[1].revents != 0) {
+        uint64_t v;
+        while (read(p[1].fd, &v, sizeof(v)) < 0 && errno == EINTR) {
+        }
+        ReleaseReader();
+        return;  // something for this thread (mailbox, or death)
+      }
     }
+    read_first = false;
     std::unique_ptr<Incoming> msg;
     ReadResult r = ReadOne(&msg);
     if (r == ReadResult::kFailed) {
@@ -1566,7 +1621,7 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
     }
   }
   // Leave the wait: unregister unless a reply or death already did.
-  bool kick_reader = false;
+  Ref<ThreadState> kick;
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = waiters_.find(w.txn);
@@ -1577,9 +1632,11 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
         if (timed_out_.size() > kMaxTimedOut) timed_out_.pop_front();
       }
     }
-    kick_reader = !dead() && !reading_ && !armed_;
+    // Nobody reads (a waiter woken to take over may have got its reply
+    // another way): hand the role over, or watch the socket.
+    if (!dead() && !reading_) kick = HandOverLocked();
   }
-  if (kick_reader) ReleaseReader();  // nobody reads: hand over or re-arm
+  if (kick) kick->Wake();
   rt_->LeaveChain(ts);
   std::unique_ptr<Incoming> answer;
   bool dead_remote = false;
@@ -1684,6 +1741,7 @@ std::pair<void (*)(void*), void*> Connection::ServeAndReply(
     ts->ctx.uid = msg->peer_uid;
     ts->ctx.first_uid = h.first_uid;
     ts->ctx.chain = h.chain_id;
+    ts->ctx.conn = this;
     if (target->type() == RemoteObject::Type::kStub) {
       const auto saved_after =
           std::make_pair(ts->after_reply, ts->after_reply_arg);

@@ -100,6 +100,7 @@ struct CallContext {
   uint64_t uid = 0;
   uint64_t first_uid = 0;
   uint64_t chain = 0;
+  Connection* conn = nullptr;  // that delivered the request (RetireRoot)
 };
 
 // A received request or reply, converted into a parcel.
@@ -184,6 +185,11 @@ class Connection final : public RefCounted {
   static int LiveCount();
   static bool WaitLiveCountAtMost(int n, int64_t timeout_ms);
 
+  // Stops offering the root object given to Start(): later requests to it
+  // are answered OH_IPC_DEAD_REMOTE_OBJECT, and the connection drops its
+  // reference. Idempotent.
+  void RetireRoot();
+
   // Proxy support.
   void ReleaseImport(Proxy* proxy);
   void NotifyExportDead(const RemoteObject* object);
@@ -217,6 +223,17 @@ class Connection final : public RefCounted {
 
   bool TryBecomeReader(Waiter* w);
   void ReleaseReader();
+  // Whether the peer can send what must be read even when no caller waits
+  // for a reply: its HELLO, requests to and releases of our exports, dead
+  // notices for the relayed proxies it sent us. Otherwise
+  // the socket is watched only for EOF and errors (reported by epoll
+  // whatever the mask), and the replies are read by the callers
+  // themselves: no epoll_ctl per call.
+  bool NeedsWatchLocked() const;
+  // With mu_ held and no reader: wakes an idle waiting caller to read
+  // (returned), else registers the socket for input if NeedsWatchLocked(),
+  // else re-enables the EOF watch if an event disabled it.
+  Ref<ThreadState> HandOverLocked();
   // Sends one message (header + parcel) with a deadline. OH code.
   // `*holding_reader` (may be NULL): the caller holds the reader role; it
   // is given back before waiting for buffer space, so that the peer's
@@ -245,7 +262,8 @@ class Connection final : public RefCounted {
   std::mutex mu_;
   // All below guarded by mu_.
   bool reading_ = false;
-  bool armed_ = false;
+  bool armed_ = false;         // registered for input (EPOLLIN)
+  bool rearm_needed_ = false;  // an event disabled the registration
   bool hello_ = false;
   bool peer_has_root_ = true;
   int32_t peer_pid_ = -1;
@@ -261,7 +279,8 @@ class Connection final : public RefCounted {
   std::unordered_map<const RemoteObject*, uint32_t> export_index_;
   uint32_t next_handle_ = 1;
   std::unordered_map<uint32_t, Proxy*> imports_;  // weak
-  std::deque<uint64_t> timed_out_;                // recent abandoned txns
+  uint32_t relayed_imports_ = 0;    // imports_ entries with `relayed` set
+  std::deque<uint64_t> timed_out_;  // recent abandoned txns
   std::vector<wire::WireRelease> pending_releases_;
   std::atomic<bool> has_pending_releases_{false};
   uint32_t queued_messages_ = 0;
@@ -384,6 +403,7 @@ int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
                     bool start_pool);
 int32_t ProxyPeerPid(const OHIPCRemoteProxy* proxy);
 bool RunAfterReply(void (*fn)(void*), void* arg);
+bool RetireServedRoot();
 bool WaitRequestsDone(int timeout_ms);
 
 }  // namespace ncp::ipc

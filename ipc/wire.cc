@@ -139,7 +139,11 @@ bool ValidateBodyParts(const WireHeader& h, const uint8_t* table,
   uint64_t min_offset = 0;
   for (uint32_t i = 0; i < h.object_count; ++i) {
     WireObject o = ObjectAt(*out, i);
-    if (o.reserved != 0 || o.reserved2 != 0) return false;
+    if (o.reserved2 != 0) return false;
+    if (o.flags != 0 &&
+        (o.flags != kObjectFlagRelay || o.kind != kObjectSenderHandle)) {
+      return false;
+    }
     if (o.offset < min_offset ||
         uint64_t{o.offset} + kObjectRecordSize > h.data_size) {
       return false;

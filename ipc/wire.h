@@ -48,7 +48,7 @@
 namespace ncp::ipc::wire {
 
 inline constexpr uint32_t kMagic = 0x5750434e;  // "NCPW"
-inline constexpr uint8_t kVersion = 2;
+inline constexpr uint8_t kVersion = 3;
 
 enum MessageType : uint8_t {
   // First message on a connection, sent by each side right after adopting
@@ -107,10 +107,16 @@ enum ObjectKind : uint16_t {
   kObjectReceiverHandle = 3,
 };
 
+// WireObject flags.
+// kObjectSenderHandle only: the sender's object is itself a proxy of another
+// connection (a relay). Its death reaches the receiver as a kDeadNotice, so
+// the receiver must keep reading the connection while it holds one.
+inline constexpr uint16_t kObjectFlagRelay = 1;
+
 struct WireObject {
   uint32_t offset;  // of the object's record in the parcel data
   uint16_t kind;    // ObjectKind
-  uint16_t reserved;
+  uint16_t flags;   // kObjectFlag*
   uint32_t handle;  // kObjectSender/ReceiverHandle; 0 for fds
   uint32_t reserved2;
 };

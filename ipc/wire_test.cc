@@ -127,9 +127,12 @@ TEST(WireTest, ObjectRecordsAreChecked) {
   b.handle = 3;  // fds carry no handle
   EXPECT_FALSE(Valid(Pack(h, {a, b}, 48), 1));
   b.handle = 0;
-  a.reserved = 1;
+  a.flags = 2;  // no such flag
   EXPECT_FALSE(Valid(Pack(h, {a, b}, 48), 1));
-  a.reserved = 0;
+  b.flags = kObjectFlagRelay;  // only an object of the sender's is a relay
+  EXPECT_FALSE(Valid(Pack(h, {a, b}, 48), 1));
+  b.flags = 0;
+  a.flags = 0;
   std::swap(a.offset, b.offset);  // not increasing
   EXPECT_FALSE(Valid(Pack(h, {a, b}, 48), 1));
 }
