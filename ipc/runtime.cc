@@ -327,7 +327,9 @@ void Runtime::EnterChain(ThreadState* ts, uint64_t chain) {
 }
 
 void Runtime::LeaveChain(ThreadState* ts) {
-  std::deque<std::unique_ptr<Incoming>> orphans;
+  // A vector: an empty std::deque allocates (twice) when constructed, and
+  // this runs on every sync call.
+  std::vector<std::unique_ptr<Incoming>> orphans;
   {
     std::lock_guard<std::mutex> l(chain_mu_);
     if (--ts->chain_depth > 0) return;
@@ -335,7 +337,8 @@ void Runtime::LeaveChain(ThreadState* ts) {
     if (it != chains_.end() && it->second.get() == ts) chains_.erase(it);
     ts->chain = 0;
     std::lock_guard<std::mutex> tl(ts->mu);
-    orphans.swap(ts->nested);
+    for (auto& m : ts->nested) orphans.push_back(std::move(m));
+    ts->nested.clear();
   }
   // Requests routed to this thread just as it stopped waiting: the pool
   // serves them.
