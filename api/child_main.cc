@@ -245,6 +245,7 @@ struct Ipc {
   decltype(&OH_IPCParcel_WriteInt32) write_int32;
   decltype(&OH_IPCParcel_WriteRemoteStub) write_stub;
   decltype(&OH_IPCRemoteProxy_SendRequest) send_request;
+  decltype(&OH_IPCRemoteProxy_Destroy) proxy_destroy;
   const ipc::Bridge* bridge;
 };
 
@@ -259,9 +260,11 @@ bool LoadIpc(void* library, Ipc* ipc) {
       dlsym(library, "OH_IPCParcel_WriteRemoteStub"));
   ipc->send_request = reinterpret_cast<decltype(ipc->send_request)>(
       dlsym(library, "OH_IPCRemoteProxy_SendRequest"));
+  ipc->proxy_destroy = reinterpret_cast<decltype(ipc->proxy_destroy)>(
+      dlsym(library, "OH_IPCRemoteProxy_Destroy"));
   if (ipc->parcel_create == nullptr || ipc->parcel_destroy == nullptr ||
       ipc->write_int32 == nullptr || ipc->write_stub == nullptr ||
-      ipc->send_request == nullptr) {
+      ipc->send_request == nullptr || ipc->proxy_destroy == nullptr) {
     return false;
   }
   ipc->bridge = ipc::FindBridge(ipc->parcel_create, ipc->parcel_destroy);
@@ -344,6 +347,10 @@ bool LoadIpc(void* library, Ipc* ipc) {
   // The parent has the proxy (its callback may be running): only now may
   // the zygote fork the next spare.
   StartedNow();
+  // The registrar served its one report (the parent retired it): releasing
+  // it tells the parent nothing more will come to it, so the parent's IPC
+  // pool stops watching this connection between the app's calls.
+  ipc.proxy_destroy(registrar);
   main_proc();
   // The request that ended MainProc (an "exit" request, typically) is still
   // replying on an IPC thread: let it finish before the process goes.

@@ -1,12 +1,19 @@
 // Cross-process behaviour with a real peer process (ipc/testing/ipc_peer).
+#include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -906,6 +913,403 @@ TEST(CrossProcessTest, BridgeFlowOfChildProcessLibrary) { BridgeFlow("child"); }
 
 TEST(CrossProcessTest, BridgeFlowWithASyncFirstRequest) {
   BridgeFlow("child-sync");
+}
+
+// How the kernel has the socket `fd` registered in this process's epoll
+// sets: the `events:` mask of its `tfd:` line in /proc/self/fdinfo of the
+// eventpoll fds (same fd number and same inode, so a reused fd number cannot
+// match). -1 if no epoll set holds it, -2 if several do.
+int64_t EpollEventsOf(int fd) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -1;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int64_t found = -1;
+  int matches = 0;
+  while (struct dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string link_path = std::string("/proc/self/fd/") + e->d_name;
+    char target[64] = {};
+    const ssize_t n = readlink(link_path.c_str(), target, sizeof(target) - 1);
+    if (n <= 0 || std::string(target, n) != "anon_inode:[eventpoll]") continue;
+    const std::string info_path = std::string("/proc/self/fdinfo/") + e->d_name;
+    FILE* info = fopen(info_path.c_str(), "re");
+    if (info == nullptr) continue;
+    char line[256];
+    while (fgets(line, sizeof(line), info) != nullptr) {
+      // "tfd: %8d events: %8x data: %16llx  pos:%lli ino:%lx sdev:%x"
+      int tfd = -1;
+      unsigned events = 0;
+      unsigned long long data = 0;  // NOLINT(runtime/int): the kernel's
+      long long pos = 0;            // NOLINT(runtime/int)   format
+      unsigned long ino = 0;        // NOLINT(runtime/int)
+      if (sscanf(line, "tfd: %d events: %x data: %llx pos:%lli ino:%lx", &tfd,
+                 &events, &data, &pos, &ino) == 5 &&
+          tfd == fd && ino == st.st_ino) {
+        found = events;
+        ++matches;
+      }
+    }
+    fclose(info);
+  }
+  closedir(dir);
+  return matches > 1 ? -2 : found;
+}
+
+// A connection that offers the peer nothing (no root, nothing sent) is
+// left in the epoll set for EOF and errors only: its callers read their own
+// replies. Once the peer holds a stub of ours, the pool watches the socket
+// for the peer's requests, and stops when the peer lets the stub go.
+TEST(CrossProcessTest,
+     AConnectionOfferingNothingIsNotWatchedForInputBetweenCalls) {
+  PeerProcess peer({"serve"});
+  ASSERT_GT(peer.pid(), 0);
+  const int sock = peer.TakeFd();  // adopt_connection keeps this fd
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(sock, nullptr, &proxy), 0);
+  for (int i = 0; i < 3; ++i) {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    OH_IPCParcel_WriteInt32(data.get(), 60 + i);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(),
+                                            reply.get(), &kSync),
+              0);
+    int32_t v = 0;
+    ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &v), 0);
+    EXPECT_EQ(v, 60 + i);
+  }
+  int64_t events = EpollEventsOf(sock);
+  ASSERT_GE(events, 0) << "the socket is in no (or several) epoll sets";
+  EXPECT_EQ(events & EPOLLIN, 0) << std::hex << events;
+  // Still enabled for what epoll reports whatever the mask (EPOLL_CTL_MOD
+  // adds EPOLLHUP and EPOLLERR; a fired one-shot registration has neither).
+  EXPECT_NE(events & EPOLLHUP, 0) << std::hex << events;
+
+  // The peer keeps a proxy of a stub of ours: it may call it at any time.
+  ParentState st;
+  st.self = OH_IPCRemoteStub_Create("ncp.test.Parent", ParentHandler,
+                                    OnParentDestroy, &st);
+  ASSERT_NE(st.self, nullptr);
+  {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    OH_IPCParcel_WriteRemoteStub(data.get(), st.self);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kKeep, data.get(),
+                                            reply.get(), &kSync),
+              0);
+  }
+  events = EpollEventsOf(sock);
+  ASSERT_GE(events, 0);
+  EXPECT_NE(events & EPOLLIN, 0) << std::hex << events;
+  // And it does, in a call chain of its own (a one-way request starts
+  // none), while this process makes no call: only the pool can read it.
+  {
+    ParcelPtr data = NewParcel();
+    OH_IPCParcel_WriteInt32(data.get(), kParentPinged);
+    OH_IPCParcel_WriteInt32(data.get(), 7);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kCallKept, data.get(),
+                                            nullptr, &kAsync),
+              0);
+    std::unique_lock<std::mutex> l(st.mu);
+    ASSERT_TRUE(st.cv.wait_for(l, seconds(20), [&] { return st.pinged == 7; }));
+  }
+  // The peer lets the stub go (its release precedes the reply): nothing is
+  // offered any more, and the watch for input ends.
+  {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kDropKept, data.get(),
+                                            reply.get(), &kSync),
+              0);
+  }
+  events = EpollEventsOf(sock);
+  ASSERT_GE(events, 0);
+  EXPECT_EQ(events & EPOLLIN, 0) << std::hex << events;
+  EXPECT_NE(events & EPOLLHUP, 0) << std::hex << events;
+  // Released remotely: our handle is the last one (the worker that served
+  // the ping may still hold the stub for a moment after its reply).
+  OH_IPCRemoteStub_Destroy(st.self);
+  {
+    std::unique_lock<std::mutex> l(st.mu);
+    EXPECT_TRUE(
+        st.cv.wait_for(l, seconds(20), [&] { return st.destroyed == 1; }));
+  }
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+// The death of a peer behind a connection that is not watched for input
+// still reaches the death recipients without any call: EOF comes through
+// the empty-mask registration (EPOLLHUP).
+TEST(CrossProcessTest, APeerThatDiesIsSeenWithoutAWatch) {
+  PeerProcess peer({"serve"});
+  ASSERT_GT(peer.pid(), 0);
+  const int sock = peer.TakeFd();
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(sock, nullptr, &proxy), 0);
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  OH_IPCParcel_WriteInt32(data.get(), 5);
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(), reply.get(),
+                                          &kSync),
+            0);
+  const int64_t events = EpollEventsOf(sock);
+  ASSERT_GE(events, 0);
+  EXPECT_EQ(events & EPOLLIN, 0) << std::hex << events;
+  DeathState ds;
+  ds.main_thread = pthread_self();
+  OHIPCDeathRecipient* r = OH_IPCDeathRecipient_Create(OnDeath, nullptr, &ds);
+  ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(proxy, r), 0);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 0);
+  peer.Kill();  // SIGKILL + reap
+  {
+    std::unique_lock<std::mutex> l(ds.mu);
+    ASSERT_TRUE(ds.cv.wait_for(l, seconds(20), [&] { return ds.deaths > 0; }));
+    EXPECT_FALSE(ds.on_main_thread);
+  }
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 1);
+  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(), reply.get(),
+                                          &kSync),
+            OH_IPC_DEAD_REMOTE_OBJECT);
+  OH_IPCRemoteProxy_Destroy(proxy);
+  OH_IPCDeathRecipient_Destroy(r);
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  std::lock_guard<std::mutex> l(ds.mu);
+  EXPECT_EQ(ds.deaths, 1);
+}
+
+// This process offers peer B nothing, but holds a proxy that B relays from
+// a third process C. When C dies, only B sees it (B stays alive): B's DEAD
+// NOTICE is the only way the news can arrive, and nothing here calls B in
+// the meantime, so only the pool can read it, which it does because a held
+// relayed proxy keeps the socket watched for input. Were relayed proxies
+// not counted (`relayed_imports_`), the socket would have an empty mask,
+// the notice would stay unread, and the wait below would time out.
+TEST(CrossProcessTest, ARelayedProxysDeathReachesAProcessThatOffersNothing) {
+  PeerProcess b({"serve"});
+  PeerProcess c({"serve"});
+  ASSERT_GT(b.pid(), 0);
+  ASSERT_GT(c.pid(), 0);
+  const int sock = b.TakeFd();
+  OHIPCRemoteProxy* b_proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(sock, nullptr, &b_proxy), 0);
+  // B gets the other end of C's socket, adopts it and sends us C's root.
+  OHIPCRemoteProxy* relayed = nullptr;
+  {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    const int c_end = c.TakeFd();
+    ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data.get(), c_end), 0);
+    close(c_end);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(b_proxy, kAdoptPeer, data.get(),
+                                            reply.get(), &kSync),
+              0);
+    relayed = OH_IPCParcel_ReadRemoteProxy(reply.get());
+    ASSERT_NE(relayed, nullptr);
+  }
+  // It is C's root, reached through B.
+  EXPECT_EQ(GetBridge()->proxy_peer_pid(relayed), b.pid());
+  {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(relayed, kWhoAmI, data.get(),
+                                            reply.get(), &kSync),
+              0);
+    int64_t pid = 0;
+    ASSERT_EQ(OH_IPCParcel_ReadInt64(reply.get(), &pid), 0);
+    EXPECT_EQ(pid, c.pid());
+  }
+  const int64_t events = EpollEventsOf(sock);
+  ASSERT_GE(events, 0);
+  EXPECT_NE(events & EPOLLIN, 0) << std::hex << events;
+  DeathState relayed_death;
+  relayed_death.main_thread = pthread_self();
+  DeathState b_death;
+  b_death.main_thread = pthread_self();
+  OHIPCDeathRecipient* r1 =
+      OH_IPCDeathRecipient_Create(OnDeath, nullptr, &relayed_death);
+  OHIPCDeathRecipient* r2 =
+      OH_IPCDeathRecipient_Create(OnDeath, nullptr, &b_death);
+  ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(relayed, r1), 0);
+  ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(b_proxy, r2), 0);
+  c.Kill();  // SIGKILL + reap; B stays alive
+  {
+    // No IPC while waiting.
+    std::unique_lock<std::mutex> l(relayed_death.mu);
+    ASSERT_TRUE(relayed_death.cv.wait_for(
+        l, seconds(20), [&] { return relayed_death.deaths > 0; }));
+    EXPECT_FALSE(relayed_death.on_main_thread);
+  }
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(relayed), 1);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(b_proxy), 0);
+  {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(relayed, kEcho, data.get(),
+                                            reply.get(), &kSync),
+              OH_IPC_DEAD_REMOTE_OBJECT);
+    OH_IPCParcel_WriteInt32(data.get(), 9);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(b_proxy, kEcho, data.get(),
+                                            reply.get(), &kSync),
+              0);
+    int32_t v = 0;
+    ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &v), 0);
+    EXPECT_EQ(v, 9);
+  }
+  {
+    std::lock_guard<std::mutex> l(b_death.mu);
+    EXPECT_EQ(b_death.deaths, 0);
+  }
+  OH_IPCRemoteProxy_Destroy(relayed);
+  OH_IPCRemoteProxy_Destroy(b_proxy);
+  b.Kill();
+  OH_IPCDeathRecipient_Destroy(r1);
+  OH_IPCDeathRecipient_Destroy(r2);
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  std::lock_guard<std::mutex> l(relayed_death.mu);
+  EXPECT_EQ(relayed_death.deaths, 1);
+}
+
+// Reads exactly `len` bytes from `fd` within `timeout_ms` (poll + read; no
+// IPC). False on timeout, EOF or error.
+bool ReadWithin(int fd, void* buf, size_t len, int timeout_ms) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char* p = static_cast<char*>(buf);
+  while (len > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left < 0) return false;
+    pollfd pfd = {fd, POLLIN, 0};
+    const int n = poll(&pfd, 1, static_cast<int>(left));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    const ssize_t r = read(fd, p, len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    len -= r;
+  }
+  return true;
+}
+
+// A root that serves one request: its handler retires it.
+struct RetiringRoot {
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  bool retired = false;  // retire_root() returned true in the handler
+  int destroyed = 0;
+};
+
+int RetiringRootHandler(uint32_t code, const OHIPCParcel*, OHIPCParcel* reply,
+                        void* user) {
+  RetiringRoot* st = static_cast<RetiringRoot*>(user);
+  const bool retired = GetBridge()->retire_root();
+  std::lock_guard<std::mutex> l(st->mu);
+  ++st->calls;
+  st->retired = retired;
+  if (code != kParentAnswer) return 1909998;
+  return OH_IPCParcel_WriteInt32(reply, 4242);
+}
+
+void OnRetiringRootDestroy(void* user) {
+  RetiringRoot* st = static_cast<RetiringRoot*>(user);
+  std::lock_guard<std::mutex> l(st->mu);
+  ++st->destroyed;
+  st->cv.notify_all();
+}
+
+// retire_root from a root's handler: that request is answered normally,
+// later ones get OH_IPC_DEAD_REMOTE_OBJECT, and the connection no longer
+// holds the root. The peer calls in call chains of its own (started by a
+// one-way request) and reports through a pipe, so this process makes no
+// call that would read the socket for the pool.
+TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
+  const Bridge* bridge = GetBridge();
+  ASSERT_NE(bridge, nullptr);
+  EXPECT_FALSE(bridge->retire_root());  // not in a handler
+  RetiringRoot st;
+  OHIPCRemoteStub* root = OH_IPCRemoteStub_Create(
+      "ncp.test.Retiring", RetiringRootHandler, OnRetiringRootDestroy, &st);
+  ASSERT_NE(root, nullptr);
+  PeerProcess peer({"serve"});
+  ASSERT_GT(peer.pid(), 0);
+  OHIPCRemoteProxy* proxy = nullptr;
+  const int sock = peer.TakeFd();
+  ASSERT_EQ(bridge->adopt_connection(sock, root, &proxy), 0);
+  int pipefd[2];
+  ASSERT_EQ(pipe2(pipefd, O_CLOEXEC), 0);
+  // Three calls: the second comes while the socket is still registered for
+  // input from before the root was retired; the third comes after that
+  // registration has been used up, so it is answered only if the connection
+  // keeps reading requests to a retired root.
+  constexpr int kCalls = 3;
+  {
+    ParcelPtr data = NewParcel();
+    ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data.get(), pipefd[1]), 0);
+    close(pipefd[1]);
+    OH_IPCParcel_WriteInt32(data.get(), kCalls);
+    OH_IPCParcel_WriteInt32(data.get(), 5);  // the peer's timeout, seconds
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kCallRoot, data.get(),
+                                            nullptr, &kAsync),
+              0);
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    int32_t result[2] = {-1, -1};  // rc, first int of the reply
+    ASSERT_TRUE(ReadWithin(pipefd[0], result, sizeof(result), 30000))
+        << "call " << i;
+    if (i == 0) {
+      EXPECT_EQ(result[0], 0);
+      EXPECT_EQ(result[1], 4242);
+    } else {
+      EXPECT_EQ(result[0], OH_IPC_DEAD_REMOTE_OBJECT) << "call " << i;
+    }
+  }
+  close(pipefd[0]);
+  {
+    std::lock_guard<std::mutex> l(st.mu);
+    EXPECT_EQ(st.calls, 1);
+    EXPECT_TRUE(st.retired);
+    EXPECT_EQ(st.destroyed, 0);
+  }
+  // The peer still holds its proxy of the retired root: the socket stays
+  // watched for input. Once the peer has released it (the release comes
+  // before the reply), nothing more can come unasked: only EOF is watched.
+  int64_t events = EpollEventsOf(sock);
+  ASSERT_GE(events, 0);
+  EXPECT_NE(events & EPOLLIN, 0) << std::hex << events;
+  {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kDropRoot, data.get(),
+                                            reply.get(), &kSync),
+              0);
+  }
+  events = EpollEventsOf(sock);
+  ASSERT_GE(events, 0);
+  EXPECT_EQ(events & EPOLLIN, 0) << std::hex << events;
+  EXPECT_NE(events & EPOLLHUP, 0) << std::hex << events;
+  // The connection dropped its reference: ours is the last, though the
+  // peer is alive and still connected (the worker that served the first
+  // request may still hold the stub for a moment after its reply).
+  OH_IPCRemoteStub_Destroy(root);
+  {
+    std::unique_lock<std::mutex> l(st.mu);
+    EXPECT_TRUE(
+        st.cv.wait_for(l, seconds(20), [&] { return st.destroyed == 1; }));
+  }
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(), reply.get(),
+                                          &kSync),
+            0);
+  EXPECT_FALSE(bridge->retire_root());
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
 }
 
 }  // namespace

@@ -952,7 +952,13 @@ void Connection::ReleaseImport(Proxy* proxy) {
       if (proxy->relayed) --relayed_imports_;
       imports_.erase(it);
     }
-    if (dead() || proxy->handle() == 0 || proxy->recv_count == 0) return;
+    // The root proxy is released too, if the peer offered one (count 0: it
+    // was not received in a message): a peer that retired its root watches
+    // the connection until then, for requests still on their way to it.
+    if (dead() || (proxy->handle() != 0 && proxy->recv_count == 0) ||
+        (proxy->handle() == 0 && !(hello_ && peer_has_root_))) {
+      return;
+    }
     pending_releases_.push_back(
         WireRelease{proxy->handle(), 0, proxy->recv_count});
     has_pending_releases_.store(true, std::memory_order_release);
@@ -968,6 +974,9 @@ void Connection::RetireRoot() {
   export_index_.erase(it->second.object.get());
   drop = std::move(it->second.object);
   exports_.erase(it);
+  // The peer may still send requests to it (answered as to a dead object)
+  // until it releases its root proxy.
+  root_retired_ = true;
 }
 
 bool RetireServedRoot() {
@@ -1054,7 +1063,8 @@ void Connection::ReleaseReader() {
 }
 
 bool Connection::NeedsWatchLocked() const {
-  return !hello_ || !exports_.empty() || relayed_imports_ > 0;
+  return !hello_ || !exports_.empty() || relayed_imports_ > 0 ||
+         (root_retired_ && !root_released_);
 }
 
 Ref<ThreadState> Connection::HandOverLocked() {
@@ -1372,6 +1382,11 @@ void Connection::ApplyReleases(const uint8_t* body, uint32_t size, bool* ok) {
     WireRelease r;
     std::memcpy(&r, body + off, sizeof(r));
     auto it = exports_.find(r.handle);
+    if (r.handle == 0 && it == exports_.end() && root_retired_ &&
+        r.reserved == 0) {
+      root_released_ = true;  // nothing more can come to the retired root
+      continue;
+    }
     if (it == exports_.end() || r.reserved != 0) {
       *ok = false;
       break;

@@ -187,7 +187,8 @@ class Connection final : public RefCounted {
 
   // Stops offering the root object given to Start(): later requests to it
   // are answered OH_IPC_DEAD_REMOTE_OBJECT, and the connection drops its
-  // reference. Idempotent.
+  // reference. The socket stays watched until the peer releases its root
+  // proxy (a RELEASE of handle 0). Idempotent.
   void RetireRoot();
 
   // Proxy support.
@@ -224,8 +225,9 @@ class Connection final : public RefCounted {
   bool TryBecomeReader(Waiter* w);
   void ReleaseReader();
   // Whether the peer can send what must be read even when no caller waits
-  // for a reply: its HELLO, requests to and releases of our exports, dead
-  // notices for the relayed proxies it sent us. Otherwise
+  // for a reply: its HELLO, requests to and releases of our exports (a
+  // retired root until the peer releases it), dead notices for the relayed
+  // proxies it sent us. Otherwise
   // the socket is watched only for EOF and errors (reported by epoll
   // whatever the mask), and the replies are read by the callers
   // themselves: no epoll_ctl per call.
@@ -280,6 +282,8 @@ class Connection final : public RefCounted {
   uint32_t next_handle_ = 1;
   std::unordered_map<uint32_t, Proxy*> imports_;  // weak
   uint32_t relayed_imports_ = 0;    // imports_ entries with `relayed` set
+  bool root_retired_ = false;       // RetireRoot() dropped export 0
+  bool root_released_ = false;      // and the peer released its root proxy
   std::deque<uint64_t> timed_out_;  // recent abandoned txns
   std::vector<wire::WireRelease> pending_releases_;
   std::atomic<bool> has_pending_releases_{false};

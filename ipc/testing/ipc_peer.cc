@@ -1,7 +1,9 @@
 // ipc_peer: the other process of the IPC tests.
 //
 //   ipc_peer <fd> serve              adopts <fd> offering a root stub that
-//                                    implements peer_protocol.h, then waits
+//                                    implements peer_protocol.h (keeping the
+//                                    proxy of the parent's root for
+//                                    kCallRoot), then waits
 //   ipc_peer <fd> child              the libchild_process.so flow: adopts
 //                                    <fd> without a root, creates its own
 //                                    stub and sends it to the peer's root
@@ -23,9 +25,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,11 +47,33 @@ namespace wire = ncp::ipc::wire;
 
 const OH_IPC_MessageOption kSync = {OH_IPC_REQUEST_MODE_SYNC, 0, nullptr};
 OHIPCRemoteStub* g_root = nullptr;
+// The root the parent offers on the "serve" connection (kCallRoot). Set
+// once adopt_connection has returned, which may be after the pool started
+// serving the parent's requests.
+std::mutex g_parent_root_mu;
+std::condition_variable g_parent_root_cv;
+OHIPCRemoteProxy* g_parent_root = nullptr;  // guarded by g_parent_root_mu
+// The proxy kept by kKeep; the lock is held while it is used, so that
+// kDropKept cannot destroy it under a running kCallKept.
+std::mutex g_kept_mu;
+OHIPCRemoteProxy* g_kept = nullptr;
 
 void* Alloc(int32_t len) { return malloc(len); }
 
 [[noreturn]] void WaitForever() {
   for (;;) pause();
+}
+
+bool WriteAll(int fd, const void* buf, size_t len) {
+  const char* p = static_cast<const char*>(buf);
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    len -= n;
+  }
+  return true;
 }
 
 int CountFds() {
@@ -201,6 +229,86 @@ int RootHandler(uint32_t code, const OHIPCParcel* data, OHIPCParcel* reply,
     case kWriteThenFail:
       OH_IPCParcel_WriteInt32(reply, 5);
       return 1909001;
+    case kKeep: {
+      OHIPCRemoteProxy* p = OH_IPCParcel_ReadRemoteProxy(data);
+      if (p == nullptr) return 1909001;
+      std::lock_guard<std::mutex> l(g_kept_mu);
+      if (g_kept != nullptr) OH_IPCRemoteProxy_Destroy(g_kept);
+      g_kept = p;
+      return 0;
+    }
+    case kCallKept: {
+      int32_t cb_code = 0, v = 0;
+      OH_IPCParcel_ReadInt32(data, &cb_code);
+      OH_IPCParcel_ReadInt32(data, &v);
+      std::lock_guard<std::mutex> l(g_kept_mu);
+      if (g_kept == nullptr) return 1909001;
+      OHIPCParcel* d = OH_IPCParcel_Create();
+      OHIPCParcel* r = OH_IPCParcel_Create();
+      OH_IPCParcel_WriteInt32(d, v);
+      int rc = OH_IPCRemoteProxy_SendRequest(g_kept, cb_code, d, r, &kSync);
+      OH_IPCParcel_Destroy(d);
+      OH_IPCParcel_Destroy(r);
+      return OH_IPCParcel_WriteInt32(reply, rc);
+    }
+    case kDropKept: {
+      std::lock_guard<std::mutex> l(g_kept_mu);
+      if (g_kept == nullptr) return 1909001;
+      OH_IPCRemoteProxy_Destroy(g_kept);
+      g_kept = nullptr;
+      return 0;
+    }
+    case kAdoptPeer: {
+      int32_t fd = -1;
+      if (OH_IPCParcel_ReadFileDescriptor(data, &fd) != 0) return 1909001;
+      const ncp::ipc::Bridge* bridge =
+          ncp::ipc::FindBridge(OH_IPCParcel_Create, OH_IPCParcel_Destroy);
+      OHIPCRemoteProxy* p = nullptr;
+      if (bridge == nullptr || bridge->adopt_connection(fd, nullptr, &p) != 0) {
+        return 1909002;
+      }
+      int rc = OH_IPCParcel_WriteRemoteProxy(reply, p);
+      OH_IPCRemoteProxy_Destroy(p);  // the export to the caller keeps it
+      return rc;
+    }
+    case kCallRoot: {
+      int32_t fd = -1, n = 0, timeout_s = 0;
+      if (OH_IPCParcel_ReadFileDescriptor(data, &fd) != 0) return 1909001;
+      OH_IPCParcel_ReadInt32(data, &n);
+      OH_IPCParcel_ReadInt32(data, &timeout_s);
+      const OH_IPC_MessageOption option = {
+          OH_IPC_REQUEST_MODE_SYNC, static_cast<uint32_t>(timeout_s), nullptr};
+      OHIPCRemoteProxy* root = nullptr;
+      {
+        std::unique_lock<std::mutex> l(g_parent_root_mu);
+        g_parent_root_cv.wait_for(l, std::chrono::seconds(20),
+                                  [] { return g_parent_root != nullptr; });
+        root = g_parent_root;
+      }
+      for (int32_t i = 0; i < n; ++i) {
+        OHIPCParcel* d = OH_IPCParcel_Create();
+        OHIPCParcel* r = OH_IPCParcel_Create();
+        int32_t out[2] = {-1, -1};
+        out[0] =
+            OH_IPCRemoteProxy_SendRequest(root, kParentAnswer, d, r, &option);
+        OH_IPCParcel_ReadInt32(r, &out[1]);
+        OH_IPCParcel_Destroy(d);
+        OH_IPCParcel_Destroy(r);
+        if (!WriteAll(fd, out, sizeof(out))) break;
+      }
+      close(fd);
+      return 0;
+    }
+    case kDropRoot: {
+      OHIPCRemoteProxy* root = nullptr;
+      {
+        std::lock_guard<std::mutex> l(g_parent_root_mu);
+        std::swap(root, g_parent_root);
+      }
+      if (root == nullptr) return 1909001;
+      OH_IPCRemoteProxy_Destroy(root);
+      return 0;
+    }
     default:
       return 1909999;
   }
@@ -507,7 +615,13 @@ int main(int argc, char** argv) {
   if (mode == "serve") {
     g_root =
         OH_IPCRemoteStub_Create(kPeerDescriptor, RootHandler, nullptr, nullptr);
-    if (bridge->adopt_connection(fd, g_root, nullptr) != 0) return 3;
+    OHIPCRemoteProxy* parent_root = nullptr;
+    if (bridge->adopt_connection(fd, g_root, &parent_root) != 0) return 3;
+    {
+      std::lock_guard<std::mutex> l(g_parent_root_mu);
+      g_parent_root = parent_root;
+    }
+    g_parent_root_cv.notify_all();
     WaitForever();
   }
   if (mode == "child" || mode == "child-sync") {

@@ -33,6 +33,20 @@ enum PeerCode : uint32_t {
                         // set rc, int64 pid after set, int32 malformed rc
   kFdCount = 15,        // reply: int32 number of open fds in the peer
   kWriteThenFail = 16,  // writes int32 5 to reply, returns 1909001
+  kKeep = 17,           // proxy P -> the peer keeps P (until kDropKept)
+  kCallKept = 18,       // int32 code, int32 v -> calls the kept proxy
+                        // (code, {v}) sync; reply: int32 rc
+  kDropKept = 19,       // destroys the kept proxy (its release is sent
+                        // before the reply)
+  kAdoptPeer = 20,      // fd F -> adopts F offering nothing; reply: the
+                        // root proxy of F's other end (relayed)
+  kCallRoot = 21,       // fd W, int32 n, int32 timeout_s -> n sync calls
+                        // (kParentAnswer, that timeout) to the root the
+                        // caller offers on this connection, writing int32
+                        // rc and int32 first int of the reply (-1 if none)
+                        // to W after each; meant to be sent one-way
+  kDropRoot = 22,       // destroys the peer's proxy of the caller's root
+                        // (its release is sent before the reply)
 };
 
 // Codes of the parent-side callback stubs in the tests.
