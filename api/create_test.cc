@@ -1,8 +1,11 @@
 // End-to-end tests of the Create* flavour (spec §1.4-1.5.1, §1.13) through
 // the shipped libraries, with real children running //testdata fixtures.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,8 +13,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
@@ -100,6 +105,53 @@ struct Death {
 };
 
 std::string Lib(const char* name) { return FixturePath(name); }
+
+// The sockets registered in this process's epoll sets, as the kernel shows
+// them in /proc/self/fdinfo: (fd, inode) -> the registration's event mask.
+std::map<std::pair<int, uint64_t>, unsigned> SocketRegistrations() {
+  std::map<std::pair<int, uint64_t>, unsigned> out;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return out;
+  while (struct dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string fd_path = std::string("/proc/self/fd/") + e->d_name;
+    char target[64] = {};
+    const ssize_t n = readlink(fd_path.c_str(), target, sizeof(target) - 1);
+    if (n <= 0 || std::string(target, n) != "anon_inode:[eventpoll]") continue;
+    FILE* info =
+        fopen((std::string("/proc/self/fdinfo/") + e->d_name).c_str(), "re");
+    if (info == nullptr) continue;
+    char line[256];
+    while (fgets(line, sizeof(line), info) != nullptr) {
+      int tfd = -1;
+      unsigned events = 0;
+      unsigned long long data = 0;  // NOLINT(runtime/int): the kernel's
+      long long pos = 0;            // NOLINT(runtime/int)   format
+      unsigned long ino = 0;        // NOLINT(runtime/int)
+      struct stat st;
+      if (sscanf(line, "tfd: %d events: %x data: %llx pos:%lli ino:%lx", &tfd,
+                 &events, &data, &pos, &ino) == 5 &&
+          fstat(tfd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == ino) {
+        out[{tfd, ino}] = events;
+      }
+    }
+    fclose(info);
+  }
+  closedir(dir);
+  return out;
+}
+
+// Polls `ready` until it holds or `seconds` pass.
+template <typename F>
+bool Eventually(F ready, int seconds = 10) {
+  const auto end =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    usleep(1000);
+  }
+  return true;
+}
 
 class CreateTest : public ::testing::Test {
  protected:
@@ -258,6 +310,42 @@ TEST_F(CreateTest, CallerIdentityIsTheKernels) {
   EXPECT_EQ(calling_pid, getpid());
   EXPECT_EQ(calling_uid, static_cast<int64_t>(getuid()));
   Finish(s.proxy);
+}
+
+// Once the child has reported, the registrar is retired and the child lets
+// its proxy of it go: the connection then offers the child nothing, so the
+// app's IPC pool watches the child's socket only for its end (EOF, errors),
+// and the app's calls read their own replies. Seen in the kernel's view of
+// the epoll registration.
+TEST_F(CreateTest, AReportedChildsSocketIsWatchedOnlyForItsEnd) {
+  const auto before = SocketRegistrations();
+  Started s = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  EXPECT_EQ(CallInt(s.proxy, 1, {20, 22}), 42);
+  std::pair<int, uint64_t> channel{-1, 0};
+  for (const auto& [key, events] : SocketRegistrations()) {
+    if (before.count(key) == 0) {
+      EXPECT_EQ(channel.first, -1) << "more than one new socket registered";
+      channel = key;
+    }
+  }
+  ASSERT_NE(channel.first, -1);
+  unsigned events = 0;
+  // The child's release of the registrar may still be on its way.
+  EXPECT_TRUE(Eventually([&] {
+    auto now = SocketRegistrations();
+    auto it = now.find(channel);
+    if (it == now.end()) return false;
+    events = it->second;
+    return (events & EPOLLIN) == 0;
+  })) << std::hex
+      << events;
+  EXPECT_NE(events & EPOLLHUP, 0u) << std::hex << events;
+  EXPECT_EQ(CallInt(s.proxy, 1, {1, 2}), 3);  // still served, still unwatched
+  EXPECT_EQ(SocketRegistrations()[channel] & EPOLLIN, 0u);
+  Finish(s.proxy);  // its death is seen through that registration
+  EXPECT_TRUE(
+      Eventually([&] { return SocketRegistrations().count(channel) == 0; }));
 }
 
 TEST_F(CreateTest, StubPassedBackToTheParentIsCalled) {
