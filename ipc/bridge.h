@@ -65,9 +65,10 @@ struct Bridge {
   // request stops offering its root object (the one given to
   // adopt_connection) and drops its reference to it; later requests to it
   // are answered OH_IPC_DEAD_REMOTE_OBJECT. For a root that serves once (a
-  // registrar). A connection that offers no object and holds no relayed
-  // proxy is not read by the pool between calls: each sync call reads its
-  // own reply, with no epoll_ctl. False outside a handler.
+  // registrar). Once the peer has also released its proxy of the root, and
+  // if the connection offers nothing else and holds no relayed proxy, the
+  // pool stops reading it between calls: each sync call reads its own
+  // reply, with no epoll_ctl. False outside a handler.
   bool (*retire_root)(void);
 };
 
