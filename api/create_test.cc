@@ -1,9 +1,7 @@
 // End-to-end tests of the Create* flavour (spec §1.4-1.5.1, §1.13) through
 // the shipped libraries, with real children running //testdata fixtures.
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
@@ -23,6 +21,7 @@
 #include "IPCKit/ipc_kit.h"
 #include "api/testing/child_test_util.h"
 #include "base/notification.h"
+#include "base/testing/epoll_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -107,37 +106,12 @@ struct Death {
 std::string Lib(const char* name) { return FixturePath(name); }
 
 // The sockets registered in this process's epoll sets, as the kernel shows
-// them in /proc/self/fdinfo: (fd, inode) -> the registration's event mask.
+// them: (fd, inode) -> the registration's event mask.
 std::map<std::pair<int, uint64_t>, unsigned> SocketRegistrations() {
   std::map<std::pair<int, uint64_t>, unsigned> out;
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return out;
-  while (struct dirent* e = readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    const std::string fd_path = std::string("/proc/self/fd/") + e->d_name;
-    char target[64] = {};
-    const ssize_t n = readlink(fd_path.c_str(), target, sizeof(target) - 1);
-    if (n <= 0 || std::string(target, n) != "anon_inode:[eventpoll]") continue;
-    FILE* info =
-        fopen((std::string("/proc/self/fdinfo/") + e->d_name).c_str(), "re");
-    if (info == nullptr) continue;
-    char line[256];
-    while (fgets(line, sizeof(line), info) != nullptr) {
-      int tfd = -1;
-      unsigned events = 0;
-      unsigned long long data = 0;  // NOLINT(runtime/int): the kernel's
-      long long pos = 0;            // NOLINT(runtime/int)   format
-      unsigned long ino = 0;        // NOLINT(runtime/int)
-      struct stat st;
-      if (sscanf(line, "tfd: %d events: %x data: %llx pos:%lli ino:%lx", &tfd,
-                 &events, &data, &pos, &ino) == 5 &&
-          fstat(tfd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == ino) {
-        out[{tfd, ino}] = events;
-      }
-    }
-    fclose(info);
+  for (const auto& r : ncp::testing::EpollRegistrations()) {
+    if (r.socket) out[{r.target_fd, r.inode}] = r.events;
   }
-  closedir(dir);
   return out;
 }
 

@@ -1,11 +1,9 @@
 // Cross-process behaviour with a real peer process (ipc/testing/ipc_peer).
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +11,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -23,6 +20,7 @@
 #include <vector>
 
 #include "IPCKit/ipc_kit.h"
+#include "base/testing/epoll_view.h"
 #include "gtest/gtest.h"
 #include "ipc/bridge.h"
 #include "ipc/runtime.h"
@@ -915,46 +913,7 @@ TEST(CrossProcessTest, BridgeFlowWithASyncFirstRequest) {
   BridgeFlow("child-sync");
 }
 
-// How the kernel has the socket `fd` registered in this process's epoll
-// sets: the `events:` mask of its `tfd:` line in /proc/self/fdinfo of the
-// eventpoll fds (same fd number and same inode, so a reused fd number cannot
-// match). -1 if no epoll set holds it, -2 if several do.
-int64_t EpollEventsOf(int fd) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) return -1;
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return -1;
-  int64_t found = -1;
-  int matches = 0;
-  while (struct dirent* e = readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    const std::string link_path = std::string("/proc/self/fd/") + e->d_name;
-    char target[64] = {};
-    const ssize_t n = readlink(link_path.c_str(), target, sizeof(target) - 1);
-    if (n <= 0 || std::string(target, n) != "anon_inode:[eventpoll]") continue;
-    const std::string info_path = std::string("/proc/self/fdinfo/") + e->d_name;
-    FILE* info = fopen(info_path.c_str(), "re");
-    if (info == nullptr) continue;
-    char line[256];
-    while (fgets(line, sizeof(line), info) != nullptr) {
-      // "tfd: %8d events: %8x data: %16llx  pos:%lli ino:%lx sdev:%x"
-      int tfd = -1;
-      unsigned events = 0;
-      unsigned long long data = 0;  // NOLINT(runtime/int): the kernel's
-      long long pos = 0;            // NOLINT(runtime/int)   format
-      unsigned long ino = 0;        // NOLINT(runtime/int)
-      if (sscanf(line, "tfd: %d events: %x data: %llx pos:%lli ino:%lx", &tfd,
-                 &events, &data, &pos, &ino) == 5 &&
-          tfd == fd && ino == st.st_ino) {
-        found = events;
-        ++matches;
-      }
-    }
-    fclose(info);
-  }
-  closedir(dir);
-  return matches > 1 ? -2 : found;
-}
+using ::ncp::testing::EpollEventsOf;
 
 // A connection that offers the peer nothing (no root, nothing sent) is
 // left in the epoll set for EOF and errors only: its callers read their own
