@@ -120,8 +120,10 @@ int ParentHandler(uint32_t code, const OHIPCParcel* data, OHIPCParcel* reply,
   }
 }
 
-void OnParentDestroy(void* user) {
-  ParentState* st = static_cast<ParentState*>(user);
+// A destroy callback counting into a state with `mu`, `cv`, `destroyed`.
+template <typename State>
+void CountDestroyed(void* user) {
+  State* st = static_cast<State*>(user);
   std::lock_guard<std::mutex> l(st->mu);
   ++st->destroyed;
   st->cv.notify_all();
@@ -135,7 +137,7 @@ class PeerFixture : public ::testing::Test {
         std::make_unique<PeerProcess>(std::vector<std::string>{"serve"}, env);
     ASSERT_GT(peer_->pid(), 0);
     state_.self = OH_IPCRemoteStub_Create("ncp.test.Parent", ParentHandler,
-                                          OnParentDestroy, &state_);
+                                          CountDestroyed<ParentState>, &state_);
     ASSERT_NE(state_.self, nullptr);
     ASSERT_EQ(
         GetBridge()->adopt_connection(peer_->TakeFd(), state_.self, &proxy_),
@@ -582,8 +584,8 @@ TEST_F(PeerFixture, ProxySentBackResolvesToLocalStub) {
 
 TEST_F(PeerFixture, RemoteReferencesAreReleased) {
   ParentState st;
-  OHIPCRemoteStub* s = OH_IPCRemoteStub_Create("ncp.test.Temp", ParentHandler,
-                                               OnParentDestroy, &st);
+  OHIPCRemoteStub* s = OH_IPCRemoteStub_Create(
+      "ncp.test.Temp", ParentHandler, CountDestroyed<ParentState>, &st);
   {
     ParcelPtr data = NewParcel();
     ParcelPtr reply = NewParcel();
@@ -648,18 +650,11 @@ void OnDeath(void* user) {
   d->cv.notify_all();
 }
 
-void OnDeathDestroy(void* user) {
-  DeathState* d = static_cast<DeathState*>(user);
-  std::lock_guard<std::mutex> l(d->mu);
-  ++d->destroyed;
-  d->cv.notify_all();
-}
-
 TEST_F(PeerFixture, DeathRecipientFiresOnceWhenPeerIsKilled) {
   DeathState ds;
   ds.main_thread = pthread_self();
   OHIPCDeathRecipient* r =
-      OH_IPCDeathRecipient_Create(OnDeath, OnDeathDestroy, &ds);
+      OH_IPCDeathRecipient_Create(OnDeath, CountDestroyed<DeathState>, &ds);
   OHIPCDeathRecipient* removed =
       OH_IPCDeathRecipient_Create(OnDeath, nullptr, &ds);
   ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(proxy_, r), 0);
@@ -947,7 +942,7 @@ TEST(CrossProcessTest,
   // The peer keeps a proxy of a stub of ours: it may call it at any time.
   ParentState st;
   st.self = OH_IPCRemoteStub_Create("ncp.test.Parent", ParentHandler,
-                                    OnParentDestroy, &st);
+                                    CountDestroyed<ParentState>, &st);
   ASSERT_NE(st.self, nullptr);
   {
     ParcelPtr data = NewParcel();
@@ -1174,13 +1169,6 @@ int RetiringRootHandler(uint32_t code, const OHIPCParcel*, OHIPCParcel* reply,
   return OH_IPCParcel_WriteInt32(reply, 4242);
 }
 
-void OnRetiringRootDestroy(void* user) {
-  RetiringRoot* st = static_cast<RetiringRoot*>(user);
-  std::lock_guard<std::mutex> l(st->mu);
-  ++st->destroyed;
-  st->cv.notify_all();
-}
-
 // retire_root from a root's handler: that request is answered normally,
 // later ones get OH_IPC_DEAD_REMOTE_OBJECT, and the connection no longer
 // holds the root. The peer calls in call chains of its own (started by a
@@ -1191,8 +1179,9 @@ TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
   ASSERT_NE(bridge, nullptr);
   EXPECT_FALSE(bridge->retire_root());  // not in a handler
   RetiringRoot st;
-  OHIPCRemoteStub* root = OH_IPCRemoteStub_Create(
-      "ncp.test.Retiring", RetiringRootHandler, OnRetiringRootDestroy, &st);
+  OHIPCRemoteStub* root =
+      OH_IPCRemoteStub_Create("ncp.test.Retiring", RetiringRootHandler,
+                              CountDestroyed<RetiringRoot>, &st);
   ASSERT_NE(root, nullptr);
   PeerProcess peer({"serve"});
   ASSERT_GT(peer.pid(), 0);
