@@ -910,6 +910,17 @@ TEST(CrossProcessTest, BridgeFlowWithASyncFirstRequest) {
 
 using ::ncp::testing::EpollEventsOf;
 
+// How the kernel has the connection's socket registered: for the peer's
+// input (EPOLLIN) or not. Either way still enabled for what epoll reports
+// whatever the mask (EPOLL_CTL_MOD adds EPOLLHUP and EPOLLERR; a fired
+// one-shot registration has neither), so the peer's end is always seen.
+void ExpectWatchedForInput(int sock, bool input) {
+  const int64_t events = EpollEventsOf(sock);
+  ASSERT_GE(events, 0) << "the socket is in no (or several) epoll sets";
+  EXPECT_EQ((events & EPOLLIN) != 0, input) << std::hex << events;
+  EXPECT_NE(events & EPOLLHUP, 0) << std::hex << events;
+}
+
 // A connection that offers the peer nothing (no root, nothing sent) is
 // left in the epoll set for EOF and errors only: its callers read their own
 // replies. Once the peer holds a stub of ours, the pool watches the socket
@@ -932,12 +943,7 @@ TEST(CrossProcessTest,
     ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &v), 0);
     EXPECT_EQ(v, 60 + i);
   }
-  int64_t events = EpollEventsOf(sock);
-  ASSERT_GE(events, 0) << "the socket is in no (or several) epoll sets";
-  EXPECT_EQ(events & EPOLLIN, 0) << std::hex << events;
-  // Still enabled for what epoll reports whatever the mask (EPOLL_CTL_MOD
-  // adds EPOLLHUP and EPOLLERR; a fired one-shot registration has neither).
-  EXPECT_NE(events & EPOLLHUP, 0) << std::hex << events;
+  ExpectWatchedForInput(sock, false);
 
   // The peer keeps a proxy of a stub of ours: it may call it at any time.
   ParentState st;
@@ -952,9 +958,7 @@ TEST(CrossProcessTest,
                                             reply.get(), &kSync),
               0);
   }
-  events = EpollEventsOf(sock);
-  ASSERT_GE(events, 0);
-  EXPECT_NE(events & EPOLLIN, 0) << std::hex << events;
+  ExpectWatchedForInput(sock, true);
   // And it does, in a call chain of its own (a one-way request starts
   // none), while this process makes no call: only the pool can read it.
   {
@@ -976,10 +980,7 @@ TEST(CrossProcessTest,
                                             reply.get(), &kSync),
               0);
   }
-  events = EpollEventsOf(sock);
-  ASSERT_GE(events, 0);
-  EXPECT_EQ(events & EPOLLIN, 0) << std::hex << events;
-  EXPECT_NE(events & EPOLLHUP, 0) << std::hex << events;
+  ExpectWatchedForInput(sock, false);
   // Released remotely: our handle is the last one (the worker that served
   // the ping may still hold the stub for a moment after its reply).
   OH_IPCRemoteStub_Destroy(st.self);
@@ -1008,9 +1009,7 @@ TEST(CrossProcessTest, APeerThatDiesIsSeenWithoutAWatch) {
   ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(), reply.get(),
                                           &kSync),
             0);
-  const int64_t events = EpollEventsOf(sock);
-  ASSERT_GE(events, 0);
-  EXPECT_EQ(events & EPOLLIN, 0) << std::hex << events;
+  ExpectWatchedForInput(sock, false);
   DeathState ds;
   ds.main_thread = pthread_self();
   OHIPCDeathRecipient* r = OH_IPCDeathRecipient_Create(OnDeath, nullptr, &ds);
@@ -1074,9 +1073,7 @@ TEST(CrossProcessTest, ARelayedProxysDeathReachesAProcessThatOffersNothing) {
     ASSERT_EQ(OH_IPCParcel_ReadInt64(reply.get(), &pid), 0);
     EXPECT_EQ(pid, c.pid());
   }
-  const int64_t events = EpollEventsOf(sock);
-  ASSERT_GE(events, 0);
-  EXPECT_NE(events & EPOLLIN, 0) << std::hex << events;
+  ExpectWatchedForInput(sock, true);
   DeathState relayed_death;
   relayed_death.main_thread = pthread_self();
   DeathState b_death;
@@ -1226,9 +1223,7 @@ TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
   // The peer still holds its proxy of the retired root: the socket stays
   // watched for input. Once the peer has released it (the release comes
   // before the reply), nothing more can come unasked: only EOF is watched.
-  int64_t events = EpollEventsOf(sock);
-  ASSERT_GE(events, 0);
-  EXPECT_NE(events & EPOLLIN, 0) << std::hex << events;
+  ExpectWatchedForInput(sock, true);
   {
     ParcelPtr data = NewParcel();
     ParcelPtr reply = NewParcel();
@@ -1236,10 +1231,7 @@ TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
                                             reply.get(), &kSync),
               0);
   }
-  events = EpollEventsOf(sock);
-  ASSERT_GE(events, 0);
-  EXPECT_EQ(events & EPOLLIN, 0) << std::hex << events;
-  EXPECT_NE(events & EPOLLHUP, 0) << std::hex << events;
+  ExpectWatchedForInput(sock, false);
   // The connection dropped its reference: ours is the last, though the
   // peer is alive and still connected (the worker that served the first
   // request may still hold the stub for a moment after its reply).
