@@ -27,6 +27,7 @@
 
 namespace {
 
+using ::ncp::testing::Eventually;
 using ::ncp::testing::FixturePath;
 
 // ---- start callbacks: a plain C function, so results go to a global queue.
@@ -113,18 +114,6 @@ std::map<std::pair<int, uint64_t>, unsigned> SocketRegistrations() {
     if (r.socket) out[{r.target_fd, r.inode}] = r.events;
   }
   return out;
-}
-
-// Polls `ready` until it holds or `seconds` pass.
-template <typename F>
-bool Eventually(F ready, int seconds = 10) {
-  const auto end =
-      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    usleep(1000);
-  }
-  return true;
 }
 
 class CreateTest : public ::testing::Test {

@@ -38,6 +38,7 @@
 
 namespace {
 
+using ::ncp::testing::Eventually;
 using ::ncp::testing::FixturePath;
 using ::ncp::testing::ProcessAlive;
 using ::ncp::testing::StackRange;
@@ -346,18 +347,6 @@ std::vector<pid_t> SparesOf(pid_t app, pid_t zygote) {
   }
   if (tasks != nullptr) closedir(tasks);
   return found;
-}
-
-// Blocks until `done()` holds, up to 10 s, looking now and then: the
-// library reaps from its own thread, the zygote on its own time.
-template <typename Done>
-bool Eventually(Done done) {
-  for (int i = 0; i < 10000; ++i) {
-    if (done()) return true;
-    struct timespec ms = {0, 1000000};
-    nanosleep(&ms, nullptr);
-  }
-  return false;
 }
 
 // `pid` has been reaped (not even a zombie).

@@ -47,6 +47,14 @@ struct ParcelDeleter {
 using ParcelPtr = std::unique_ptr<OHIPCParcel, ParcelDeleter>;
 ParcelPtr NewParcel() { return ParcelPtr(OH_IPCParcel_Create()); }
 
+// A sync request with no data; its rc.
+int CallEmpty(OHIPCRemoteProxy* proxy, uint32_t code) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  return OH_IPCRemoteProxy_SendRequest(proxy, code, data.get(), reply.get(),
+                                       &kSync);
+}
+
 // State of the test process's own callback stub.
 struct ParentState {
   std::mutex mu;
@@ -127,6 +135,13 @@ void CountDestroyed(void* user) {
   std::lock_guard<std::mutex> l(st->mu);
   ++st->destroyed;
   st->cv.notify_all();
+}
+
+// Waits (at most 20 s) until CountDestroyed has counted `n`.
+template <typename State>
+bool WaitDestroyed(State* st, int n) {
+  std::unique_lock<std::mutex> l(st->mu);
+  return st->cv.wait_for(l, seconds(20), [&] { return st->destroyed == n; });
 }
 
 // A peer in "serve" mode and a proxy to its root.
@@ -973,22 +988,12 @@ TEST(CrossProcessTest,
   }
   // The peer lets the stub go (its release precedes the reply): nothing is
   // offered any more, and the watch for input ends.
-  {
-    ParcelPtr data = NewParcel();
-    ParcelPtr reply = NewParcel();
-    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kDropKept, data.get(),
-                                            reply.get(), &kSync),
-              0);
-  }
+  ASSERT_EQ(CallEmpty(proxy, kDropKept), 0);
   ExpectWatchedForInput(sock, false);
   // Released remotely: our handle is the last one (the worker that served
   // the ping may still hold the stub for a moment after its reply).
   OH_IPCRemoteStub_Destroy(st.self);
-  {
-    std::unique_lock<std::mutex> l(st.mu);
-    EXPECT_TRUE(
-        st.cv.wait_for(l, seconds(20), [&] { return st.destroyed == 1; }));
-  }
+  EXPECT_TRUE(WaitDestroyed(&st, 1));
   OH_IPCRemoteProxy_Destroy(proxy);
   peer.Kill();
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
@@ -1224,23 +1229,13 @@ TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
   // watched for input. Once the peer has released it (the release comes
   // before the reply), nothing more can come unasked: only EOF is watched.
   ExpectWatchedForInput(sock, true);
-  {
-    ParcelPtr data = NewParcel();
-    ParcelPtr reply = NewParcel();
-    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kDropRoot, data.get(),
-                                            reply.get(), &kSync),
-              0);
-  }
+  ASSERT_EQ(CallEmpty(proxy, kDropRoot), 0);
   ExpectWatchedForInput(sock, false);
   // The connection dropped its reference: ours is the last, though the
   // peer is alive and still connected (the worker that served the first
   // request may still hold the stub for a moment after its reply).
   OH_IPCRemoteStub_Destroy(root);
-  {
-    std::unique_lock<std::mutex> l(st.mu);
-    EXPECT_TRUE(
-        st.cv.wait_for(l, seconds(20), [&] { return st.destroyed == 1; }));
-  }
+  EXPECT_TRUE(WaitDestroyed(&st, 1));
   ParcelPtr data = NewParcel();
   ParcelPtr reply = NewParcel();
   EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(), reply.get(),

@@ -955,8 +955,9 @@ void Connection::ReleaseImport(Proxy* proxy) {
     // The root proxy is released too, if the peer offered one (count 0: it
     // was not received in a message): a peer that retired its root watches
     // the connection until then, for requests still on their way to it.
-    if (dead() || (proxy->handle() != 0 && proxy->recv_count == 0) ||
-        (proxy->handle() == 0 && !(hello_ && peer_has_root_))) {
+    const bool is_root = proxy->handle() == 0;
+    if (dead() ||
+        (is_root ? !(hello_ && peer_has_root_) : proxy->recv_count == 0)) {
       return;
     }
     pending_releases_.push_back(

@@ -3,6 +3,7 @@
 #define NCP_API_TESTING_CHILD_TEST_UTIL_H_
 
 #include <sys/types.h>
+#include <time.h>
 
 #include <string>
 #include <utility>
@@ -84,6 +85,19 @@ std::string StackRange(pid_t pid);
 
 // The name of the calling thread.
 std::string CurrentThreadName();
+
+// Blocks until `done()` holds, up to 10 s, looking every millisecond: for
+// state the library or the kernel changes on its own time (a reaped child,
+// a zygote's spare, an epoll registration).
+template <typename Done>
+bool Eventually(Done done) {
+  for (int i = 0; i < 10000; ++i) {
+    if (done()) return true;
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, nullptr);
+  }
+  return false;
+}
 
 }  // namespace ncp::testing
 
