@@ -318,6 +318,39 @@ void ThreadsAndRss(int* threads, long* rss_kib, int* pool_threads) {
 
 // Every thread of this process onto `mask` (children inherit the spawning
 // thread's affinity, and the library spawns from its own thread).
+// Jiffies of all CPUs from /proc/stat's first line: the total (user
+// through steal) and the stolen part. False if there is no steal field.
+bool CpuJiffies(unsigned long long* total, unsigned long long* steal) {
+  FILE* f = fopen("/proc/stat", "re");
+  if (f == nullptr) return false;
+  unsigned long long v[8] = {};
+  const int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+                       &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+  fclose(f);
+  if (n != 8) return false;
+  *total = 0;
+  for (unsigned long long x : v) *total += x;
+  *steal = v[7];
+  return true;
+}
+
+// Measures the host's steal over a section of a pass.
+class StealMeter {
+ public:
+  StealMeter() { ok_ = CpuJiffies(&total_, &steal_); }
+  // Percent of CPU time stolen since construction; -1 if unknown.
+  double Percent() const {
+    unsigned long long total, steal;
+    if (!ok_ || !CpuJiffies(&total, &steal) || total <= total_) return -1;
+    return 100.0 * static_cast<double>(steal - steal_) /
+           static_cast<double>(total - total_);
+  }
+
+ private:
+  bool ok_;
+  unsigned long long total_ = 0, steal_ = 0;
+};
+
 void SetAffinityOfAllThreads(const cpu_set_t& mask) {
   DIR* tasks = opendir("/proc/self/task");
   if (tasks == nullptr) return;
@@ -416,6 +449,7 @@ bool RunPass(const Options& o, const Fixtures& f, Pass* pass,
   };
   std::vector<double> normal, direct, isolated, create, posix, bwrap;
   const int total = o.warmup + o.iterations;
+  const StealMeter spawn_steal;
   for (int i = 0; i < total; ++i) {
     if (i % 10 == 0) progress("spawns", i, total);
     // The order matters on one CPU: a spawn through the zygote leaves it
@@ -449,6 +483,7 @@ bool RunPass(const Options& o, const Fixtures& f, Pass* pass,
     if (!f.bwrap.empty()) bwrap.push_back(g);
   }
   progress("spawns", total, total);
+  pass->steal_percent.emplace_back("spawns", spawn_steal.Percent());
   Row r_normal = MakeRow(kStartNormal, normal);
   Row r_posix = MakeRow(kPosixSpawn, posix);
   Row r_isolated = MakeRow(kStartIsolated, isolated);
@@ -483,6 +518,7 @@ bool RunPass(const Options& o, const Fixtures& f, Pass* pass,
       return false;
     }
     std::vector<double> ipc4, raw4, ipc_big, raw_big;
+    const StealMeter ipc_steal;
     std::vector<char> small(4, 'x'), small_back(4);
     std::vector<char> big(kBigSize, 'y'), big_back(kBigSize);
     std::vector<uint8_t> big_parcel(kBigSize, 'z');
@@ -517,6 +553,7 @@ bool RunPass(const Options& o, const Fixtures& f, Pass* pass,
       }
     }
     EndChild(proxy);
+    pass->steal_percent.emplace_back("ipc", ipc_steal.Percent());
     Row r_ipc4 = MakeRow(kIpc4, ipc4), r_raw4 = MakeRow(kRaw4, raw4);
     Row r_big = MakeRow(kIpcBig, ipc_big),
         r_raw_big = MakeRow(kRawBig, raw_big);
@@ -739,6 +776,21 @@ void PrintTable(const Report& report, FILE* out) {
               r.unit == "us" ? p99 : "", r.baseline.c_str(), ratio,
               r.goal.c_str(), r.has_goal ? (r.pass ? "pass" : "FAIL") : "");
     }
+    if (!pass.steal_percent.empty()) {
+      fprintf(out,
+              "\nhost steal (CPU time the hypervisor gave to other "
+              "guests, /proc/stat):");
+      const char* sep = "";
+      for (const auto& [section, percent] : pass.steal_percent) {
+        if (percent < 0) {
+          fprintf(out, "%s %s unknown", sep, section.c_str());
+        } else {
+          fprintf(out, "%s %s %.1f%%", sep, section.c_str(), percent);
+        }
+        sep = ",";
+      }
+      fprintf(out, "\n");
+    }
     if (!pass.stages.empty()) {
       fprintf(out, "\nmedian us per stage (traced spawns, ncp/trace.h)\n\n");
       for (const StageRow& s : pass.stages) {
@@ -782,7 +834,13 @@ std::string ToJson(const Report& report) {
       j += std::string(",\"pass\":") +
            (r.has_goal ? (r.pass ? "true" : "false") : "null") + "}";
     }
-    j += "],\"stages\":[";
+    j += "],\"steal_percent\":{";
+    for (size_t i = 0; i < pass.steal_percent.size(); ++i) {
+      if (i > 0) j += ",";
+      snprintf(num, sizeof(num), "%.2f", pass.steal_percent[i].second);
+      j += JsonString(pass.steal_percent[i].first) + ":" + num;
+    }
+    j += "},\"stages\":[";
     for (size_t i = 0; i < pass.stages.size(); ++i) {
       const StageRow& s = pass.stages[i];
       if (i > 0) j += ",";

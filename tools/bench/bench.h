@@ -55,6 +55,11 @@ struct Pass {
   std::string name;  // "unpinned" or "pinned (cpu N)"
   std::vector<Row> rows;
   std::vector<StageRow> stages;
+  // Per sampled section ("spawns", "ipc"): the share of CPU time, in
+  // percent, that the hypervisor gave to other guests while this one's
+  // CPUs wanted to run (/proc/stat "steal"). Medians and p99 taken while
+  // it is high are the host's, not ours. -1: the kernel does not say.
+  std::vector<std::pair<std::string, double>> steal_percent;
 };
 
 struct Report {
