@@ -4,9 +4,12 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +24,7 @@
 
 #include "IPCKit/ipc_kit.h"
 #include "base/testing/epoll_view.h"
+#include "base/testing/task_view.h"
 #include "gtest/gtest.h"
 #include "ipc/bridge.h"
 #include "ipc/runtime.h"
@@ -736,6 +740,107 @@ TEST_F(PeerFixture, SyncTimeoutWhenPeerNeverReplies) {
   OH_IPCParcel_WriteInt32(data.get(), 5);
   ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
   EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 0);
+}
+
+// A sync call to kHang with a timeout of `timeout_s` seconds, on a thread
+// of its own; Wait() tells how that thread waits for the reply, as the
+// kernel shows it.
+class HangingCall {
+ public:
+  HangingCall(OHIPCRemoteProxy* proxy, uint32_t timeout_s)
+      : thread_([this, proxy, timeout_s] {
+          tid_ = static_cast<pid_t>(syscall(SYS_gettid));
+          ParcelPtr data = NewParcel();
+          ParcelPtr reply = NewParcel();
+          const OH_IPC_MessageOption option = {OH_IPC_REQUEST_MODE_SYNC,
+                                               timeout_s, nullptr};
+          const auto start = std::chrono::steady_clock::now();
+          rc_ = OH_IPCRemoteProxy_SendRequest(proxy, kHang, data.get(),
+                                              reply.get(), &option);
+          took_ = std::chrono::steady_clock::now() - start;
+        }) {}
+  ~HangingCall() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // The system call the caller blocks in once it waits for its reply:
+  // recvmsg, or poll/ppoll; -1 if it is in neither within 10 s.
+  long Wait() {
+    for (int i = 0; i < 10000; ++i) {
+      const pid_t tid = tid_.load();
+      const long call = tid > 0 ? ncp::testing::BlockedSyscall(tid) : -1;
+      if (call == SYS_recvmsg || IsPoll(call)) return call;
+      struct timespec ms = {0, 1000000};
+      nanosleep(&ms, nullptr);
+    }
+    return -1;
+  }
+  // Joins the caller: its result and how long the call took.
+  int Result(std::chrono::steady_clock::duration* took) {
+    thread_.join();
+    *took = took_;
+    return rc_;
+  }
+  static bool IsPoll(long call) {
+#ifdef SYS_poll
+    if (call == SYS_poll) return true;
+#endif
+    return call == SYS_ppoll;
+  }
+
+ private:
+  std::atomic<pid_t> tid_{0};
+  int rc_ = -1;
+  std::chrono::steady_clock::duration took_{};
+  std::thread thread_;
+};
+
+// With one connection in the process, a caller waits in recvmsg on the
+// socket itself (no poll), and the call's own timeout still holds: the
+// socket's receive timeout follows it, here from the default 30 s of the
+// call before to 1 s.
+TEST_F(PeerFixture, ASoleConnectionsCallerWaitsInRecvmsgWithItsTimeout) {
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  OH_IPCParcel_WriteInt32(data.get(), 5);
+  ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+  HangingCall call(proxy_, 1);
+  EXPECT_EQ(call.Wait(), SYS_recvmsg);
+  std::chrono::steady_clock::duration took;
+  EXPECT_EQ(call.Result(&took), OH_IPC_INNER_ERROR);
+  EXPECT_GE(took, seconds(1));
+  EXPECT_LT(took, seconds(10));
+  ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+}
+
+// A caller blocked in recvmsg learns of the peer's death at once.
+TEST_F(PeerFixture, ACallerBlockedInRecvmsgSeesThePeerDie) {
+  HangingCall call(proxy_, 30);
+  ASSERT_EQ(call.Wait(), SYS_recvmsg);
+  peer_->Kill();
+  std::chrono::steady_clock::duration took;
+  EXPECT_EQ(call.Result(&took), OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_LT(took, seconds(10));
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 1);
+}
+
+// With two connections a request of the caller's chain could come on the
+// other one (and be handed over through its mailbox): the caller polls
+// its socket and its wake-up fd.
+TEST_F(PeerFixture, WithASecondConnectionACallerPolls) {
+  PeerProcess other({"serve"});
+  ASSERT_GT(other.pid(), 0);
+  OHIPCRemoteProxy* other_proxy = nullptr;
+  ASSERT_EQ(
+      GetBridge()->adopt_connection(other.TakeFd(), nullptr, &other_proxy), 0);
+  {
+    HangingCall call(proxy_, 1);
+    EXPECT_TRUE(HangingCall::IsPoll(call.Wait()));
+    std::chrono::steady_clock::duration took;
+    EXPECT_EQ(call.Result(&took), OH_IPC_INNER_ERROR);
+  }
+  OH_IPCRemoteProxy_Destroy(other_proxy);
+  other.Kill();
 }
 
 TEST_F(PeerFixture, ProxyForwardedToThirdProcessIsRelayed) {

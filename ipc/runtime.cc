@@ -368,6 +368,8 @@ int Runtime::AddConnection(const Ref<Connection>& conn) {
   {
     std::lock_guard<std::mutex> l(mu_);
     conns_[conn->id()] = conn;
+    live_connections_.store(static_cast<int>(conns_.size()),
+                            std::memory_order_relaxed);
   }
   std::lock_guard<std::mutex> cl(conn->mu_);
   epoll_event ev{};
@@ -387,6 +389,8 @@ void Runtime::RemoveConnection(Connection* conn) {
   if (it != conns_.end()) {
     drop = std::move(it->second);
     conns_.erase(it);
+    live_connections_.store(static_cast<int>(conns_.size()),
+                            std::memory_order_relaxed);
   }
   // `drop` is released after unlocking (declared first, destroyed last).
 }
@@ -1089,7 +1093,8 @@ Ref<ThreadState> Connection::HandOverLocked() {
   return Ref<ThreadState>();
 }
 
-Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
+Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
+                                           bool wait) {
   uint8_t* buf = ThreadState::Current()->read_buffer();
   alignas(cmsghdr) char
       control[CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1)) +
@@ -1100,7 +1105,8 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out) {
   m.msg_iovlen = 1;
   m.msg_control = control;
   m.msg_controllen = sizeof(control);
-  ssize_t n = recvmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  ssize_t n =
+      recvmsg(sock_.get(), &m, (wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC);
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return ReadResult::kAgain;
     return ReadResult::kFailed;
@@ -1517,10 +1523,33 @@ void Connection::OnReadable() {
   }
 }
 
-void Connection::ReaderLoop(Waiter* w, int64_t deadline) {
+void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
+                            bool first) {
   ThreadState* ts = w->ts.get();
-  // Read before polling: when both processes share a CPU the peer has
-  // usually run, and replied, before this thread gets here.
+  // The call's first wait blocks in recvmsg when this is the process's only
+  // connection. Then nothing but this socket can bring this thread anything:
+  // its reply and the requests of its call chain come here (a request of
+  // the chain reaches another connection only through a process with two
+  // ways to this one), no other connection has a reader that could hand
+  // it one, and a dying connection shuts the socket down (Kill). That saves
+  // the poll of a reply that is not there yet: one system call and one
+  // wait-queue set-up per call. SO_RCVTIMEO carries the call's timeout (set
+  // when it changes, so normally once); the wait then ends at most a few ms
+  // after the deadline (the system call's start and the timer's rounding).
+  // Otherwise, and for every later wait of the call: read before polling,
+  // as when both processes share a CPU the peer has usually run, and
+  // replied, before this thread gets here.
+  bool block = first && rt_->SoleConnection();
+  if (block && timeout_ms != rcvtimeo_ms_) {
+    timeval tv = {static_cast<time_t>(timeout_ms / 1000),
+                  static_cast<suseconds_t>(timeout_ms % 1000 * 1000)};
+    if (setsockopt(sock_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ==
+        0) {
+      rcvtimeo_ms_ = timeout_ms;
+    } else {
+      block = false;
+    }
+  }
   bool read_first = true;
   for (;;) {
     if (!read_first) {
@@ -1541,7 +1570,8 @@ void Connection::ReaderLoop(Waiter* w, int64_t deadline) {
     }
     read_first = false;
     std::unique_ptr<Incoming> msg;
-    ReadResult r = ReadOne(&msg);
+    ReadResult r = ReadOne(&msg, block);
+    block = false;
     if (r == ReadResult::kFailed) {
       Kill();
       return;
@@ -1606,6 +1636,9 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   // while the peer works on the request.
   rt_->StartPool();
   bool timed_out = false;
+  // Still the reader: the send did not wait, so the deadline is the
+  // timeout from now (ReaderLoop may block for it).
+  bool first_wait = reading;
   if (rc == OH_IPC_SUCCESS) {
     for (;;) {
       std::unique_ptr<Incoming> nested;
@@ -1630,7 +1663,8 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
       }
       if (reading || TryBecomeReader(&w)) {
         reading = false;  // ReaderLoop gives the role back when it returns
-        ReaderLoop(&w, deadline);
+        ReaderLoop(&w, deadline, timeout_ms, first_wait);
+        first_wait = false;
       } else {
         ts->WaitForWake(
             deadline < 0 ? -1 : std::max<int64_t>(0, deadline - NowMs()));

@@ -201,8 +201,10 @@ class Connection final : public RefCounted {
 
   enum class ReadResult { kMessage, kNothing, kAgain, kFailed };
   // Reads and validates one message. Handles HELLO, RELEASE and DEAD_NOTICE
-  // itself (kNothing). Must be called by the reader.
-  ReadResult ReadOne(std::unique_ptr<Incoming>* out);
+  // itself (kNothing). Must be called by the reader. `wait`: blocks until
+  // a message comes or SO_RCVTIMEO passes (kAgain); otherwise kAgain at
+  // once if there is none.
+  ReadResult ReadOne(std::unique_ptr<Incoming>* out, bool wait = false);
   bool BuildIncoming(const wire::WireHeader& h,
                      const wire::MessageLayout& layout,
                      std::vector<UniqueFd>& fds, uint8_t* owned_data,
@@ -220,7 +222,10 @@ class Connection final : public RefCounted {
   Route RouteMessage(std::unique_ptr<Incoming>& msg, Waiter* self);
   void QueueRequest(std::unique_ptr<Incoming> msg);
   // A waiting caller reading the socket until something concerns it.
-  void ReaderLoop(Waiter* w, int64_t deadline);
+  // `timeout_ms` (0: none) is the call's, `deadline` its end (NowMs; -1:
+  // none). `first`: the call's first wait, which may block in recvmsg (see
+  // the definition).
+  void ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms, bool first);
 
   bool TryBecomeReader(Waiter* w);
   void ReleaseReader();
@@ -298,6 +303,9 @@ class Connection final : public RefCounted {
   uint64_t tx_tail_ = 0;
   // The peer's ring: used only by the current reader.
   uint8_t* rx_ring_ = nullptr;
+  // The socket's SO_RCVTIMEO (0: none, the kernel's default), in ms: set
+  // and read only by the current reader.
+  int64_t rcvtimeo_ms_ = 0;
   uint64_t rx_expected_ = 0;
 };
 
@@ -326,6 +334,10 @@ class Runtime {
   int AddConnection(const Ref<Connection>& conn);
   void RemoveConnection(Connection* conn);
   Ref<Connection> FindConnection(uint64_t id);
+  // Whether exactly one connection is registered (see ReaderLoop).
+  bool SoleConnection() const {
+    return live_connections_.load(std::memory_order_relaxed) == 1;
+  }
   uint64_t NextConnectionId() { return next_conn_id_.fetch_add(1); }
   template <typename F>
   void ForEachConnection(F f);
@@ -380,6 +392,7 @@ class Runtime {
 
   std::mutex mu_;
   std::unordered_map<uint64_t, Ref<Connection>> conns_;  // guarded by mu_
+  std::atomic<int> live_connections_{0};                 // conns_.size()
   std::deque<Task> tasks_;                               // guarded by mu_
   std::atomic<bool> pool_started_{false};
   std::atomic<int> workers_{0};  // pool threads (JoinWorkThread excluded)
