@@ -523,36 +523,34 @@ bool RunPass(const Options& o, const Fixtures& f, Pass* pass,
     std::vector<char> small(4, 'x'), small_back(4);
     std::vector<char> big(kBigSize, 'y'), big_back(kBigSize);
     std::vector<uint8_t> big_parcel(kBigSize, 'z');
-    // In blocks, ours then the baseline's: single calls alternated would
-    // charge each side's tail (the serving process going back to wait
-    // after its reply, which it does once the caller has its answer) to the
-    // other side's next sample, which flattered ours by ~20% pinned. The
-    // first sample of each block carries the other side's tail and is
-    // dropped; the warm-up runs both.
-    auto blocks = [&](const char* what, int warmup, int n, int block,
-                      const std::function<double()>& ours,
-                      const std::function<double()>& base,
-                      std::vector<double>* t_ours,
-                      std::vector<double>* t_base) {
+    // Interleaved in pairs (ours twice, the baseline twice...); only the
+    // second call of a pair is timed. The serving process goes back to
+    // waiting after its caller has the reply, so with single calls
+    // alternated each side's tail was charged to the other's next sample
+    // (it flattered ours by ~20% pinned).
+    auto pairs = [&](const char* what, int warmup, int n,
+                     const std::function<double()>& ours,
+                     const std::function<double()>& base,
+                     std::vector<double>* t_ours, std::vector<double>* t_base) {
       for (int i = 0; i < warmup; ++i) {
         if (ours() < 0 || base() < 0) return false;
       }
-      const std::pair<const std::function<double()>*, std::vector<double>*>
-          sides[] = {{&ours, t_ours}, {&base, t_base}};
-      for (int done = 0; done < n; done += block) {
-        progress(what, done, n);
-        for (const auto& [time, samples] : sides) {
-          for (int i = 0; i <= block; ++i) {
-            const double us = (*time)();
-            if (us < 0) return false;
-            if (i > 0) samples->push_back(us);
-          }
-        }
+      auto timed = [](const std::function<double()>& time,
+                      std::vector<double>* samples) {
+        if (time() < 0) return false;  // takes the other side's tail
+        const double us = time();
+        if (us < 0) return false;
+        samples->push_back(us);
+        return true;
+      };
+      for (int i = 0; i < n; ++i) {
+        if (i % 1000 == 0) progress(what, i, n);
+        if (!timed(ours, t_ours) || !timed(base, t_base)) return false;
       }
       return true;
     };
-    if (!blocks(
-            "ipc 4 B", o.warmup * 10, o.ipc_iterations, 100,
+    if (!pairs(
+            "ipc 4 B", o.warmup * 10, o.ipc_iterations,
             [&] { return TimeIpc4(proxy); },
             [&] { return TimeRaw(&seqpacket, small, &small_back); }, &ipc4,
             &raw4)) {
@@ -560,8 +558,8 @@ bool RunPass(const Options& o, const Fixtures& f, Pass* pass,
       EndChild(proxy);
       return false;
     }
-    if (!blocks(
-            "ipc 200 KB", o.warmup, std::max(1, o.ipc_iterations / 10), 20,
+    if (!pairs(
+            "ipc 200 KB", o.warmup, std::max(1, o.ipc_iterations / 10),
             [&] { return TimeIpcBig(proxy, big_parcel); },
             [&] { return TimeRaw(&stream, big, &big_back); }, &ipc_big,
             &raw_big)) {
