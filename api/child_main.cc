@@ -141,6 +141,13 @@ void BecomeInitsChild(int status_fd) {
   close(status_fd);
 }
 
+// The stub a Create child serves, for the rest of its life (the parent
+// calls it until the child exits). Held here, where the leak checker of a
+// sanitizer build sees it, not only in a stack slot that later code reuses;
+// not in the anonymous namespace, where an optimiser drops a variable that
+// is only written.
+OHIPCRemoteStub* g_served_stub = nullptr;
+
 namespace {
 
 // Pid 1 of an isolated child's pid namespace: forks the real child (which
@@ -339,6 +346,7 @@ const Ipc* IpcOf(void* library) {
   }
 
   OHIPCRemoteStub* stub = on_connect();
+  g_served_stub = stub;
   TraceDone(NCP_STAGE_CONNECTED);
   if (stub == nullptr) {
     ReportFailure(ipc, registrar, NCP_ERR_CONNECTION_FAILED,
