@@ -1528,10 +1528,10 @@ void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
   ThreadState* ts = w->ts.get();
   // The call's first wait blocks in recvmsg when this is the process's only
   // connection. Then nothing but this socket can bring this thread anything:
-  // its reply and the requests of its call chain come here (a request of
-  // the chain reaches another connection only through a process with two
-  // ways to this one), no other connection has a reader that could hand
-  // it one, and a dying connection shuts the socket down (Kill). That saves
+  // its reply and the requests of its call chain come here (a connection
+  // added meanwhile has never carried the chain), no other connection has a
+  // reader that could hand it one, and a dying connection shuts the socket
+  // down (Kill). That saves
   // the poll of a reply that is not there yet: one system call and one
   // wait-queue set-up per call. SO_RCVTIMEO carries the call's timeout (set
   // when it changes, so normally once); the wait then ends at most a few ms
