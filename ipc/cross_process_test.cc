@@ -742,6 +742,17 @@ TEST_F(PeerFixture, SyncTimeoutWhenPeerNeverReplies) {
   EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 0);
 }
 
+// `other` on a connection of its own (offering it nothing): the proxy of
+// its root, or NULL.
+OHIPCRemoteProxy* AdoptSecondPeer(PeerProcess* other) {
+  OHIPCRemoteProxy* proxy = nullptr;
+  if (other->pid() <= 0 ||
+      GetBridge()->adopt_connection(other->TakeFd(), nullptr, &proxy) != 0) {
+    return nullptr;
+  }
+  return proxy;
+}
+
 // A sync call to kHang with a timeout of `timeout_s` seconds, on a thread
 // of its own; Wait() tells how that thread waits for the reply, as the
 // kernel shows it.
@@ -829,10 +840,8 @@ TEST_F(PeerFixture, ACallerBlockedInRecvmsgSeesThePeerDie) {
 // its socket and its wake-up fd.
 TEST_F(PeerFixture, WithASecondConnectionACallerPolls) {
   PeerProcess other({"serve"});
-  ASSERT_GT(other.pid(), 0);
-  OHIPCRemoteProxy* other_proxy = nullptr;
-  ASSERT_EQ(
-      GetBridge()->adopt_connection(other.TakeFd(), nullptr, &other_proxy), 0);
+  OHIPCRemoteProxy* other_proxy = AdoptSecondPeer(&other);
+  ASSERT_NE(other_proxy, nullptr);
   {
     HangingCall call(proxy_, 1);
     EXPECT_TRUE(HangingCall::IsPoll(call.Wait()));
@@ -845,10 +854,8 @@ TEST_F(PeerFixture, WithASecondConnectionACallerPolls) {
 
 TEST_F(PeerFixture, ProxyForwardedToThirdProcessIsRelayed) {
   PeerProcess other({"serve"});
-  ASSERT_GT(other.pid(), 0);
-  OHIPCRemoteProxy* other_proxy = nullptr;
-  ASSERT_EQ(
-      GetBridge()->adopt_connection(other.TakeFd(), nullptr, &other_proxy), 0);
+  OHIPCRemoteProxy* other_proxy = AdoptSecondPeer(&other);
+  ASSERT_NE(other_proxy, nullptr);
   ParcelPtr data = NewParcel();
   ParcelPtr reply = NewParcel();
   OH_IPCParcel_WriteRemoteProxy(data.get(), other_proxy);
