@@ -339,7 +339,8 @@ bool CpuJiffies(unsigned long long* total, unsigned long long* steal) {
 class StealMeter {
  public:
   StealMeter() { ok_ = CpuJiffies(&total_, &steal_); }
-  // Percent of CPU time stolen since construction; -1 if unknown.
+  // Percent of CPU time stolen since construction; -1 if unknown (no
+  // steal field, or less than one tick of /proc/stat has passed).
   double Percent() const {
     unsigned long long total, steal;
     if (!ok_ || !CpuJiffies(&total, &steal) || total <= total_) return -1;
@@ -857,8 +858,11 @@ std::string ToJson(const Report& report) {
     j += "],\"steal_percent\":{";
     for (size_t i = 0; i < pass.steal_percent.size(); ++i) {
       if (i > 0) j += ",";
+      // null: unknown (no steal field, or the section took less than a
+      // clock tick of /proc/stat).
       snprintf(num, sizeof(num), "%.2f", pass.steal_percent[i].second);
-      j += JsonString(pass.steal_percent[i].first) + ":" + num;
+      j += JsonString(pass.steal_percent[i].first) + ":" +
+           (pass.steal_percent[i].second < 0 ? "null" : num);
     }
     j += "},\"stages\":[";
     for (size_t i = 0; i < pass.stages.size(); ++i) {

@@ -58,7 +58,8 @@ struct Pass {
   // Per sampled section ("spawns", "ipc"): the share of CPU time, in
   // percent, that the hypervisor gave to other guests while this one's
   // CPUs wanted to run (/proc/stat "steal"). Medians and p99 taken while
-  // it is high are the host's, not ours. -1: the kernel does not say.
+  // it is high are the host's, not ours. -1: unknown (the kernel does not
+  // say, or the section was shorter than a tick of /proc/stat).
   std::vector<std::pair<std::string, double>> steal_percent;
 };
 
