@@ -809,7 +809,8 @@ class HangingCall {
 // With one connection in the process, a caller waits in recvmsg on the
 // socket itself (no poll), and the call's own timeout still holds: the
 // socket's receive timeout follows it, here from the default 30 s of the
-// call before to 1 s.
+// call before (which also lets the pool finish reading the peer's HELLO)
+// to 1 s.
 TEST_F(PeerFixture, ASoleConnectionsCallerWaitsInRecvmsgWithItsTimeout) {
   ParcelPtr data = NewParcel();
   ParcelPtr reply = NewParcel();
@@ -826,6 +827,12 @@ TEST_F(PeerFixture, ASoleConnectionsCallerWaitsInRecvmsgWithItsTimeout) {
 
 // A caller blocked in recvmsg learns of the peer's death at once.
 TEST_F(PeerFixture, ACallerBlockedInRecvmsgSeesThePeerDie) {
+  // A call made while a pool worker still reads the peer's HELLO waits for
+  // the reader role and then polls: one call first, as a settled app would.
+  ParcelPtr data = NewParcel();
+  ParcelPtr reply = NewParcel();
+  OH_IPCParcel_WriteInt32(data.get(), 5);
+  ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
   HangingCall call(proxy_, 30);
   ASSERT_EQ(call.Wait(), SYS_recvmsg);
   peer_->Kill();
