@@ -177,6 +177,15 @@ class PeerFixture : public ::testing::Test {
   int Call(uint32_t code, OHIPCParcel* data, OHIPCParcel* reply) {
     return OH_IPCRemoteProxy_SendRequest(proxy_, code, data, reply, &kSync);
   }
+  // One echo call (its rc). After it the pool has read the peer's HELLO, so
+  // the next call takes the reader role itself: a call made while a pool
+  // worker still reads it waits for the role, and then polls.
+  int Echo() {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    OH_IPCParcel_WriteInt32(data.get(), 5);
+    return Call(kEcho, data.get(), reply.get());
+  }
   int ReturnCode(int32_t code, bool write_reply, OHIPCParcel* reply) {
     ParcelPtr d = NewParcel();
     OH_IPCParcel_WriteInt32(d.get(), code);
@@ -809,30 +818,21 @@ class HangingCall {
 // With one connection in the process, a caller waits in recvmsg on the
 // socket itself (no poll), and the call's own timeout still holds: the
 // socket's receive timeout follows it, here from the default 30 s of the
-// call before (which also lets the pool finish reading the peer's HELLO)
-// to 1 s.
+// call before (see Echo) to 1 s.
 TEST_F(PeerFixture, ASoleConnectionsCallerWaitsInRecvmsgWithItsTimeout) {
-  ParcelPtr data = NewParcel();
-  ParcelPtr reply = NewParcel();
-  OH_IPCParcel_WriteInt32(data.get(), 5);
-  ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+  ASSERT_EQ(Echo(), 0);
   HangingCall call(proxy_, 1);
   EXPECT_EQ(call.Wait(), SYS_recvmsg);
   std::chrono::steady_clock::duration took;
   EXPECT_EQ(call.Result(&took), OH_IPC_INNER_ERROR);
   EXPECT_GE(took, seconds(1));
   EXPECT_LT(took, seconds(10));
-  ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+  ASSERT_EQ(Echo(), 0);
 }
 
 // A caller blocked in recvmsg learns of the peer's death at once.
 TEST_F(PeerFixture, ACallerBlockedInRecvmsgSeesThePeerDie) {
-  // A call made while a pool worker still reads the peer's HELLO waits for
-  // the reader role and then polls: one call first, as a settled app would.
-  ParcelPtr data = NewParcel();
-  ParcelPtr reply = NewParcel();
-  OH_IPCParcel_WriteInt32(data.get(), 5);
-  ASSERT_EQ(Call(kEcho, data.get(), reply.get()), 0);
+  ASSERT_EQ(Echo(), 0);  // see Echo
   HangingCall call(proxy_, 30);
   ASSERT_EQ(call.Wait(), SYS_recvmsg);
   peer_->Kill();
