@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -12,6 +14,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +91,43 @@ int PollTimeout(int64_t deadline) {
   if (left <= 0) return 0;
   return left > 1000000 ? 1000000 : static_cast<int>(left);
 }
+
+int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+// A word of a ring's header page (wire.h), shared with the peer.
+template <typename T>
+T* RingWord(uint8_t* ring, size_t offset) {
+  return reinterpret_cast<T*>(ring + offset);
+}
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+// Not FUTEX_PRIVATE: the ring is shared with another process.
+void FutexWake(uint32_t* word) {
+  syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
+}
+
+void FutexWait(uint32_t* word, uint32_t seen, int64_t timeout_ns) {
+  timespec t = {static_cast<time_t>(timeout_ns / 1000000000),
+                static_cast<long>(timeout_ns % 1000000000)};
+  syscall(SYS_futex, word, FUTEX_WAIT, seen, &t, nullptr, 0);
+}
+
+// How long a reader spins for a pending ring body before it sleeps: the
+// sender copies on another CPU, and a 200 KB copy takes ~15 us.
+constexpr int64_t kPendingSpinNs = 50 * 1000;
+// Its sleeps are sliced so that it notices a peer that died meanwhile.
+constexpr int64_t kPendingSliceNs = 10 * 1000 * 1000;
 
 WireHeader NewHeader(uint8_t type) {
   WireHeader h{};
@@ -759,12 +799,24 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
   iovec iov[3];
   int iovcnt = 0;
   iov[iovcnt++] = {&h, sizeof(h)};
-  if (in_ring) {
+  // A ring body: copied in and published, before the datagram goes out or,
+  // when the receiver reads on another CPU, after (kFlagBodyPending).
+  auto fill_ring = [&] {
     uint8_t* dst =
         tx_ring_ + wire::kRingHeaderSize + ring_pos % wire::kRingSize;
     const size_t table_len = object_count * sizeof(WireObject);
     if (table_len > 0) std::memcpy(dst, table.data(), table_len);
     std::memcpy(dst + table_len, parcel->data(), data_size);
+    PublishRing(ring_pos + h.body_size);
+  };
+  bool pending = false;
+  if (in_ring) {
+    pending = ReaderOnOtherCpu();
+    if (pending) {
+      h.flags |= wire::kFlagBodyPending;
+    } else {
+      fill_ring();
+    }
     iov[iovcnt++] = {&ring_pos, sizeof(ring_pos)};
   } else if (in_memfd) {
     iovec body[2] = {{table.data(), object_count * sizeof(WireObject)},
@@ -823,7 +875,62 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
     c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
     std::memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
   }
-  return SendMsgWithDeadline(&m, timeout_ms, holding_reader);
+  const int rc = SendMsgWithDeadline(&m, timeout_ms, holding_reader);
+  if (pending && rc == OH_IPC_SUCCESS) fill_ring();
+  return rc;
+}
+
+void Connection::PublishRing(uint64_t end) {
+  __atomic_store_n(RingWord<uint64_t>(tx_ring_, wire::kRingPublishedOffset),
+                   end, __ATOMIC_SEQ_CST);
+  uint32_t* seq = RingWord<uint32_t>(tx_ring_, wire::kRingPublishSeqOffset);
+  __atomic_fetch_add(seq, 1, __ATOMIC_SEQ_CST);
+  // Pairs with WaitPublished: it sets the flag, then reads the position.
+  if (__atomic_load_n(RingWord<uint32_t>(tx_ring_, wire::kRingWaitingOffset),
+                      __ATOMIC_SEQ_CST) != 0) {
+    FutexWake(seq);
+  }
+}
+
+bool Connection::ReaderOnOtherCpu() const {
+  const uint32_t reader =
+      __atomic_load_n(RingWord<uint32_t>(tx_ring_, wire::kRingReaderCpuOffset),
+                      __ATOMIC_RELAXED);
+  if (reader == 0) return false;
+  const int self = sched_getcpu();
+  return self >= 0 && reader != static_cast<uint32_t>(self) + 1;
+}
+
+bool Connection::WaitPublished(uint64_t end, int64_t deadline) {
+  uint64_t* published =
+      RingWord<uint64_t>(rx_ring_, wire::kRingPublishedOffset);
+  uint32_t* seq = RingWord<uint32_t>(rx_ring_, wire::kRingPublishSeqOffset);
+  uint32_t* waiting = RingWord<uint32_t>(rx_ring_, wire::kRingWaitingOffset);
+  auto ready = [&] {
+    return __atomic_load_n(published, __ATOMIC_SEQ_CST) >= end;
+  };
+  const int64_t start = NowNs();
+  while (!ready()) {
+    if (NowNs() - start < kPendingSpinNs) {
+      for (int i = 0; i < 64; ++i) CpuRelax();
+      continue;
+    }
+    if (deadline < 0 && rt_->default_timeout_ms() > 0) {
+      deadline = start / 1000000 + rt_->default_timeout_ms();
+    }
+    if (deadline >= 0 && NowMs() >= deadline) return false;
+    const uint32_t seen = __atomic_load_n(seq, __ATOMIC_SEQ_CST);
+    __atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
+    if (!ready()) FutexWait(seq, seen, kPendingSliceNs);
+    __atomic_store_n(waiting, 0, __ATOMIC_SEQ_CST);
+    // Gone (its end closed): it will never publish.
+    pollfd p = {sock_.get(), 0, 0};
+    if (!ready() && poll(&p, 1, 0) > 0 &&
+        (p.revents & (POLLHUP | POLLERR)) != 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
@@ -867,7 +974,8 @@ bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
   constexpr uint64_t kSize = wire::kRingSize;
   // The peer's progress, clamped: a lying peer only corrupts what it reads.
   uint64_t consumed =
-      __atomic_load_n(reinterpret_cast<uint64_t*>(tx_ring_), __ATOMIC_ACQUIRE);
+      __atomic_load_n(RingWord<uint64_t>(tx_ring_, wire::kRingConsumedOffset),
+                      __ATOMIC_ACQUIRE);
   if (consumed > tx_tail_) consumed = tx_tail_;
   uint64_t start = tx_tail_;
   // Restart at the beginning of the ring when the body would cross its end
@@ -1094,7 +1202,7 @@ Ref<ThreadState> Connection::HandOverLocked() {
 }
 
 Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
-                                           bool wait) {
+                                           bool wait, int64_t deadline) {
   uint8_t* buf = ThreadState::Current()->read_buffer();
   alignas(cmsghdr) char
       control[CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1)) +
@@ -1217,7 +1325,7 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
     std::unique_ptr<uint8_t[]> table;
     uint8_t* data = nullptr;
     uint32_t alloc = 0;
-    if (!ReadRingBody(h, &layout, &table, &data, &alloc)) {
+    if (!ReadRingBody(h, deadline, &layout, &table, &data, &alloc)) {
       return ReadResult::kFailed;
     }
     return BuildIncoming(h, layout, fds, data, alloc, out)
@@ -1278,12 +1386,27 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
                                                          : ReadResult::kFailed;
 }
 
-bool Connection::ReadRingBody(const WireHeader& h, wire::MessageLayout* layout,
+bool Connection::ReadRingBody(const WireHeader& h, int64_t deadline,
+                              wire::MessageLayout* layout,
                               std::unique_ptr<uint8_t[]>* table, uint8_t** data,
                               uint32_t* alloc) {
   if (rx_ring_ == nullptr ||
       !wire::ValidRingPosition(rx_expected_, layout->ring_pos, h.body_size)) {
     return false;
+  }
+  if ((h.flags & wire::kFlagBodyPending) != 0 &&
+      !WaitPublished(layout->ring_pos + h.body_size, deadline)) {
+    return false;
+  }
+  // Where this side reads (the peer sends its next body early if that is
+  // another CPU than its own); written only when it changes.
+  const int cpu = sched_getcpu();
+  uint32_t* reader_cpu =
+      RingWord<uint32_t>(rx_ring_, wire::kRingReaderCpuOffset);
+  if (cpu >= 0 && __atomic_load_n(reader_cpu, __ATOMIC_RELAXED) !=
+                      static_cast<uint32_t>(cpu) + 1) {
+    __atomic_store_n(reader_cpu, static_cast<uint32_t>(cpu) + 1,
+                     __ATOMIC_RELAXED);
   }
   const uint8_t* src =
       rx_ring_ + wire::kRingHeaderSize + layout->ring_pos % wire::kRingSize;
@@ -1298,8 +1421,8 @@ bool Connection::ReadRingBody(const WireHeader& h, wire::MessageLayout* layout,
   if (h.data_size > 0) std::memcpy(*data, src + table_len, h.data_size);
   // Copied: the sender may reuse the space. Validation works on the copy.
   rx_expected_ = layout->ring_pos + h.body_size;
-  __atomic_store_n(reinterpret_cast<uint64_t*>(rx_ring_), rx_expected_,
-                   __ATOMIC_RELEASE);
+  __atomic_store_n(RingWord<uint64_t>(rx_ring_, wire::kRingConsumedOffset),
+                   rx_expected_, __ATOMIC_RELEASE);
   if (!wire::ValidateBodyParts(h, table->get(), table_len, *data, h.data_size,
                                layout)) {
     FreeParcelBlock(*data, *alloc);
@@ -1570,7 +1693,7 @@ void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
     }
     read_first = false;
     std::unique_ptr<Incoming> msg;
-    ReadResult r = ReadOne(&msg, block);
+    ReadResult r = ReadOne(&msg, block, deadline);
     block = false;
     if (r == ReadResult::kFailed) {
       Kill();

@@ -203,8 +203,10 @@ class Connection final : public RefCounted {
   // Reads and validates one message. Handles HELLO, RELEASE and DEAD_NOTICE
   // itself (kNothing). Must be called by the reader. `wait`: blocks until
   // a message comes or SO_RCVTIMEO passes (kAgain); otherwise kAgain at
-  // once if there is none.
-  ReadResult ReadOne(std::unique_ptr<Incoming>* out, bool wait = false);
+  // once if there is none. `deadline` (NowMs; -1: the runtime's timeout
+  // from now) bounds the wait for a pending ring body (WaitPublished).
+  ReadResult ReadOne(std::unique_ptr<Incoming>* out, bool wait = false,
+                     int64_t deadline = -1);
   bool BuildIncoming(const wire::WireHeader& h,
                      const wire::MessageLayout& layout,
                      std::vector<UniqueFd>& fds, uint8_t* owned_data,
@@ -255,8 +257,20 @@ class Connection final : public RefCounted {
   // (set up on first use). False if the ring is full or unavailable.
   bool ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
                    bool* holding_reader);
+  // The sender, ring lock held: the body up to `end` is in the ring; wakes
+  // a receiver waiting for it.
+  void PublishRing(uint64_t end);
+  // Whether the peer last read a ring body on another CPU than this
+  // thread's (wire.h: kFlagBodyPending).
+  bool ReaderOnOtherCpu() const;
+  // The reader: waits until the peer has published the ring up to `end`.
+  // False if it has not by `deadline` (NowMs; -1: the runtime's timeout
+  // from now, none if that is 0) or is gone: a message it does not finish
+  // sending ends the connection.
+  bool WaitPublished(uint64_t end, int64_t deadline);
   // The reader: copies a ring body out of the peer's ring.
-  bool ReadRingBody(const wire::WireHeader& h, wire::MessageLayout* layout,
+  bool ReadRingBody(const wire::WireHeader& h, int64_t deadline,
+                    wire::MessageLayout* layout,
                     std::unique_ptr<uint8_t[]>* table, uint8_t** data,
                     uint32_t* alloc);
   void FlushReleases();

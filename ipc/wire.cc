@@ -74,6 +74,9 @@ bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
   }
   // kRequest and kReply carry a parcel.
   if (!ValidateSizes(h)) return false;
+  if ((h.flags & kFlagBodyPending) != 0 && (h.flags & kFlagBodyInRing) == 0) {
+    return false;
+  }
   if ((h.flags & kFlagBodyInRing) != 0) {
     if (in_memfd || h.body_size <= kMaxInlineBody ||
         datagram_len != sizeof(WireHeader) + sizeof(uint64_t)) {

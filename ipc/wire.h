@@ -27,6 +27,12 @@
 //     Steady-state large messages thus cost one copy on each side and no
 //     page allocation, and request/reply traffic keeps reusing the same,
 //     cache-warm, start of the ring.
+//     With kFlagBodyPending the datagram goes out BEFORE the body is in the
+//     ring: the sender copies it while the receiver wakes up, and then
+//     publishes it (kRingPublishedOffset, a futex word to wake a receiver
+//     that waits). A sender does so only when the receiver last read on
+//     another CPU (kRingReaderCpuOffset), where waking it takes longer than
+//     the copy; on one CPU it would only add two context switches.
 //   - kFlagBodyInMemfd (when the ring is full or cannot be set up): the
 //     datagram is the header alone and the body is the whole content of the
 //     last attached fd, a memfd sealed against writes, growth and shrinking:
@@ -48,7 +54,7 @@
 namespace ncp::ipc::wire {
 
 inline constexpr uint32_t kMagic = 0x5750434e;  // "NCPW"
-inline constexpr uint8_t kVersion = 3;
+inline constexpr uint8_t kVersion = 4;
 
 enum MessageType : uint8_t {
   // First message on a connection, sent by each side right after adopting
@@ -74,8 +80,12 @@ inline constexpr uint16_t kFlagOneWay = 1 << 0;       // kRequest: no reply
 inline constexpr uint16_t kFlagBodyInMemfd = 1 << 1;  // body is the last fd
 inline constexpr uint16_t kFlagHasRoot = 1 << 2;      // kHello: root offered
 inline constexpr uint16_t kFlagBodyInRing = 1 << 3;   // body in sender's ring
-inline constexpr uint16_t kKnownFlags =
-    kFlagOneWay | kFlagBodyInMemfd | kFlagHasRoot | kFlagBodyInRing;
+// With kFlagBodyInRing: the body may still be being written; the receiver
+// waits until the ring's published position reaches its end.
+inline constexpr uint16_t kFlagBodyPending = 1 << 4;
+inline constexpr uint16_t kKnownFlags = kFlagOneWay | kFlagBodyInMemfd |
+                                        kFlagHasRoot | kFlagBodyInRing |
+                                        kFlagBodyPending;
 
 struct WireHeader {
   uint32_t magic;         // kMagic
@@ -147,10 +157,27 @@ inline constexpr uint32_t kMaxReleasesPerMessage = kMaxInlineBody / 16;
 // Largest datagram a receiver accepts.
 inline constexpr size_t kMaxDatagram = sizeof(WireHeader) + kMaxInlineBody;
 
-// The ring: a header page (the receiver's consumed position, a uint64_t at
-// offset 0) followed by kRingSize bytes of bodies.
+// The ring: a header page followed by kRingSize bytes of bodies. The header
+// page holds, each word on its own cache line:
+//   - kRingConsumedOffset (uint64_t, written by the receiver): how far it
+//     has copied bodies out; the sender may reuse the space before it.
+//   - kRingPublishedOffset (uint64_t, written by the sender): the end of the
+//     last body it has finished writing (for kFlagBodyPending);
+//   - kRingPublishSeqOffset (uint32_t, sender): bumped on every publish, the
+//     futex word a receiver waits on;
+//   - kRingWaitingOffset (uint32_t, receiver): 1 while it waits there, so
+//     the sender knows to wake it;
+//   - kRingReaderCpuOffset (uint32_t, receiver): 1 + the CPU on which it
+//     last copied a body out (0: not known yet).
+// Everything in it is advisory to the other side: a peer that writes
+// nonsense there only delays or corrupts its own messages.
 inline constexpr uint64_t kRingSize = 1 << 20;
 inline constexpr uint64_t kRingHeaderSize = 4096;
+inline constexpr size_t kRingConsumedOffset = 0;
+inline constexpr size_t kRingPublishedOffset = 64;
+inline constexpr size_t kRingPublishSeqOffset = 128;
+inline constexpr size_t kRingWaitingOffset = 192;
+inline constexpr size_t kRingReaderCpuOffset = 256;
 inline constexpr uint64_t kRingFileSize = kRingHeaderSize + kRingSize;
 static_assert(kMaxBodySize <= kRingSize, "a body must fit in the ring");
 
