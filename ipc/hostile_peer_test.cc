@@ -3,9 +3,13 @@
 // unknown ids, floods, silence. The runtime must not crash, hang or leak:
 // the caller gets an error code and, where the peer broke the protocol, the
 // connection is closed and its proxies are dead.
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "IPCKit/ipc_kit.h"
 #include "gtest/gtest.h"
@@ -107,7 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "truncated-header", "length-beyond-message", "huge-count",
                       "huge-memfd", "unsealed-memfd", "pipe-as-memfd",
                       "ring-unsealed", "ring-wrong-size", "ring-bad-position",
-                      "ring-without-setup", "object-out-of-range",
+                      "ring-without-setup", "ring-pending-unpublished",
+                      "ring-pending-then-exit", "object-out-of-range",
                       "unknown-handle", "overlapping", "more-fds", "fewer-fds",
                       "fds-on-release", "unknown-reply", "bad-version",
                       "oversized-datagram", "never-reply", "flood"),
@@ -118,6 +123,107 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return name;
     });
+
+// --- kFlagBodyPending (wire.h): a ring body announced before it is written.
+
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+}
+
+TEST(PendingRingBodyTest, ABodyPublishedLaterArrives) {
+  PeerProcess peer({"hostile", "ring-pending-late"});
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  OH_IPCParcel_WriteInt32(data, 1);
+  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
+            OH_IPC_SUCCESS);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply), 40000);
+  int32_t value = 0;
+  EXPECT_EQ(OH_IPCParcel_ReadInt32(reply, &value), OH_IPC_SUCCESS);
+  EXPECT_EQ(value, 42);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 0);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+TEST(PendingRingBodyTest, ASenderThatDiesIsNoticedBeforeTheTimeout) {
+  PeerProcess peer({"hostile", "ring-pending-then-exit"});
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  const int64_t start = NowMs();
+  // The default timeout (30 s): the wait for the body ends with the peer.
+  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
+            OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_LT(NowMs() - start, 10000);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 1);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply), 0);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Wait();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+// The runtime as the sender: a raw reader (ipc_peer ring-reader) reports
+// whether each body came before it was written, and sets the reader CPU
+// word the runtime decides on for the next body.
+TEST(PendingRingBodyTest, TheSenderWritesFirstUnlessTheReaderIsOnAnotherCpu) {
+  const int cpu = sched_getcpu();
+  ASSERT_GE(cpu, 0);
+  cpu_set_t saved, one;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);  // this thread
+
+  PeerProcess peer({"ring-reader"});
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  std::vector<uint8_t> pattern(40000 - 4);
+  for (size_t j = 0; j < pattern.size(); ++j) {
+    pattern[j] = static_cast<uint8_t>((j + 4) * 7);
+  }
+  struct Step {
+    uint32_t next_reader_cpu_word;  // 1 + the CPU the reader "is on"
+    int32_t pending;                // expected for this body
+  };
+  const Step steps[] = {
+      {static_cast<uint32_t>(cpu) + 2, 0},  // not known yet: written first
+      {static_cast<uint32_t>(cpu) + 1, 1},  // another CPU: announced first
+      {static_cast<uint32_t>(cpu) + 2, 0},  // this CPU: written first
+      {static_cast<uint32_t>(cpu) + 2, 1},
+  };
+  for (const Step& step : steps) {
+    OHIPCParcel* data = OH_IPCParcel_Create();
+    OHIPCParcel* reply = OH_IPCParcel_Create();
+    OH_IPCParcel_WriteInt32(data,
+                            static_cast<int32_t>(step.next_reader_cpu_word));
+    OH_IPCParcel_WriteBuffer(data, pattern.data(),
+                             static_cast<int32_t>(pattern.size()));
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
+              OH_IPC_SUCCESS);
+    int32_t pending = -1, intact = -1;
+    EXPECT_EQ(OH_IPCParcel_ReadInt32(reply, &pending), OH_IPC_SUCCESS);
+    EXPECT_EQ(OH_IPCParcel_ReadInt32(reply, &intact), OH_IPC_SUCCESS);
+    EXPECT_EQ(pending, step.pending);
+    EXPECT_EQ(intact, 1);
+    OH_IPCParcel_Destroy(data);
+    OH_IPCParcel_Destroy(reply);
+  }
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Kill();
+  ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
 
 }  // namespace
 }  // namespace ncp::ipc::testing

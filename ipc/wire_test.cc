@@ -168,6 +168,18 @@ TEST(WireTest, RingBodies) {
   ASSERT_TRUE(ValidateMessage(m.data(), m.size(), 0, &out, &layout));
   EXPECT_TRUE(layout.body_in_ring);
   EXPECT_FALSE(ValidateMessage(m.data(), m.size() - 1, 0, &out, &layout));
+  // A body announced before it is written: only in the ring.
+  h.flags = kFlagBodyInRing | kFlagBodyPending;
+  std::memcpy(m.data(), &h, sizeof(h));
+  EXPECT_TRUE(ValidateMessage(m.data(), m.size(), 0, &out, &layout));
+  h.flags = kFlagBodyPending;
+  std::memcpy(m.data(), &h, sizeof(h));
+  EXPECT_FALSE(ValidateMessage(m.data(), m.size(), 0, &out, &layout));
+  h.flags = kFlagBodyInMemfd | kFlagBodyPending;
+  std::memcpy(m.data(), &h, sizeof(h));
+  EXPECT_FALSE(
+      Valid(std::vector<uint8_t>(m.begin(), m.begin() + sizeof(h)), 1));
+  h.flags = kFlagBodyInRing;
   h.data_size = h.body_size = 100;  // small bodies are always inline
   std::memcpy(m.data(), &h, sizeof(h));
   EXPECT_FALSE(ValidateMessage(m.data(), m.size(), 0, &out, &layout));

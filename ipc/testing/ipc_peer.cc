@@ -10,6 +10,8 @@
 //                                    (the "registrar") one-way, then waits
 //   ipc_peer <fd> hostile <scenario> speaks the raw wire protocol and
 //                                    misbehaves (see RunHostile)
+//   ipc_peer <fd> ring-reader        speaks the raw wire protocol: reads the
+//                                    caller's ring bodies (RunRingReader)
 //   ipc_peer <fd> raw-seqpacket      benchmark baseline: echoes each
 //                                    SEQPACKET message
 //   ipc_peer <fd> raw-stream <n>     benchmark baseline: reads n bytes from a
@@ -19,10 +21,13 @@
 // The helper dies with its parent (PR_SET_PDEATHSIG).
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -395,6 +400,59 @@ uint64_t NextRequest(int sock) {
 
 int DevNull() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
 
+// A ring memfd of this process's, sealed as the runtime wants it, and
+// announced to the peer with kRingSetup; its mapping.
+uint8_t* SetUpRing(int sock) {
+  int fd = memfd_create("ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0 || ftruncate(fd, wire::kRingFileSize) != 0 ||
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0) {
+    _exit(3);
+  }
+  void* map = mmap(nullptr, wire::kRingFileSize, PROT_READ | PROT_WRITE,
+                   MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) _exit(3);
+  wire::WireHeader setup = Header(wire::kRingSetup);
+  setup.fd_count = 1;
+  SendWithFds(sock, &setup, sizeof(setup), {fd}, false);
+  close(fd);
+  return static_cast<uint8_t*>(map);
+}
+
+template <typename T>
+T* RingWord(uint8_t* ring, size_t offset) {
+  return reinterpret_cast<T*>(ring + offset);
+}
+
+// The sender's side of kFlagBodyPending: the body up to `end` is written.
+void Publish(uint8_t* ring, uint64_t end) {
+  __atomic_store_n(RingWord<uint64_t>(ring, wire::kRingPublishedOffset), end,
+                   __ATOMIC_SEQ_CST);
+  uint32_t* seq = RingWord<uint32_t>(ring, wire::kRingPublishSeqOffset);
+  __atomic_fetch_add(seq, 1, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(RingWord<uint32_t>(ring, wire::kRingWaitingOffset),
+                      __ATOMIC_SEQ_CST) != 0) {
+    syscall(SYS_futex, seq, FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
+  }
+}
+
+// A reply whose body goes in this process's ring at position 0 with
+// kFlagBodyPending: 40000 bytes starting with int32 42.
+struct PendingReply {
+  wire::WireHeader h;
+  uint64_t pos;
+};
+constexpr uint32_t kPendingBodySize = 40000;
+
+PendingReply MakePendingReply(const wire::WireHeader& reply) {
+  PendingReply msg{};
+  msg.h = reply;
+  msg.h.flags = wire::kFlagBodyInRing | wire::kFlagBodyPending;
+  msg.h.data_size = kPendingBodySize;
+  msg.h.body_size = kPendingBodySize;
+  msg.pos = 0;
+  return msg;
+}
+
 // Each scenario waits for the parent's first sync request, then answers
 // with something malformed (or nothing), then waits to be killed.
 [[noreturn]] void RunHostile(int sock, const std::string& scenario) {
@@ -536,6 +594,23 @@ int DevNull() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
     msg.h.body_size = 40000;
     msg.pos = scenario == "ring-bad-position" ? 12345 : 0;
     SendWithFds(sock, &msg, sizeof(msg), {}, false);
+  } else if (scenario == "ring-pending-unpublished" ||
+             scenario == "ring-pending-then-exit" ||
+             scenario == "ring-pending-late") {
+    // The reply's body is announced before it is written (as a sender does
+    // for a reader on another CPU), then never written, or the sender dies,
+    // or it is written 20 ms later (a conforming, slow sender).
+    uint8_t* ring = SetUpRing(sock);
+    const PendingReply msg = MakePendingReply(r);
+    SendWithFds(sock, &msg, sizeof(msg), {}, false);
+    if (scenario == "ring-pending-then-exit") _exit(0);
+    if (scenario == "ring-pending-late") {
+      timespec pause = {0, 20 * 1000 * 1000};
+      nanosleep(&pause, nullptr);
+      const int32_t value = 42;
+      memcpy(ring + wire::kRingHeaderSize, &value, sizeof(value));
+      Publish(ring, kPendingBodySize);
+    }
   } else if (scenario == "unknown-reply") {
     r.txn_id = txn + 1000;
     SendWithFds(sock, &r, sizeof(r), {}, false);
@@ -551,6 +626,91 @@ int DevNull() { return open("/dev/null", O_RDONLY | O_CLOEXEC); }
     _exit(2);
   }
   WaitForever();
+}
+
+// The raw reader of the caller's ring bodies. Each sync request carries
+// int32 `cpu_word` in a body of more than kMaxInlineBody bytes whose byte i
+// (from 4) is i * 7 (mod 256). The reader waits for the body if it came
+// with kFlagBodyPending, checks it, then writes `cpu_word` as its reader CPU
+// word (wire.h) in the caller's ring, which decides whether the caller's
+// NEXT body comes before it is written. Reply: int32 1 if this body came
+// with kFlagBodyPending (else 0), int32 1 if it was intact (else 0).
+[[noreturn]] void RunRingReader(int sock) {
+  SendHello(sock);
+  std::vector<uint8_t> buf(wire::kMaxDatagram);
+  uint8_t* ring = nullptr;
+  for (;;) {
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
+    iovec iov = {buf.data(), buf.size()};
+    msghdr m{};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+    if (n <= 0) _exit(0);
+    wire::WireHeader h;
+    memcpy(&h, buf.data(), sizeof(h));
+    if (h.type == wire::kRingSetup) {
+      cmsghdr* c = CMSG_FIRSTHDR(&m);
+      int fd = -1;
+      if (c != nullptr && c->cmsg_type == SCM_RIGHTS) {
+        memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+      }
+      void* map = mmap(nullptr, wire::kRingFileSize, PROT_READ | PROT_WRITE,
+                       MAP_SHARED, fd, 0);
+      if (map == MAP_FAILED) _exit(4);
+      ring = static_cast<uint8_t*>(map);
+      close(fd);
+      continue;
+    }
+    if (h.type != wire::kRequest || h.txn_id == 0) continue;
+    int32_t pending = (h.flags & wire::kFlagBodyPending) != 0 ? 1 : 0;
+    int32_t intact = 0;
+    int32_t cpu_word = 0;
+    if ((h.flags & wire::kFlagBodyInRing) != 0 && ring != nullptr &&
+        h.object_count == 0) {
+      uint64_t pos = 0;
+      memcpy(&pos, buf.data() + sizeof(h), sizeof(pos));
+      const uint64_t end = pos + h.body_size;
+      uint32_t* seq = RingWord<uint32_t>(ring, wire::kRingPublishSeqOffset);
+      uint32_t* waiting = RingWord<uint32_t>(ring, wire::kRingWaitingOffset);
+      uint64_t* published =
+          RingWord<uint64_t>(ring, wire::kRingPublishedOffset);
+      for (int slices = 0; slices < 500; ++slices) {
+        const uint32_t seen = __atomic_load_n(seq, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(published, __ATOMIC_SEQ_CST) >= end) break;
+        __atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
+        timespec slice = {0, 10 * 1000 * 1000};
+        if (__atomic_load_n(published, __ATOMIC_SEQ_CST) < end) {
+          syscall(SYS_futex, seq, FUTEX_WAIT, seen, &slice, nullptr, 0);
+        }
+        __atomic_store_n(waiting, 0, __ATOMIC_SEQ_CST);
+      }
+      const uint8_t* body =
+          ring + wire::kRingHeaderSize + pos % wire::kRingSize;
+      memcpy(&cpu_word, body, sizeof(cpu_word));
+      intact = __atomic_load_n(published, __ATOMIC_SEQ_CST) >= end ? 1 : 0;
+      for (uint32_t i = 4; i < h.data_size && intact != 0; ++i) {
+        if (body[i] != static_cast<uint8_t>(i * 7)) intact = 0;
+      }
+      __atomic_store_n(RingWord<uint64_t>(ring, wire::kRingConsumedOffset), end,
+                       __ATOMIC_RELEASE);
+      __atomic_store_n(RingWord<uint32_t>(ring, wire::kRingReaderCpuOffset),
+                       static_cast<uint32_t>(cpu_word), __ATOMIC_RELAXED);
+    }
+    struct {
+      wire::WireHeader h;
+      int32_t pending;
+      int32_t intact;
+    } reply{};
+    reply.h = Header(wire::kReply);
+    reply.h.txn_id = h.txn_id;
+    reply.h.data_size = reply.h.body_size = 8;
+    reply.pending = pending;
+    reply.intact = intact;
+    SendWithFds(sock, &reply, sizeof(reply), {}, false);
+  }
 }
 
 }  // namespace
@@ -586,6 +746,7 @@ int main(int argc, char** argv) {
     OH_IPCSkeleton_SetMaxWorkThreadNum(atoi(n));
   }
   if (mode == "hostile" && argc >= 4) RunHostile(fd, argv[3]);
+  if (mode == "ring-reader") RunRingReader(fd);
   if (mode == "raw-seqpacket") {
     std::vector<char> buf(256 * 1024);
     for (;;) {
