@@ -11,12 +11,13 @@ fuzz_setup ipc
   ipc/fuzz/wire_fuzzer.cc "${fuzz_ipc_srcs[@]}" -o "$out/wire_fuzzer")
 
 # Seeds: a hello, requests/replies with objects, a release, a memfd body.
-python3 - "$out/corpus" <<'PY'
-import struct, sys, os
+python3 - "$out/corpus" "$root/ipc/wire.h" <<'PY'
+import re, struct, sys, os
 d = sys.argv[1]
 MAGIC = 0x5750434e
+VERSION = int(re.search(r'kVersion = (\d+);', open(sys.argv[2]).read()).group(1))
 def hdr(t, flags=0, code=0, handle=0, txn=0, chain=0, body=0, data=0, objs=0, fds=0):
-    return struct.pack('<IBBHIIQQIIHHI', MAGIC, 2, t, flags, code, handle, txn,
+    return struct.pack('<IBBHIIQQIIHHI', MAGIC, VERSION, t, flags, code, handle, txn,
                        chain, body, data, objs, fds, 0)
 def obj(off, kind, handle=0):
     return struct.pack('<IHHII', off, kind, 0, handle, 0)
@@ -35,6 +36,8 @@ seed('reply_obj', 0, hdr(3, txn=3, body=16 + 24, data=24, objs=1) +
      obj(0, 3, 1) + b'\0' * 24, bytes([11, 23, 12]))
 seed('release', 0, hdr(4, body=16) + struct.pack('<IIQ', 1, 0, 1))
 seed('ring', 0, hdr(3, flags=8, txn=2, body=40000, data=40000) +
+     struct.pack('<Q', 0), b'\x02' * 40000 + ops)
+seed('ring_pending', 0, hdr(3, flags=8 | 16, txn=2, body=40000, data=40000) +
      struct.pack('<Q', 0), b'\x02' * 40000 + ops)
 seed('ring_setup', 1, hdr(6, fds=1))
 big = b'\x01' * 40000
