@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ namespace ncp::spawner {
 namespace {
 
 constexpr uint64_t kWakeTag = ~0ULL;
+constexpr uint64_t kTimerTag = ~0ULL - 1;
 
 // Starts a detached thread with every signal blocked, so that
 // process-directed signals are delivered to the app's threads, never to
@@ -74,6 +76,11 @@ class Supervisor::Impl {
     ev.events = EPOLLIN;
     ev.data.u64 = kWakeTag;
     epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, wake_fd_.get(), &ev);
+    // Timers are due on a timerfd (absl::Time is wall-clock time): the
+    // thread that adds one sets it, and the supervisor sleeps on.
+    timer_fd_.Reset(timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK));
+    ev.data.u64 = kTimerTag;
+    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, timer_fd_.get(), &ev);
     // Both threads live as long as the process (see supervisor.h).
     if (!StartQuietThread("ncp-supervisor", [this] { Loop(); })) {
       threads_error_ = LastErrnoError("pthread_create", "ncp-supervisor");
@@ -112,19 +119,14 @@ class Supervisor::Impl {
   }
 
   uint64_t AddTimer(absl::Time deadline, std::function<void()> fn) {
-    uint64_t id;
-    bool wake;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      id = ++next_timer_id_;
-      timers_.emplace(std::make_pair(deadline, id), std::move(fn));
-      timer_deadline_[id] = deadline;
-      // Only a timer due before the supervisor looks at the timers anyway
-      // needs a wake-up (a Create*'s start timer, when the previous one
-      // was cancelled, usually does not: no thread wakes mid-spawn).
-      wake = deadline < looks_at_;
-    }
-    if (wake && !OnSupervisorThread()) Wake();
+    std::lock_guard<std::mutex> lock(mu_);
+    const uint64_t id = ++next_timer_id_;
+    timers_.emplace(std::make_pair(deadline, id), std::move(fn));
+    timer_deadline_[id] = deadline;
+    // No thread wakes for it (a Create*'s start timer would otherwise cost
+    // every Create a switch to the supervisor and back, mid-spawn): the
+    // timerfd is set if this timer is due before what it is set for.
+    if (deadline < armed_) ArmLocked(deadline);
     return id;
   }
 
@@ -176,15 +178,27 @@ class Supervisor::Impl {
     (void)r;  // EAGAIN: the counter is already non-zero, a wake is pending.
   }
 
-  int MillisUntilNextTimer() {
+  // Sets the timerfd to expire at `when` (InfiniteFuture: never), with mu_
+  // held. A time already past expires at once.
+  void ArmLocked(absl::Time when) {
+    itimerspec spec = {};
+    if (when != absl::InfiniteFuture()) {
+      // Rounded up: expiring before `when` would find nothing due.
+      spec.it_value = absl::ToTimespec(when + absl::Nanoseconds(1));
+      // All zeros would disarm it.
+      if (spec.it_value.tv_sec <= 0 && spec.it_value.tv_nsec <= 0) {
+        spec.it_value = {0, 1};
+      }
+    }
+    timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+    armed_ = when;
+  }
+
+  // After running the due timers: the timerfd for the earliest left.
+  void RearmTimer() {
     std::lock_guard<std::mutex> lock(mu_);
-    looks_at_ =
-        timers_.empty() ? absl::InfiniteFuture() : timers_.begin()->first.first;
-    if (timers_.empty()) return -1;
-    absl::Duration left = timers_.begin()->first.first - absl::Now();
-    if (left <= absl::ZeroDuration()) return 0;
-    return static_cast<int>(
-        absl::ToInt64Milliseconds(left + absl::Milliseconds(1)));
+    ArmLocked(timers_.empty() ? absl::InfiniteFuture()
+                              : timers_.begin()->first.first);
   }
 
   void RunDueTimers() {
@@ -252,19 +266,24 @@ class Supervisor::Impl {
     supervisor_tid_.store(gettid(), std::memory_order_relaxed);
     epoll_event events[32];
     for (;;) {
-      int n = epoll_wait(epoll_fd_.get(), events, 32, MillisUntilNextTimer());
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        looks_at_ = absl::InfinitePast();  // awake: RunDueTimers, then again
-      }
+      int n = epoll_wait(epoll_fd_.get(), events, 32, -1);
+      bool timer = false;
       for (int i = 0; i < n; ++i) {
         if (events[i].data.u64 == kWakeTag) {
           RunRequests();
+        } else if (events[i].data.u64 == kTimerTag) {
+          uint64_t expirations;
+          ssize_t r = read(timer_fd_.get(), &expirations, sizeof(expirations));
+          (void)r;
+          timer = true;
         } else {
           Reap(static_cast<int>(events[i].data.u64));
         }
       }
-      RunDueTimers();
+      if (timer) {
+        RunDueTimers();
+        RearmTimer();
+      }
     }
   }
 
@@ -284,6 +303,7 @@ class Supervisor::Impl {
 
   UniqueFd epoll_fd_;
   UniqueFd wake_fd_;
+  UniqueFd timer_fd_;
   absl::Status threads_error_;  // set once, by the constructor
   std::atomic<pid_t> supervisor_tid_{0};
   std::atomic<pid_t> callback_tid_{0};
@@ -295,9 +315,10 @@ class Supervisor::Impl {
   std::deque<SpawnRequest*> requests_;
   absl::flat_hash_map<int, Watched> watched_;
   std::map<TimerKey, std::function<void()>> timers_;
-  // When the supervisor next looks at timers_ (InfinitePast: it is awake
-  // and will before it sleeps; InfiniteFuture: it sleeps without a timer).
-  absl::Time looks_at_ = absl::InfinitePast();
+  // What timer_fd_ is set to expire at (InfiniteFuture: disarmed). A
+  // cancelled timer's time may stay set: the supervisor then wakes for
+  // nothing, and sets the next.
+  absl::Time armed_ = absl::InfiniteFuture();
   absl::flat_hash_map<uint64_t, absl::Time> timer_deadline_;
   uint64_t next_timer_id_ = 0;
 

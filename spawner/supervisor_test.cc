@@ -113,8 +113,9 @@ TEST(SupervisorTest, TimersRunInOrderAndCancel) {
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
 }
 
-// The supervisor sleeps until its earliest timer; a new timer wakes it only
-// if it is due before that. Either way, every timer fires on time.
+// The supervisor sleeps on a timerfd set for its earliest timer; a new
+// timer resets it only if it is due before that. Either way, every timer
+// fires on time.
 TEST(SupervisorTest, TimersAddedWhileItSleepsFireOnTime) {
   Supervisor& supervisor = Supervisor::Get();
   const uint64_t far = supervisor.AddTimer(absl::Now() + absl::Hours(1), [] {});
@@ -123,13 +124,14 @@ TEST(SupervisorTest, TimersAddedWhileItSleepsFireOnTime) {
   ncp::Notification settled;
   supervisor.AddTimer(absl::Now(), [&] { settled.Notify(); });
   ASSERT_TRUE(settled.WaitFor(std::chrono::seconds(10)));
-  // Earlier than the sleep: needs the wake-up.
+  // Earlier than the sleep: resets the timerfd.
   ncp::Notification early;
   supervisor.AddTimer(absl::Now() + absl::Milliseconds(10),
                       [&] { early.Notify(); });
   EXPECT_TRUE(early.WaitFor(std::chrono::seconds(10)));
   // Cancelled, then a later one: the supervisor wakes for the cancelled
-  // one's time and sleeps again until the later one.
+  // one's time (the timerfd stays set for it) and sleeps again until the
+  // later one.
   const uint64_t cancelled =
       supervisor.AddTimer(absl::Now() + absl::Milliseconds(20), [] {});
   ncp::Notification later;
