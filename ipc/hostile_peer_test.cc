@@ -111,11 +111,11 @@ INSTANTIATE_TEST_SUITE_P(
                       "truncated-header", "length-beyond-message", "huge-count",
                       "huge-memfd", "unsealed-memfd", "pipe-as-memfd",
                       "ring-unsealed", "ring-wrong-size", "ring-bad-position",
-                      "ring-without-setup", "ring-pending-unpublished",
-                      "ring-pending-then-exit", "object-out-of-range",
-                      "unknown-handle", "overlapping", "more-fds", "fewer-fds",
-                      "fds-on-release", "unknown-reply", "bad-version",
-                      "oversized-datagram", "never-reply", "flood"),
+                      "ring-without-setup", "ring-pending-then-exit",
+                      "object-out-of-range", "unknown-handle", "overlapping",
+                      "more-fds", "fewer-fds", "fds-on-release",
+                      "unknown-reply", "bad-version", "oversized-datagram",
+                      "never-reply", "flood"),
     [](const ::testing::TestParamInfo<const char*>& param_info) {
       std::string name = param_info.param;
       for (char& c : name) {
@@ -151,6 +151,38 @@ TEST(PendingRingBodyTest, ABodyPublishedLaterArrives) {
   OH_IPCRemoteProxy_Destroy(proxy);
   peer.Kill();
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+TEST(PendingRingBodyTest, ABodyNeverWrittenEndsTheConnectionAtTheTimeout) {
+  const int fds_before = CountOpenFds();
+  {
+    PeerProcess peer({"hostile", "ring-pending-unpublished"});
+    OHIPCRemoteProxy* proxy = nullptr;
+    ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+    OHIPCParcel* data = OH_IPCParcel_Create();
+    OHIPCParcel* reply = OH_IPCParcel_Create();
+    // The first request gets a plain reply; the second the body that never
+    // comes, which this thread (the connection's only reader) waits for
+    // until its call's timeout.
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
+              OH_IPC_SUCCESS);
+    const OH_IPC_MessageOption one_second = {OH_IPC_REQUEST_MODE_SYNC, 1,
+                                             nullptr};
+    const int64_t start = NowMs();
+    EXPECT_EQ(
+        OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, &one_second),
+        OH_IPC_DEAD_REMOTE_OBJECT);
+    // The call's 1 s, not the runtime's 30 s.
+    EXPECT_LT(NowMs() - start, 10000);
+    EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 1);
+    EXPECT_EQ(OH_IPCParcel_GetDataSize(reply), 0);
+    OH_IPCParcel_Destroy(data);
+    OH_IPCParcel_Destroy(reply);
+    OH_IPCRemoteProxy_Destroy(proxy);
+    peer.Kill();
+  }
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  EXPECT_EQ(CountOpenFds(), fds_before);
 }
 
 TEST(PendingRingBodyTest, ASenderThatDiesIsNoticedBeforeTheTimeout) {

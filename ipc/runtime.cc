@@ -639,7 +639,7 @@ int32_t Connection::peer_pid() {
   return hello_ ? peer_pid_ : -1;
 }
 
-int Connection::Start(Stub* root) {
+int Connection::Start(Stub* root, bool defer_hello) {
   WireHeader h = NewHeader(wire::kHello);
   if (root != nullptr) {
     std::lock_guard<std::mutex> l(mu_);
@@ -649,8 +649,46 @@ int Connection::Start(Stub* root) {
     export_index_[root] = 0;
     h.flags = wire::kFlagHasRoot;
   }
-  return SendRaw(&h, sizeof(h), rt_->default_timeout_ms(),
-                 /*with_creds=*/true);
+  std::lock_guard<std::mutex> l(hello_mu_);
+  own_hello_ = h;
+  if (defer_hello) {
+    hello_pending_.store(true, std::memory_order_release);
+    return OH_IPC_SUCCESS;
+  }
+  bool unused;
+  return SendHello(nullptr, rt_->default_timeout_ms(), nullptr, &unused);
+}
+
+int Connection::SendHello(msghdr* then, int64_t timeout_ms,
+                          bool* holding_reader, bool* then_sent) {
+  *then_sent = false;
+  iovec iov = {&own_hello_, sizeof(own_hello_)};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  // The kernel checks the credentials: the peer learns this pid and uid.
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+  m.msg_control = control;
+  m.msg_controllen = sizeof(control);
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_CREDENTIALS;
+  c->cmsg_len = CMSG_LEN(sizeof(ucred));
+  ucred cred = {getpid(), getuid(), getgid()};
+  std::memcpy(CMSG_DATA(c), &cred, sizeof(cred));
+  if (then != nullptr) {
+    mmsghdr both[2] = {};
+    both[0].msg_hdr = m;
+    both[1].msg_hdr = *then;
+    int n;
+    do {
+      n = sendmmsg(sock_.get(), both, 2, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n == 2) *then_sent = true;
+    if (n >= 1) return OH_IPC_SUCCESS;
+    // Nothing went (a full socket, say): one at a time, with waits.
+  }
+  return SendLoop(&m, timeout_ms, holding_reader);
 }
 
 Ref<Proxy> Connection::RootProxy() {
@@ -687,23 +725,7 @@ int Connection::SendRaw(const void* buf, size_t len, int64_t timeout_ms,
     ucred cred = {getpid(), getuid(), getgid()};
     std::memcpy(CMSG_DATA(c), &cred, sizeof(cred));
   }
-  const int64_t deadline = timeout_ms <= 0 ? -1 : NowMs() + timeout_ms;
-  for (;;) {
-    ssize_t n = sendmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n >= 0) return OH_IPC_SUCCESS;
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) {
-      pollfd p = {sock_.get(), POLLOUT, 0};
-      int r = poll(&p, 1, PollTimeout(deadline));
-      if (r > 0 || (r < 0 && errno == EINTR)) continue;
-      Kill();
-      return OH_IPC_INNER_ERROR;
-    }
-    const bool gone = errno == EPIPE || errno == ECONNRESET ||
-                      errno == ENOTCONN || errno == EBADF;
-    Kill();
-    return gone ? OH_IPC_DEAD_REMOTE_OBJECT : OH_IPC_INNER_ERROR;
-  }
+  return SendMsgWithDeadline(&m, timeout_ms);
 }
 
 int Connection::SendMessage(WireHeader h, const Parcel* parcel,
@@ -993,6 +1015,19 @@ bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
 
 int Connection::SendMsgWithDeadline(msghdr* m, int64_t timeout_ms,
                                     bool* holding_reader) {
+  if (hello_pending_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> l(hello_mu_);
+    if (hello_pending_.load(std::memory_order_relaxed)) {
+      bool sent = false;
+      const int rc = SendHello(m, timeout_ms, holding_reader, &sent);
+      hello_pending_.store(false, std::memory_order_release);
+      if (rc != OH_IPC_SUCCESS || sent) return rc;
+    }
+  }
+  return SendLoop(m, timeout_ms, holding_reader);
+}
+
+int Connection::SendLoop(msghdr* m, int64_t timeout_ms, bool* holding_reader) {
   const int64_t deadline = timeout_ms <= 0 ? -1 : NowMs() + timeout_ms;
   for (;;) {
     ssize_t n = sendmsg(sock_.get(), m, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -1622,9 +1657,11 @@ Connection::Route Connection::RouteMessage(std::unique_ptr<Incoming>& msg,
 
 void Connection::OnReadable() {
   Ref<Connection> keep(this);
+  bool had_hello;
   {
     std::lock_guard<std::mutex> l(mu_);
     if (dead()) return;
+    had_hello = hello_;
     // The event disabled the socket's registration (EPOLLONESHOT): whoever
     // releases the reader role next registers it again.
     armed_ = false;
@@ -1634,6 +1671,12 @@ void Connection::OnReadable() {
   }
   std::unique_ptr<Incoming> msg;
   ReadResult r = ReadOne(&msg);
+  // That was the peer's HELLO: what came with it is read now rather than
+  // after another epoll_wait (a Create child's HELLO and report arrive
+  // together). Not after other messages ReadOne handles itself: a worker
+  // that read on after each release would keep serving requests that an
+  // idle thread (a joined one, say) could take.
+  if (r == ReadResult::kNothing && !had_hello) r = ReadOne(&msg);
   if (r == ReadResult::kFailed) {
     Kill();
     return;
@@ -1989,7 +2032,9 @@ int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
   }
   Ref<Connection> conn =
       MakeRef<Connection>(rt, std::move(sock), rt->NextConnectionId());
-  int rc = conn->Start(root_stub);
+  // Lazily: the caller's next step is a request, which then carries the
+  // HELLO along (bridge.h).
+  int rc = conn->Start(root_stub, /*defer_hello=*/!start_pool);
   if (rc == OH_IPC_SUCCESS) rc = rt->AddConnection(conn);
   if (rc != OH_IPC_SUCCESS) {
     conn->Kill();

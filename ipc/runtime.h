@@ -162,7 +162,10 @@ class Connection final : public RefCounted {
   int32_t peer_pid();
 
   // Adoption: exports `root` as handle 0, sends HELLO. Returns an OH code.
-  int Start(Stub* root);
+  // `defer_hello`: the HELLO goes out with the connection's first message
+  // instead, in the same system call (sendmmsg), so that the peer wakes
+  // once for both (a Create child's HELLO and report).
+  int Start(Stub* root, bool defer_hello = false);
   // The proxy for the peer's root (handle 0).
   Ref<Proxy> RootProxy();
 
@@ -251,8 +254,15 @@ class Connection final : public RefCounted {
   int SendMessage(wire::WireHeader h, const Parcel* parcel, int64_t timeout_ms,
                   bool* holding_reader = nullptr);
   int SendRaw(const void* buf, size_t len, int64_t timeout_ms, bool with_creds);
+  // Sends `m` (a deferred HELLO first, see Start); OH code.
   int SendMsgWithDeadline(struct msghdr* m, int64_t timeout_ms,
                           bool* holding_reader = nullptr);
+  // SendMsgWithDeadline without the HELLO check.
+  int SendLoop(struct msghdr* m, int64_t timeout_ms, bool* holding_reader);
+  // With hello_mu_ held: sends the HELLO, followed in the same sendmmsg
+  // by `then` (may be NULL) if it can; *then_sent tells.
+  int SendHello(struct msghdr* then, int64_t timeout_ms, bool* holding_reader,
+                bool* then_sent);
   // With ring_mu_ held: a place for a `size`-byte body in this side's ring
   // (set up on first use). False if the ring is full or unavailable.
   bool ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
@@ -279,6 +289,11 @@ class Connection final : public RefCounted {
   const uint64_t id_;
   UniqueFd sock_;
   std::atomic<bool> dead_{false};
+  // This side's HELLO, until sent (Start). Every send checks the flag; the
+  // one that finds it set sends the HELLO first, under hello_mu_.
+  std::atomic<bool> hello_pending_{false};
+  std::mutex hello_mu_;
+  wire::WireHeader own_hello_{};  // guarded by hello_mu_
 
   std::mutex mu_;
   // All below guarded by mu_.

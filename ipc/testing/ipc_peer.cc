@@ -598,8 +598,14 @@ PendingReply MakePendingReply(const wire::WireHeader& reply) {
              scenario == "ring-pending-then-exit" ||
              scenario == "ring-pending-late") {
     // The reply's body is announced before it is written (as a sender does
-    // for a reader on another CPU), then never written, or the sender dies,
-    // or it is written 20 ms later (a conforming, slow sender).
+    // for a reader on another CPU), then never written (to the SECOND
+    // request: the first gets a plain reply, so that the caller reads its
+    // own reply, not a pool worker that read the HELLO), or the sender
+    // dies, or it is written 20 ms later (a conforming, slow sender).
+    if (scenario == "ring-pending-unpublished") {
+      SendWithFds(sock, &r, sizeof(r), {}, false);
+      r.txn_id = NextRequest(sock);
+    }
     uint8_t* ring = SetUpRing(sock);
     const PendingReply msg = MakePendingReply(r);
     SendWithFds(sock, &msg, sizeof(msg), {}, false);
