@@ -30,6 +30,7 @@
 #include "ipc/runtime.h"
 #include "ipc/testing/peer_process.h"
 #include "ipc/testing/peer_protocol.h"
+#include "ipc/wire.h"
 
 namespace ncp::ipc::testing {
 namespace {
@@ -1366,6 +1367,44 @@ TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
   OH_IPCRemoteProxy_Destroy(proxy);
   peer.Kill();
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+// A connection adopted lazily (a Create child's) sends its HELLO with its
+// first message, in one sendmmsg, so that the peer wakes once for both: the
+// peer's end holds nothing until then, and the HELLO still comes first.
+TEST(LazyAdoptionTest, TheHelloWaitsForTheFirstMessageAndComesFirst) {
+  const int live_before = Connection::LiveCount();
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  OHIPCRemoteProxy* peer_root = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection_lazily(sv[0], nullptr, &peer_root),
+            OH_IPC_SUCCESS);
+  char buf[wire::kMaxDatagram];
+  EXPECT_EQ(recv(sv[1], buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), -1);
+  EXPECT_EQ(errno, EAGAIN);
+
+  ParcelPtr data = NewParcel();
+  OH_IPCParcel_WriteInt32(data.get(), 7);
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(peer_root, kEcho, data.get(), nullptr,
+                                          &kAsync),
+            OH_IPC_SUCCESS);
+  wire::WireHeader h;
+  ssize_t n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
+  ASSERT_GE(n, static_cast<ssize_t>(sizeof(h)));
+  memcpy(&h, buf, sizeof(h));
+  EXPECT_EQ(h.type, wire::kHello);
+  n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
+  ASSERT_GE(n, static_cast<ssize_t>(sizeof(h)));
+  memcpy(&h, buf, sizeof(h));
+  EXPECT_EQ(h.type, wire::kRequest);
+  EXPECT_EQ(h.code, static_cast<uint32_t>(kEcho));
+  EXPECT_NE(h.flags & wire::kFlagOneWay, 0);
+  // Nothing else: one HELLO.
+  EXPECT_EQ(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), -1);
+
+  OH_IPCRemoteProxy_Destroy(peer_root);
+  close(sv[1]);
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(live_before, 20000));
 }
 
 }  // namespace
