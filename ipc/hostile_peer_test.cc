@@ -153,6 +153,29 @@ TEST(PendingRingBodyTest, ABodyPublishedLaterArrives) {
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
 }
 
+TEST(PendingRingBodyTest, ABodyPublishedInPartsArrivesWhole) {
+  PeerProcess peer({"hostile", "ring-pending-in-parts"});
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  OHIPCParcel* data = OH_IPCParcel_Create();
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
+            OH_IPC_SUCCESS);
+  ASSERT_EQ(OH_IPCParcel_GetDataSize(reply), 40000);
+  const uint8_t* bytes = OH_IPCParcel_ReadBuffer(reply, 40000);
+  ASSERT_NE(bytes, nullptr);
+  int wrong = 0;
+  for (int i = 0; i < 40000; ++i) {
+    if (bytes[i] != static_cast<uint8_t>(i * 7)) ++wrong;
+  }
+  EXPECT_EQ(wrong, 0);
+  OH_IPCParcel_Destroy(data);
+  OH_IPCParcel_Destroy(reply);
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
 TEST(PendingRingBodyTest, ABodyNeverWrittenEndsTheConnectionAtTheTimeout) {
   const int fds_before = CountOpenFds();
   {

@@ -273,11 +273,11 @@ class Connection final : public RefCounted {
   // Whether the peer last read a ring body on another CPU than this
   // thread's (wire.h: kFlagBodyPending).
   bool ReaderOnOtherCpu() const;
-  // The reader: waits until the peer has published the ring up to `end`.
-  // False if it has not by `deadline` (NowMs; -1: the runtime's timeout
-  // from now, none if that is 0) or is gone: a message it does not finish
-  // sending ends the connection.
-  bool WaitPublished(uint64_t end, int64_t deadline);
+  // The reader: waits until the peer has published the ring up to `want`
+  // at least (*published: how far). False if it has not by `deadline`
+  // (NowMs; -1: the runtime's timeout from now, none if that is 0) or is
+  // gone: a message it does not finish sending ends the connection.
+  bool WaitPublished(uint64_t want, int64_t deadline, uint64_t* published);
   // The reader: copies a ring body out of the peer's ring.
   bool ReadRingBody(const wire::WireHeader& h, int64_t deadline,
                     wire::MessageLayout* layout,

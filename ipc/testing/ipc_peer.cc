@@ -594,6 +594,21 @@ PendingReply MakePendingReply(const wire::WireHeader& reply) {
     msg.h.body_size = 40000;
     msg.pos = scenario == "ring-bad-position" ? 12345 : 0;
     SendWithFds(sock, &msg, sizeof(msg), {}, false);
+  } else if (scenario == "ring-pending-in-parts") {
+    // A conforming sender that publishes its body in three parts, 5 ms
+    // apart: byte i of the data is i * 7 (mod 256).
+    uint8_t* ring = SetUpRing(sock);
+    const PendingReply msg = MakePendingReply(r);
+    SendWithFds(sock, &msg, sizeof(msg), {}, false);
+    uint8_t* body = ring + wire::kRingHeaderSize;
+    const uint32_t ends[3] = {16000, 32000, kPendingBodySize};
+    uint32_t done = 0;
+    for (uint32_t end : ends) {
+      timespec pause = {0, 5 * 1000 * 1000};
+      nanosleep(&pause, nullptr);
+      for (; done < end; ++done) body[done] = static_cast<uint8_t>(done * 7);
+      Publish(ring, end);
+    }
   } else if (scenario == "ring-pending-unpublished" ||
              scenario == "ring-pending-then-exit" ||
              scenario == "ring-pending-late") {
