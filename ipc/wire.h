@@ -28,9 +28,10 @@
 //     page allocation, and request/reply traffic keeps reusing the same,
 //     cache-warm, start of the ring.
 //     With kFlagBodyPending the datagram goes out BEFORE the body is in the
-//     ring: the sender copies it while the receiver wakes up, and then
-//     publishes it (kRingPublishedOffset, a futex word to wake a receiver
-//     that waits). A sender does so only when the receiver last read on
+//     ring: the sender copies it while the receiver wakes up, publishing
+//     as it goes how far it has written (kRingPublishedOffset, and a futex
+//     word to wake a receiver that waits), and the receiver copies out
+//     what is published as it comes. A sender does so only when the receiver last read on
 //     another CPU (kRingReaderCpuOffset), where waking it takes longer than
 //     the copy; on one CPU it would only add two context switches.
 //   - kFlagBodyInMemfd (when the ring is full or cannot be set up): the
@@ -161,8 +162,8 @@ inline constexpr size_t kMaxDatagram = sizeof(WireHeader) + kMaxInlineBody;
 // page holds, each word on its own cache line:
 //   - kRingConsumedOffset (uint64_t, written by the receiver): how far it
 //     has copied bodies out; the sender may reuse the space before it.
-//   - kRingPublishedOffset (uint64_t, written by the sender): the end of the
-//     last body it has finished writing (for kFlagBodyPending);
+//   - kRingPublishedOffset (uint64_t, written by the sender): how far it
+//     has written the bodies (for kFlagBodyPending);
 //   - kRingPublishSeqOffset (uint32_t, sender): bumped on every publish, the
 //     futex word a receiver waits on;
 //   - kRingWaitingOffset (uint32_t, receiver): 1 while it waits there, so
