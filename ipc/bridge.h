@@ -46,12 +46,15 @@ struct Bridge {
   // (e.g. an "exit" request) still gets its reply before the process exits.
   bool (*wait_requests_done)(int timeout_ms);
 
-  // As adopt_connection, but if this creates the process's IPC runtime, its
-  // worker pool starts only when a thread of the process first sends a
-  // request (the thread creation then overlaps the peer's work on it). For
-  // a caller whose next IPC step is a request, and to which no request can
-  // come before (a child that has offered no object yet): until then,
-  // nothing reads the connection.
+  // As adopt_connection, but the HELLO goes out with the connection's first
+  // message (one sendmmsg: the peer wakes once for both), and if this
+  // creates the process's IPC runtime, its worker pool starts only when a
+  // one-way request has been sent, a sync one has its reply, or a request
+  // comes for the pool meanwhile (on a busy CPU the thread creation would
+  // otherwise come before the peer's reply). For a caller whose next IPC
+  // step is a request, and to which no request can come before (a child
+  // that has offered no object yet): until then, nothing reads the
+  // connection.
   int (*adopt_connection_lazily)(int fd, OHIPCRemoteStub* root,
                                  OHIPCRemoteProxy** peer_root);
 

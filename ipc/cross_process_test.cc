@@ -1039,6 +1039,62 @@ void BridgeFlow(const char* mode) {
   EXPECT_EQ(ds.deaths, 1);
 }
 
+// A lazily adopted child starts its worker pool once its first sync call
+// has its reply (so that, on a busy CPU, the thread creation does not come
+// before the reply). A request of another call chain that reaches it while
+// it waits still gets served: the child starts its pool for it.
+struct OtherChainCall {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  int rc = -1;
+  int32_t echoed = 0;
+};
+
+int CallFromAnotherThread(uint32_t, const OHIPCParcel* data, OHIPCParcel*,
+                          void* user_data) {
+  auto* call = static_cast<OtherChainCall*>(user_data);
+  OHIPCRemoteProxy* child = OH_IPCParcel_ReadRemoteProxy(data);
+  int rc = -1;
+  int32_t echoed = 0;
+  std::thread([&] {
+    ParcelPtr d = NewParcel();
+    ParcelPtr r = NewParcel();
+    OH_IPCParcel_WriteInt32(d.get(), 246);
+    const OH_IPC_MessageOption ten_seconds = {OH_IPC_REQUEST_MODE_SYNC, 10,
+                                              nullptr};
+    rc = OH_IPCRemoteProxy_SendRequest(child, kEcho, d.get(), r.get(),
+                                       &ten_seconds);
+    OH_IPCParcel_ReadInt32(r.get(), &echoed);
+  }).join();
+  OH_IPCRemoteProxy_Destroy(child);
+  std::lock_guard<std::mutex> l(call->mu);
+  call->done = true;
+  call->rc = rc;
+  call->echoed = echoed;
+  call->cv.notify_all();
+  return 0;
+}
+
+TEST(CrossProcessTest, ALazyChildWaitingForItsFirstReplyServesOtherChains) {
+  OtherChainCall call;
+  OHIPCRemoteStub* registrar = OH_IPCRemoteStub_Create(
+      "ncp.registrar", CallFromAnotherThread, nullptr, &call);
+  PeerProcess child({"child-sync"});
+  ASSERT_GT(child.pid(), 0);
+  ASSERT_EQ(GetBridge()->adopt_connection(child.TakeFd(), registrar, nullptr),
+            0);
+  {
+    std::unique_lock<std::mutex> l(call.mu);
+    ASSERT_TRUE(call.cv.wait_for(l, seconds(20), [&] { return call.done; }));
+    EXPECT_EQ(call.rc, OH_IPC_SUCCESS);
+    EXPECT_EQ(call.echoed, 246);
+  }
+  child.Kill();
+  OH_IPCRemoteStub_Destroy(registrar);
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
 TEST(CrossProcessTest, BridgeFlowOfChildProcessLibrary) { BridgeFlow("child"); }
 
 TEST(CrossProcessTest, BridgeFlowWithASyncFirstRequest) {

@@ -345,8 +345,8 @@ class Runtime {
   static Runtime* Get(bool start_pool = true);
   // Starts the worker pool (its first worker) if it has not been started.
   // A runtime created for a connection adopted lazily (AdoptConnection)
-  // starts it when a thread first sends a request: the thread creation
-  // then overlaps the peer's work on it.
+  // starts it once a thread's first one-way request is sent or first sync
+  // request has its reply, or when a request is posted for the pool.
   void StartPool();
   // NULL if no runtime was created (in this process image).
   static Runtime* GetIfExists();
