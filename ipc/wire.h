@@ -31,9 +31,9 @@
 //     ring: the sender copies it while the receiver wakes up, publishing
 //     as it goes how far it has written (kRingPublishedOffset, and a futex
 //     word to wake a receiver that waits), and the receiver copies out
-//     what is published as it comes. A sender does so only when the receiver last read on
-//     another CPU (kRingReaderCpuOffset), where waking it takes longer than
-//     the copy; on one CPU it would only add two context switches.
+//     what is published as it comes. A sender does so only when the receiver
+//     last read on another CPU (kRingReaderCpuOffset), where waking it takes
+//     longer than the copy; on one CPU it would only add two context switches.
 //   - kFlagBodyInMemfd (when the ring is full or cannot be set up): the
 //     datagram is the header alone and the body is the whole content of the
 //     last attached fd, a memfd sealed against writes, growth and shrinking:
