@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,23 +30,25 @@ const Bridge* GetBridge() {
   return FindBridge(OH_IPCParcel_Create, OH_IPCParcel_Destroy);
 }
 
+// The runtime, its threads and this thread's wake fd exist before a test
+// counts fds.
+void WarmUp() {
+  PeerProcess peer({"serve"});
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  OHIPCParcel* d = OH_IPCParcel_Create();
+  OHIPCParcel* r = OH_IPCParcel_Create();
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, d, r, nullptr), 0);
+  OH_IPCParcel_Destroy(d);
+  OH_IPCParcel_Destroy(r);
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
 class HostilePeerTest : public ::testing::TestWithParam<const char*> {
  protected:
-  static void SetUpTestSuite() {
-    // Warm up: the runtime, its threads and this thread's wake fd exist
-    // before the fd counts are taken.
-    PeerProcess peer({"serve"});
-    OHIPCRemoteProxy* proxy = nullptr;
-    ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
-    OHIPCParcel* d = OH_IPCParcel_Create();
-    OHIPCParcel* r = OH_IPCParcel_Create();
-    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, d, r, nullptr), 0);
-    OH_IPCParcel_Destroy(d);
-    OH_IPCParcel_Destroy(r);
-    OH_IPCRemoteProxy_Destroy(proxy);
-    peer.Kill();
-    ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
-  }
+  static void SetUpTestSuite() { WarmUp(); }
 };
 
 // Scenario, and whether the peer breaks the protocol (connection closed).
@@ -132,106 +135,96 @@ int64_t NowMs() {
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
 }
 
-TEST(PendingRingBodyTest, ABodyPublishedLaterArrives) {
-  PeerProcess peer({"hostile", "ring-pending-late"});
-  OHIPCRemoteProxy* proxy = nullptr;
-  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
-  OHIPCParcel* data = OH_IPCParcel_Create();
-  OHIPCParcel* reply = OH_IPCParcel_Create();
-  OH_IPCParcel_WriteInt32(data, 1);
-  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
-            OH_IPC_SUCCESS);
-  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply), 40000);
+class PendingRingBodyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { WarmUp(); }
+  void SetUp() override { fds_before_ = CountOpenFds(); }
+
+  // Starts `ipc_peer <args>` and adopts the connection, offering no root.
+  void Connect(const std::vector<std::string>& args) {
+    peer_ = std::make_unique<PeerProcess>(args);
+    ASSERT_GT(peer_->pid(), 0);
+    ASSERT_EQ(GetBridge()->adopt_connection(peer_->TakeFd(), nullptr, &proxy_),
+              0);
+  }
+
+  // A sync kEcho of data_ into reply_; its rc.
+  int Echo(const OH_IPC_MessageOption* option = nullptr) {
+    return OH_IPCRemoteProxy_SendRequest(proxy_, kEcho, data_, reply_, option);
+  }
+
+  // Nothing left behind: no connection, no fd.
+  void TearDown() override {
+    OH_IPCParcel_Destroy(data_);
+    OH_IPCParcel_Destroy(reply_);
+    if (proxy_ != nullptr) OH_IPCRemoteProxy_Destroy(proxy_);
+    if (peer_ != nullptr) peer_->Kill();
+    peer_.reset();
+    ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+    EXPECT_EQ(CountOpenFds(), fds_before_);
+  }
+
+  std::unique_ptr<PeerProcess> peer_;
+  OHIPCRemoteProxy* proxy_ = nullptr;
+  OHIPCParcel* data_ = OH_IPCParcel_Create();
+  OHIPCParcel* reply_ = OH_IPCParcel_Create();
+  int fds_before_ = 0;
+};
+
+TEST_F(PendingRingBodyTest, ABodyPublishedLaterArrives) {
+  Connect({"hostile", "ring-pending-late"});
+  OH_IPCParcel_WriteInt32(data_, 1);
+  EXPECT_EQ(Echo(), OH_IPC_SUCCESS);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply_), 40000);
   int32_t value = 0;
-  EXPECT_EQ(OH_IPCParcel_ReadInt32(reply, &value), OH_IPC_SUCCESS);
+  EXPECT_EQ(OH_IPCParcel_ReadInt32(reply_, &value), OH_IPC_SUCCESS);
   EXPECT_EQ(value, 42);
-  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 0);
-  OH_IPCParcel_Destroy(data);
-  OH_IPCParcel_Destroy(reply);
-  OH_IPCRemoteProxy_Destroy(proxy);
-  peer.Kill();
-  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 0);
 }
 
-TEST(PendingRingBodyTest, ABodyPublishedInPartsArrivesWhole) {
-  PeerProcess peer({"hostile", "ring-pending-in-parts"});
-  OHIPCRemoteProxy* proxy = nullptr;
-  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
-  OHIPCParcel* data = OH_IPCParcel_Create();
-  OHIPCParcel* reply = OH_IPCParcel_Create();
-  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
-            OH_IPC_SUCCESS);
-  ASSERT_EQ(OH_IPCParcel_GetDataSize(reply), 40000);
-  const uint8_t* bytes = OH_IPCParcel_ReadBuffer(reply, 40000);
+TEST_F(PendingRingBodyTest, ABodyPublishedInPartsArrivesWhole) {
+  Connect({"hostile", "ring-pending-in-parts"});
+  ASSERT_EQ(Echo(), OH_IPC_SUCCESS);
+  ASSERT_EQ(OH_IPCParcel_GetDataSize(reply_), 40000);
+  const uint8_t* bytes = OH_IPCParcel_ReadBuffer(reply_, 40000);
   ASSERT_NE(bytes, nullptr);
   int wrong = 0;
   for (int i = 0; i < 40000; ++i) {
     if (bytes[i] != static_cast<uint8_t>(i * 7)) ++wrong;
   }
   EXPECT_EQ(wrong, 0);
-  OH_IPCParcel_Destroy(data);
-  OH_IPCParcel_Destroy(reply);
-  OH_IPCRemoteProxy_Destroy(proxy);
-  peer.Kill();
-  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
 }
 
-TEST(PendingRingBodyTest, ABodyNeverWrittenEndsTheConnectionAtTheTimeout) {
-  const int fds_before = CountOpenFds();
-  {
-    PeerProcess peer({"hostile", "ring-pending-unpublished"});
-    OHIPCRemoteProxy* proxy = nullptr;
-    ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
-    OHIPCParcel* data = OH_IPCParcel_Create();
-    OHIPCParcel* reply = OH_IPCParcel_Create();
-    // The first request gets a plain reply; the second the body that never
-    // comes, which this thread (the connection's only reader) waits for
-    // until its call's timeout.
-    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
-              OH_IPC_SUCCESS);
-    const OH_IPC_MessageOption one_second = {OH_IPC_REQUEST_MODE_SYNC, 1,
-                                             nullptr};
-    const int64_t start = NowMs();
-    EXPECT_EQ(
-        OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, &one_second),
-        OH_IPC_DEAD_REMOTE_OBJECT);
-    // The call's 1 s, not the runtime's 30 s.
-    EXPECT_LT(NowMs() - start, 10000);
-    EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 1);
-    EXPECT_EQ(OH_IPCParcel_GetDataSize(reply), 0);
-    OH_IPCParcel_Destroy(data);
-    OH_IPCParcel_Destroy(reply);
-    OH_IPCRemoteProxy_Destroy(proxy);
-    peer.Kill();
-  }
-  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
-  EXPECT_EQ(CountOpenFds(), fds_before);
+TEST_F(PendingRingBodyTest, ABodyNeverWrittenEndsTheConnectionAtTheTimeout) {
+  Connect({"hostile", "ring-pending-unpublished"});
+  // The first request gets a plain reply; the second the body that never
+  // comes, which this thread (the connection's only reader) waits for
+  // until its call's timeout.
+  ASSERT_EQ(Echo(), OH_IPC_SUCCESS);
+  const OH_IPC_MessageOption one_second = {OH_IPC_REQUEST_MODE_SYNC, 1,
+                                           nullptr};
+  const int64_t start = NowMs();
+  EXPECT_EQ(Echo(&one_second), OH_IPC_DEAD_REMOTE_OBJECT);
+  // The call's 1 s, not the runtime's 30 s.
+  EXPECT_LT(NowMs() - start, 10000);
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 1);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply_), 0);
 }
 
-TEST(PendingRingBodyTest, ASenderThatDiesIsNoticedBeforeTheTimeout) {
-  PeerProcess peer({"hostile", "ring-pending-then-exit"});
-  OHIPCRemoteProxy* proxy = nullptr;
-  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
-  OHIPCParcel* data = OH_IPCParcel_Create();
-  OHIPCParcel* reply = OH_IPCParcel_Create();
+TEST_F(PendingRingBodyTest, ASenderThatDiesIsNoticedBeforeTheTimeout) {
+  Connect({"hostile", "ring-pending-then-exit"});
   const int64_t start = NowMs();
   // The default timeout (30 s): the wait for the body ends with the peer.
-  EXPECT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
-            OH_IPC_DEAD_REMOTE_OBJECT);
+  EXPECT_EQ(Echo(), OH_IPC_DEAD_REMOTE_OBJECT);
   EXPECT_LT(NowMs() - start, 10000);
-  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy), 1);
-  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply), 0);
-  OH_IPCParcel_Destroy(data);
-  OH_IPCParcel_Destroy(reply);
-  OH_IPCRemoteProxy_Destroy(proxy);
-  peer.Wait();
-  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  EXPECT_EQ(OH_IPCRemoteProxy_IsRemoteDead(proxy_), 1);
+  EXPECT_EQ(OH_IPCParcel_GetDataSize(reply_), 0);
 }
 
 // The runtime as the sender: a raw reader (ipc_peer ring-reader) reports
 // whether each body came before it was written, and sets the reader CPU
 // word the runtime decides on for the next body.
-TEST(PendingRingBodyTest, TheSenderWritesFirstUnlessTheReaderIsOnAnotherCpu) {
+TEST_F(PendingRingBodyTest, TheSenderWritesFirstUnlessTheReaderIsOnAnotherCpu) {
   const int cpu = sched_getcpu();
   ASSERT_GE(cpu, 0);
   cpu_set_t saved, one;
@@ -240,9 +233,7 @@ TEST(PendingRingBodyTest, TheSenderWritesFirstUnlessTheReaderIsOnAnotherCpu) {
   CPU_SET(cpu, &one);
   ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);  // this thread
 
-  PeerProcess peer({"ring-reader"});
-  OHIPCRemoteProxy* proxy = nullptr;
-  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  Connect({"ring-reader"});
   std::vector<uint8_t> pattern(40000 - 4);
   for (size_t j = 0; j < pattern.size(); ++j) {
     pattern[j] = static_cast<uint8_t>((j + 4) * 7);
@@ -258,26 +249,20 @@ TEST(PendingRingBodyTest, TheSenderWritesFirstUnlessTheReaderIsOnAnotherCpu) {
       {static_cast<uint32_t>(cpu) + 2, 1},
   };
   for (const Step& step : steps) {
-    OHIPCParcel* data = OH_IPCParcel_Create();
-    OHIPCParcel* reply = OH_IPCParcel_Create();
-    OH_IPCParcel_WriteInt32(data,
+    OH_IPCParcel_Destroy(data_);
+    data_ = OH_IPCParcel_Create();
+    OH_IPCParcel_WriteInt32(data_,
                             static_cast<int32_t>(step.next_reader_cpu_word));
-    OH_IPCParcel_WriteBuffer(data, pattern.data(),
+    OH_IPCParcel_WriteBuffer(data_, pattern.data(),
                              static_cast<int32_t>(pattern.size()));
-    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data, reply, nullptr),
-              OH_IPC_SUCCESS);
+    ASSERT_EQ(Echo(), OH_IPC_SUCCESS);
     int32_t pending = -1, intact = -1;
-    EXPECT_EQ(OH_IPCParcel_ReadInt32(reply, &pending), OH_IPC_SUCCESS);
-    EXPECT_EQ(OH_IPCParcel_ReadInt32(reply, &intact), OH_IPC_SUCCESS);
+    EXPECT_EQ(OH_IPCParcel_ReadInt32(reply_, &pending), OH_IPC_SUCCESS);
+    EXPECT_EQ(OH_IPCParcel_ReadInt32(reply_, &intact), OH_IPC_SUCCESS);
     EXPECT_EQ(pending, step.pending);
     EXPECT_EQ(intact, 1);
-    OH_IPCParcel_Destroy(data);
-    OH_IPCParcel_Destroy(reply);
   }
-  OH_IPCRemoteProxy_Destroy(proxy);
-  peer.Kill();
   ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
-  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
 }
 
 }  // namespace

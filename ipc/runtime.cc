@@ -132,6 +132,20 @@ constexpr int64_t kPendingSliceNs = 10 * 1000 * 1000;
 // each out while the sender writes the next).
 constexpr uint32_t kPublishedPart = 32 * 1024;
 
+// Attaches one control message (`type`: SCM_RIGHTS or SCM_CREDENTIALS, with
+// `len` bytes of `data`) to `m`, in `control` (CMSG_SPACE(len) bytes at
+// least, aligned for cmsghdr).
+void AttachControl(msghdr* m, char* control, int type, const void* data,
+                   size_t len) {
+  m->msg_control = control;
+  m->msg_controllen = CMSG_SPACE(len);
+  cmsghdr* c = CMSG_FIRSTHDR(m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(len);
+  std::memcpy(CMSG_DATA(c), data, len);
+}
+
 WireHeader NewHeader(uint8_t type) {
   WireHeader h{};
   h.magic = wire::kMagic;
@@ -676,14 +690,8 @@ int Connection::SendHello(msghdr* then, int64_t timeout_ms,
   m.msg_iovlen = 1;
   // The kernel checks the credentials: the peer learns this pid and uid.
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
-  m.msg_control = control;
-  m.msg_controllen = sizeof(control);
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_CREDENTIALS;
-  c->cmsg_len = CMSG_LEN(sizeof(ucred));
-  ucred cred = {getpid(), getuid(), getgid()};
-  std::memcpy(CMSG_DATA(c), &cred, sizeof(cred));
+  const ucred cred = {getpid(), getuid(), getgid()};
+  AttachControl(&m, control, SCM_CREDENTIALS, &cred, sizeof(cred));
   if (then != nullptr) {
     mmsghdr both[2] = {};
     both[0].msg_hdr = m;
@@ -716,23 +724,11 @@ Ref<Proxy> Connection::RootProxy() {
   return proxy;
 }
 
-int Connection::SendRaw(const void* buf, size_t len, int64_t timeout_ms,
-                        bool with_creds) {
+int Connection::SendRaw(const void* buf, size_t len, int64_t timeout_ms) {
   iovec iov = {const_cast<void*>(buf), len};
   msghdr m{};
   m.msg_iov = &iov;
   m.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
-  if (with_creds) {
-    m.msg_control = control;
-    m.msg_controllen = sizeof(control);
-    cmsghdr* c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_CREDENTIALS;
-    c->cmsg_len = CMSG_LEN(sizeof(ucred));
-    ucred cred = {getpid(), getuid(), getgid()};
-    std::memcpy(CMSG_DATA(c), &cred, sizeof(cred));
-  }
   return SendMsgWithDeadline(&m, timeout_ms);
 }
 
@@ -903,15 +899,7 @@ int Connection::SendMessage(WireHeader h, const Parcel* parcel,
   m.msg_iovlen = iovcnt;
   alignas(cmsghdr) char
       control[CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1))];
-  if (nfds > 0) {
-    m.msg_control = control;
-    m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-    cmsghdr* c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-    std::memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-  }
+  if (nfds > 0) AttachControl(&m, control, SCM_RIGHTS, fds, sizeof(int) * nfds);
   const int rc = SendMsgWithDeadline(&m, timeout_ms, holding_reader);
   if (pending && rc == OH_IPC_SUCCESS) fill_ring(/*in_parts=*/true);
   return rc;
@@ -994,14 +982,8 @@ bool Connection::ReserveRing(uint32_t size, int64_t timeout_ms, uint64_t* pos,
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    m.msg_control = control;
-    m.msg_controllen = sizeof(control);
-    cmsghdr* c = CMSG_FIRSTHDR(&m);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
     const int ring_fd = fd.get();
-    std::memcpy(CMSG_DATA(c), &ring_fd, sizeof(int));
+    AttachControl(&m, control, SCM_RIGHTS, &ring_fd, sizeof(ring_fd));
     if (SendMsgWithDeadline(&m, timeout_ms, holding_reader) != OH_IPC_SUCCESS) {
       munmap(map, wire::kRingFileSize);
       return false;
@@ -1160,7 +1142,7 @@ void Connection::NotifyExportDead(const RemoteObject* object) {
   }
   WireHeader h = NewHeader(wire::kDeadNotice);
   h.handle = handle;
-  SendRaw(&h, sizeof(h), rt_->default_timeout_ms(), /*with_creds=*/false);
+  SendRaw(&h, sizeof(h), rt_->default_timeout_ms());
 }
 
 void Connection::Kill() {

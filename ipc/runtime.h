@@ -253,7 +253,8 @@ class Connection final : public RefCounted {
   // holding their reader roles would deadlock), and set to false.
   int SendMessage(wire::WireHeader h, const Parcel* parcel, int64_t timeout_ms,
                   bool* holding_reader = nullptr);
-  int SendRaw(const void* buf, size_t len, int64_t timeout_ms, bool with_creds);
+  // Sends one datagram of `len` bytes (no fds); OH code.
+  int SendRaw(const void* buf, size_t len, int64_t timeout_ms);
   // Sends `m` (a deferred HELLO first, see Start); OH code.
   int SendMsgWithDeadline(struct msghdr* m, int64_t timeout_ms,
                           bool* holding_reader = nullptr);

@@ -379,21 +379,36 @@ void SendHello(int sock) {
   SendWithFds(sock, &h, sizeof(h), {}, /*creds=*/true);
 }
 
+// Receives one message from the parent into `buf` (wire::kMaxDatagram
+// bytes) and returns its header; *fd (if not NULL) gets the first fd it
+// carried, or -1. Exits when the parent is gone.
+wire::WireHeader ReceiveOne(int sock, std::vector<uint8_t>& buf, int* fd) {
+  alignas(cmsghdr) char control[4096];
+  iovec iov = {buf.data(), buf.size()};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof(control);
+  ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+  if (n <= 0) _exit(0);
+  if (fd != nullptr) {
+    *fd = -1;
+    cmsghdr* c = CMSG_FIRSTHDR(&m);
+    if (c != nullptr && c->cmsg_type == SCM_RIGHTS) {
+      memcpy(fd, CMSG_DATA(c), sizeof(*fd));
+    }
+  }
+  wire::WireHeader h;
+  memcpy(&h, buf.data(), sizeof(h));
+  return h;
+}
+
 // Waits for the next request from the parent; returns its transaction id.
 uint64_t NextRequest(int sock) {
   std::vector<uint8_t> buf(wire::kMaxDatagram);
   for (;;) {
-    alignas(cmsghdr) char control[4096];
-    iovec iov = {buf.data(), buf.size()};
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = sizeof(control);
-    ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-    if (n <= 0) _exit(0);
-    wire::WireHeader h;
-    memcpy(&h, buf.data(), sizeof(h));
+    const wire::WireHeader h = ReceiveOne(sock, buf, nullptr);
     if (h.type == wire::kRequest && h.txn_id != 0) return h.txn_id;
   }
 }
@@ -661,23 +676,9 @@ PendingReply MakePendingReply(const wire::WireHeader& reply) {
   std::vector<uint8_t> buf(wire::kMaxDatagram);
   uint8_t* ring = nullptr;
   for (;;) {
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
-    iovec iov = {buf.data(), buf.size()};
-    msghdr m{};
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control;
-    m.msg_controllen = sizeof(control);
-    ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-    if (n <= 0) _exit(0);
-    wire::WireHeader h;
-    memcpy(&h, buf.data(), sizeof(h));
+    int fd = -1;
+    const wire::WireHeader h = ReceiveOne(sock, buf, &fd);
     if (h.type == wire::kRingSetup) {
-      cmsghdr* c = CMSG_FIRSTHDR(&m);
-      int fd = -1;
-      if (c != nullptr && c->cmsg_type == SCM_RIGHTS) {
-        memcpy(&fd, CMSG_DATA(c), sizeof(fd));
-      }
       void* map = mmap(nullptr, wire::kRingFileSize, PROT_READ | PROT_WRITE,
                        MAP_SHARED, fd, 0);
       if (map == MAP_FAILED) _exit(4);
