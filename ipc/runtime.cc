@@ -78,11 +78,13 @@ void CloseTracked(UniqueFd& fd) {
   fd.Reset();
 }
 
-int64_t NowMs() {
+int64_t NowNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
+
+int64_t NowMs() { return NowNs() / 1000000; }
 
 // Remaining milliseconds until `deadline` (-1: none) for poll().
 int PollTimeout(int64_t deadline) {
@@ -90,12 +92,6 @@ int PollTimeout(int64_t deadline) {
   int64_t left = deadline - NowMs();
   if (left <= 0) return 0;
   return left > 1000000 ? 1000000 : static_cast<int>(left);
-}
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
 // A word of a ring's header page (wire.h), shared with the peer.
@@ -942,7 +938,7 @@ bool Connection::WaitPublished(uint64_t want, int64_t deadline,
       continue;
     }
     if (deadline < 0 && rt_->default_timeout_ms() > 0) {
-      deadline = start / 1000000 + rt_->default_timeout_ms();
+      deadline = start / 1000000 + rt_->default_timeout_ms();  // NowMs
     }
     if (deadline >= 0 && NowMs() >= deadline) return false;
     const uint32_t seen = __atomic_load_n(seq, __ATOMIC_SEQ_CST);
