@@ -94,8 +94,11 @@ static void Network(const char* params) {
     *colon = '\0';
     char* name = line;
     while (*name == ' ') ++name;
-    strncat(list, name, sizeof(list) - strlen(list) - 2);
-    strcat(list, ",");
+    size_t used = strlen(list);
+    size_t len = strlen(name);
+    if (used + len + 2 > sizeof(list)) break;  /* the list is full */
+    memcpy(list + used, name, len);
+    memcpy(list + used + len, ",", 2);
   }
   if (dev != NULL) fclose(dev);
   Put("interfaces", "%s", list);
