@@ -1,8 +1,10 @@
 // End-to-end tests of the Start* flavour through the shipped
 // libchild_process.so, with real children running //testdata fixtures.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
@@ -473,6 +476,49 @@ TEST_F(StartTest, ThousandSpawnsLeaveNoZombiesAndNoFds) {
   EXPECT_LE(ncp::testing::CountHandedSpareSockets(),
             ncp::testing::kMaxHandedSpareSockets);
   EXPECT_EQ(ncp::testing::CountZombieChildren(), 0);
+}
+
+// A child gets the namespaces of the library's spawning thread, whichever
+// app thread asks and whether it comes from the zygote or not: an app
+// thread that moves to other namespaces does not move its children (the
+// zygote is not compared against the caller's namespaces for that reason:
+// see AppState in launcher.cc).
+TEST_F(StartTest, AThreadInOtherNamespacesStartsChildrenInTheLibrarysOnes) {
+  auto inode = [](const std::string& path) -> ino_t {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  const std::string entry = Entry("libncp_sleeper.so", "Sleep");
+  const ino_t ours = inode("/proc/thread-self/ns/net");
+  ASSERT_NE(ours, 0u);
+  const int32_t before = StartOk(entry);
+  EXPECT_EQ(inode(absl::StrCat("/proc/", before, "/ns/net")), ours);
+
+  int unshare_errno = 0;
+  ino_t moved = 0;
+  int32_t after = -1;
+  std::thread([&] {
+    // Only this thread moves.
+    if (unshare(CLONE_NEWNET) != 0) {
+      unshare_errno = errno;
+      return;
+    }
+    moved = inode("/proc/thread-self/ns/net");
+    after = StartOk(entry);
+  }).join();
+  if (unshare_errno == EPERM) {
+    OH_Ability_KillChildProcess(before);
+    GTEST_SKIP() << "NOT RUN: unshare(CLONE_NEWNET) needs CAP_SYS_ADMIN";
+  }
+  ASSERT_EQ(unshare_errno, 0) << strerror(unshare_errno);
+  ASSERT_GT(after, 0);
+  EXPECT_NE(moved, ours);
+  EXPECT_EQ(inode(absl::StrCat("/proc/", after, "/ns/net")), ours);
+  EXPECT_EQ(inode("/proc/thread-self/ns/net"), ours);
+  for (int32_t pid : {before, after}) {
+    EXPECT_EQ(OH_Ability_KillChildProcess(pid), NCP_NO_ERROR);
+    EXPECT_EQ(ExitsOf(pid).size(), 1u);
+  }
 }
 
 TEST_F(StartTest, IsNativeChildProcessSupported) {

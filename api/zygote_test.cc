@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -251,6 +252,51 @@ TEST(ZygoteTest, AnAppThatRestrictsItselfGetsANewZygote) {
               return 0;
             }),
             0);
+}
+
+TEST(ZygoteTest, AnAppThatChangesItsNamespacesKeepsTheZygote) {
+  // The zygote's children, like a direct spawn's, get the namespaces of
+  // the library's spawning thread, which the app's own unshare does not
+  // change (it moves the calling thread only): the zygote stays, and so do
+  // its children's namespaces.
+  auto net = [](pid_t pid) -> ino_t {
+    struct stat st;
+    return stat(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), &st) == 0
+               ? st.st_ino
+               : 0;
+  };
+  const ino_t ours = net(getpid());
+  EXPECT_EQ(InFork(+[] {
+              struct stat st;
+              if (stat("/proc/self/ns/net", &st) != 0) return 9;
+              const ino_t before = st.st_ino;
+              int32_t first = StartSleeper();
+              if (first <= 0) return 10;
+              const pid_t zygote = ZygoteOf(first);
+              if (zygote <= 0) return 11;
+              // The main thread (this one) moves.
+              if (unshare(CLONE_NEWNET | CLONE_NEWUTS) != 0) {
+                KillAndWait(first);
+                return errno == EPERM ? 77 : 12;
+              }
+              if (stat("/proc/self/ns/net", &st) != 0 || st.st_ino == before)
+                return 13;
+              int32_t second = StartSleeper();
+              if (second <= 0) return 14;
+              if (ZygoteOf(second) != zygote) return 15;
+              if (stat(("/proc/" + std::to_string(second) + "/ns/net").c_str(),
+                       &st) != 0 ||
+                  st.st_ino != before) {
+                return 16;
+              }
+              for (int32_t pid : {first, second}) {
+                if (!KillAndWait(pid)) return 17;
+              }
+              return 0;
+            }),
+            0)
+      << "77: unshare(CLONE_NEWNET) needs CAP_SYS_ADMIN";
+  EXPECT_EQ(net(getpid()), ours);
 }
 
 TEST(ZygoteTest, PreloadedLibrariesAreMappedBeforeTheChildStarts) {
