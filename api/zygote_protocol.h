@@ -91,7 +91,8 @@ struct ZygoteReply {
 
 struct ZygotePayload {
   std::string bootstrap;  // EncodeBootstrap()
-  std::string plan;       // spawner::EncodePlan()
+  std::string plan;       // spawner::EncodePlan(), trace_fd_index -1 (the
+                          // bootstrap's trace_fd is the plan's)
   std::vector<std::string> env;
   uint32_t umask = 022;
 };
