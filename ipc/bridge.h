@@ -47,7 +47,7 @@ struct Bridge {
   bool (*wait_requests_done)(int timeout_ms);
 
   // As adopt_connection, but the HELLO goes out with the connection's first
-  // message (one sendmmsg: the peer wakes once for both), and if this
+  // message (one datagram: the peer wakes once for both), and if this
   // creates the process's IPC runtime, its worker pool starts only when a
   // one-way request has been sent, a sync one has its reply, or a request
   // comes for the pool meanwhile (on a busy CPU the thread creation would

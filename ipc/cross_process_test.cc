@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1426,12 +1427,16 @@ TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
 }
 
 // A connection adopted lazily (a Create child's) sends its HELLO with its
-// first message, in one sendmmsg, so that the peer wakes once for both: the
-// peer's end holds nothing until then, and the HELLO still comes first.
-TEST(LazyAdoptionTest, TheHelloWaitsForTheFirstMessageAndComesFirst) {
+// first message, in one datagram (wire.h: kFlagMessageFollows), so that the
+// peer wakes once for both: the peer's end holds nothing until then, the
+// HELLO comes first with the credentials, and the message's fds follow
+// them in the same datagram.
+TEST(LazyAdoptionTest, TheHelloWaitsForTheFirstMessageAndCarriesIt) {
   const int live_before = Connection::LiveCount();
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  const int on = 1;
+  ASSERT_EQ(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
   OHIPCRemoteProxy* peer_root = nullptr;
   ASSERT_EQ(GetBridge()->adopt_connection_lazily(sv[0], nullptr, &peer_root),
             OH_IPC_SUCCESS);
@@ -1439,27 +1444,134 @@ TEST(LazyAdoptionTest, TheHelloWaitsForTheFirstMessageAndComesFirst) {
   EXPECT_EQ(recv(sv[1], buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), -1);
   EXPECT_EQ(errno, EAGAIN);
 
+  int file = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(file, 0);
+  struct stat sent;
+  ASSERT_EQ(fstat(file, &sent), 0);
   ParcelPtr data = NewParcel();
   OH_IPCParcel_WriteInt32(data.get(), 7);
+  ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data.get(), file), 0);
+  close(file);
   ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(peer_root, kEcho, data.get(), nullptr,
                                           &kAsync),
             OH_IPC_SUCCESS);
+  alignas(cmsghdr) char
+      control[CMSG_SPACE(sizeof(ucred)) + CMSG_SPACE(4 * sizeof(int))];
+  iovec iov = {buf, sizeof(buf)};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof(control);
+  ssize_t n = recvmsg(sv[1], &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  ASSERT_GE(n, static_cast<ssize_t>(2 * sizeof(wire::WireHeader)));
+  EXPECT_EQ(m.msg_flags & (MSG_TRUNC | MSG_CTRUNC), 0);
   wire::WireHeader h;
-  ssize_t n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
-  ASSERT_GE(n, static_cast<ssize_t>(sizeof(h)));
   memcpy(&h, buf, sizeof(h));
   EXPECT_EQ(h.type, wire::kHello);
-  n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
-  ASSERT_GE(n, static_cast<ssize_t>(sizeof(h)));
-  memcpy(&h, buf, sizeof(h));
+  EXPECT_NE(h.flags & wire::kFlagMessageFollows, 0);
+  memcpy(&h, buf + sizeof(h), sizeof(h));
   EXPECT_EQ(h.type, wire::kRequest);
   EXPECT_EQ(h.code, static_cast<uint32_t>(kEcho));
   EXPECT_NE(h.flags & wire::kFlagOneWay, 0);
+  EXPECT_EQ(h.fd_count, 1u);
+  // The credentials (this process: the kernel checked them) and the fd.
+  bool creds = false;
+  std::vector<int> fds;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_type == SCM_CREDENTIALS) {
+      ucred cr;
+      memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+      creds = cr.pid == getpid();
+    } else if (c->cmsg_type == SCM_RIGHTS) {
+      for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); ++i) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+        fds.push_back(fd);
+      }
+    }
+  }
+  EXPECT_TRUE(creds);
+  ASSERT_EQ(fds.size(), 1u);
+  struct stat got;
+  ASSERT_EQ(fstat(fds[0], &got), 0);
+  EXPECT_EQ(got.st_ino, sent.st_ino);
+  EXPECT_EQ(got.st_dev, sent.st_dev);
+  close(fds[0]);
   // Nothing else: one HELLO.
   EXPECT_EQ(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), -1);
 
   OH_IPCRemoteProxy_Destroy(peer_root);
   close(sv[1]);
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(live_before, 20000));
+}
+
+// The receiving runtime takes that datagram apart: the HELLO (the peer's
+// pid, from its credentials), then the request with its fd. The lazy side
+// is a forked copy of this process (with a runtime of its own).
+TEST(LazyAdoptionTest, ARuntimeReadsAHelloCarryingAMessageWithAnFd) {
+  const int live_before = Connection::LiveCount();
+  struct Seen {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    ino_t ino = 0;
+  } seen;
+  auto handler = [](uint32_t, const OHIPCParcel* data, OHIPCParcel*,
+                    void* user) -> int {
+    auto* s = static_cast<Seen*>(user);
+    int32_t fd = -1;
+    struct stat st {};
+    if (OH_IPCParcel_ReadFileDescriptor(data, &fd) == 0 && fd >= 0) {
+      fstat(fd, &st);
+      close(fd);
+    }
+    std::lock_guard<std::mutex> l(s->mu);
+    s->ino = st.st_ino;
+    s->done = true;
+    s->cv.notify_all();
+    return 0;
+  };
+  OHIPCRemoteStub* root =
+      OH_IPCRemoteStub_Create("ncp.test.Lazy", handler, nullptr, &seen);
+  int file = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(file, 0);
+  struct stat sent;
+  ASSERT_EQ(fstat(file, &sent), 0);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(sv[1]);
+    const Bridge* b = FindBridge(OH_IPCParcel_Create, OH_IPCParcel_Destroy);
+    OHIPCRemoteProxy* lazy_root = nullptr;
+    if (b == nullptr ||
+        b->adopt_connection_lazily(sv[0], nullptr, &lazy_root) != 0) {
+      _exit(2);
+    }
+    OHIPCParcel* d = OH_IPCParcel_Create();
+    OHIPCParcel* r = OH_IPCParcel_Create();
+    if (OH_IPCParcel_WriteFileDescriptor(d, file) != 0) _exit(3);
+    _exit(OH_IPCRemoteProxy_SendRequest(lazy_root, 1, d, r, &kSync) == 0 ? 0
+                                                                         : 4);
+  }
+  close(sv[0]);
+  close(file);
+  OHIPCRemoteProxy* served = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(sv[1], root, &served), 0);
+  {
+    std::unique_lock<std::mutex> l(seen.mu);
+    ASSERT_TRUE(seen.cv.wait_for(l, seconds(20), [&] { return seen.done; }));
+    EXPECT_EQ(seen.ino, sent.st_ino);
+  }
+  EXPECT_EQ(GetBridge()->proxy_peer_pid(served), child);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  OH_IPCRemoteProxy_Destroy(served);
+  OH_IPCRemoteStub_Destroy(root);
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(live_before, 20000));
 }
 

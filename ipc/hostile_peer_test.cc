@@ -110,15 +110,16 @@ TEST_P(HostilePeerTest, SurvivesWithoutLeaks) {
 
 INSTANTIATE_TEST_SUITE_P(
     Scenarios, HostilePeerTest,
-    ::testing::Values("garbage-first", "fds-on-hello-twice", "garbage",
-                      "truncated-header", "length-beyond-message", "huge-count",
-                      "huge-memfd", "unsealed-memfd", "pipe-as-memfd",
-                      "ring-unsealed", "ring-wrong-size", "ring-bad-position",
-                      "ring-without-setup", "ring-pending-then-exit",
-                      "object-out-of-range", "unknown-handle", "overlapping",
-                      "more-fds", "fewer-fds", "fds-on-release",
-                      "unknown-reply", "bad-version", "oversized-datagram",
-                      "never-reply", "flood"),
+    ::testing::Values(
+        "garbage-first", "hello-follows-nothing", "hello-follows-garbage",
+        "hello-follows-hello", "hello-follows-uncounted-fd",
+        "hello-with-trailing-bytes", "fds-on-hello-twice", "garbage",
+        "truncated-header", "length-beyond-message", "huge-count", "huge-memfd",
+        "unsealed-memfd", "pipe-as-memfd", "ring-unsealed", "ring-wrong-size",
+        "ring-bad-position", "ring-without-setup", "ring-pending-then-exit",
+        "object-out-of-range", "unknown-handle", "overlapping", "more-fds",
+        "fewer-fds", "fds-on-release", "unknown-reply", "bad-version",
+        "oversized-datagram", "never-reply", "flood"),
     [](const ::testing::TestParamInfo<const char*>& param_info) {
       std::string name = param_info.param;
       for (char& c : name) {

@@ -689,6 +689,39 @@ int Connection::SendHello(msghdr* then, int64_t timeout_ms,
   const ucred cred = {getpid(), getuid(), getgid()};
   AttachControl(&m, control, SCM_CREDENTIALS, &cred, sizeof(cred));
   if (then != nullptr) {
+    // One datagram: the HELLO, then the message (wire.h:
+    // kFlagMessageFollows), the credentials before the message's fds.
+    size_t then_len = 0;
+    for (size_t i = 0; i < then->msg_iovlen; ++i) {
+      then_len += then->msg_iov[i].iov_len;
+    }
+    constexpr size_t kMaxParts = 4;
+    alignas(cmsghdr) char
+        both_control[CMSG_SPACE(sizeof(ucred)) +
+                     CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1))];
+    if (sizeof(WireHeader) + then_len <= wire::kMaxDatagram &&
+        then->msg_iovlen < kMaxParts &&
+        CMSG_SPACE(sizeof(ucred)) + then->msg_controllen <=
+            sizeof(both_control)) {
+      WireHeader hello = own_hello_;
+      hello.flags |= wire::kFlagMessageFollows;
+      iovec parts[kMaxParts] = {{&hello, sizeof(hello)}};
+      for (size_t i = 0; i < then->msg_iovlen; ++i) {
+        parts[i + 1] = then->msg_iov[i];
+      }
+      msghdr one{};
+      one.msg_iov = parts;
+      one.msg_iovlen = then->msg_iovlen + 1;
+      AttachControl(&one, both_control, SCM_CREDENTIALS, &cred, sizeof(cred));
+      if (then->msg_controllen > 0) {
+        std::memcpy(both_control + one.msg_controllen, then->msg_control,
+                    then->msg_controllen);
+        one.msg_controllen += then->msg_controllen;
+      }
+      const int rc = SendLoop(&one, timeout_ms, holding_reader);
+      *then_sent = rc == OH_IPC_SUCCESS;
+      return rc;
+    }
     mmsghdr both[2] = {};
     both[0].msg_hdr = m;
     both[1].msg_hdr = *then;
@@ -1276,18 +1309,28 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
   }
   WireHeader h;
   wire::MessageLayout layout;
-  if (!wire::ValidateMessage(buf, n, static_cast<uint32_t>(fds.size()), &h,
-                             &layout)) {
-    return ReadResult::kFailed;
-  }
+  const uint8_t* datagram = buf;
+  size_t datagram_len = static_cast<size_t>(n);
   bool hello;
   {
     std::lock_guard<std::mutex> l(mu_);
     hello = hello_;
   }
   if (!hello) {
-    // The first message must be HELLO with kernel-verified credentials.
-    if (h.type != wire::kHello || !have_creds) return ReadResult::kFailed;
+    // The first message must be HELLO with kernel-verified credentials,
+    // alone or followed in the same datagram by the peer's first message
+    // (which the attached fds then belong to).
+    if (!have_creds ||
+        !wire::ValidateMessage(buf, std::min(datagram_len, sizeof(WireHeader)),
+                               0, &h, &layout) ||
+        h.type != wire::kHello) {
+      return ReadResult::kFailed;
+    }
+    const bool follows = (h.flags & wire::kFlagMessageFollows) != 0;
+    if (follows ? datagram_len == sizeof(WireHeader)
+                : datagram_len != sizeof(WireHeader) || !fds.empty()) {
+      return ReadResult::kFailed;
+    }
     Ref<Proxy> root;
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -1305,7 +1348,13 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
     int off = 0;
     setsockopt(sock_.get(), SOL_SOCKET, SO_PASSCRED, &off, sizeof(off));
     if (root) root->MarkDead();
-    return ReadResult::kNothing;
+    if (!follows) return ReadResult::kNothing;
+    datagram += sizeof(WireHeader);
+    datagram_len -= sizeof(WireHeader);
+  }
+  if (!wire::ValidateMessage(datagram, datagram_len,
+                             static_cast<uint32_t>(fds.size()), &h, &layout)) {
+    return ReadResult::kFailed;
   }
   switch (h.type) {
     case wire::kHello:

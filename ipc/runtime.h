@@ -163,8 +163,8 @@ class Connection final : public RefCounted {
 
   // Adoption: exports `root` as handle 0, sends HELLO. Returns an OH code.
   // `defer_hello`: the HELLO goes out with the connection's first message
-  // instead, in the same system call (sendmmsg), so that the peer wakes
-  // once for both (a Create child's HELLO and report).
+  // instead, in the same datagram (wire.h: kFlagMessageFollows), so that
+  // the peer wakes once for both (a Create child's HELLO and report).
   int Start(Stub* root, bool defer_hello = false);
   // The proxy for the peer's root (handle 0).
   Ref<Proxy> RootProxy();
@@ -260,8 +260,9 @@ class Connection final : public RefCounted {
                           bool* holding_reader = nullptr);
   // SendMsgWithDeadline without the HELLO check.
   int SendLoop(struct msghdr* m, int64_t timeout_ms, bool* holding_reader);
-  // With hello_mu_ held: sends the HELLO, followed in the same sendmmsg
-  // by `then` (may be NULL) if it can; *then_sent tells.
+  // With hello_mu_ held: sends the HELLO, followed in the same datagram by
+  // `then` (may be NULL) if it fits (else in the same sendmmsg, if the
+  // socket takes both); *then_sent tells.
   int SendHello(struct msghdr* then, int64_t timeout_ms, bool* holding_reader,
                 bool* then_sent);
   // With ring_mu_ held: a place for a `size`-byte body in this side's ring

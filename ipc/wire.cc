@@ -25,13 +25,17 @@ bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
   std::memcpy(&h, datagram, sizeof(h));
   if (h.magic != kMagic || h.version != kVersion) return false;
   if ((h.flags & ~kKnownFlags) != 0) return false;
+  if (h.type != kHello && (h.flags & kFlagMessageFollows) != 0) return false;
   if (h.fd_count != fd_count || fd_count > kMaxFdsPerMessage + 1) return false;
   const bool in_memfd = (h.flags & kFlagBodyInMemfd) != 0;
   switch (h.type) {
     case kHello:
-      if ((h.flags & ~kFlagHasRoot) != 0 || h.body_size != 0 ||
-          h.data_size != 0 || h.object_count != 0 || fd_count != 0 ||
-          h.txn_id != 0 || datagram_len != sizeof(WireHeader)) {
+      // With kFlagMessageFollows the caller validates the HELLO's own 48
+      // bytes here, and the rest of the datagram as the next message.
+      if ((h.flags & ~(kFlagHasRoot | kFlagMessageFollows)) != 0 ||
+          h.body_size != 0 || h.data_size != 0 || h.object_count != 0 ||
+          fd_count != 0 || h.txn_id != 0 ||
+          datagram_len != sizeof(WireHeader)) {
         return false;
       }
       return true;

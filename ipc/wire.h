@@ -55,11 +55,12 @@
 namespace ncp::ipc::wire {
 
 inline constexpr uint32_t kMagic = 0x5750434e;  // "NCPW"
-inline constexpr uint8_t kVersion = 4;
+inline constexpr uint8_t kVersion = 5;
 
 enum MessageType : uint8_t {
   // First message on a connection, sent by each side right after adopting
-  // it, with the sender's SCM_CREDENTIALS (kernel-verified pid/uid/gid).
+  // it (or with its first message: kFlagMessageFollows), with the sender's
+  // SCM_CREDENTIALS (kernel-verified pid/uid/gid).
   kHello = 1,
   // A transaction to `handle` in the receiver's export table.
   kRequest = 2,
@@ -84,9 +85,15 @@ inline constexpr uint16_t kFlagBodyInRing = 1 << 3;   // body in sender's ring
 // With kFlagBodyInRing: the body may still be being written; the receiver
 // waits until the ring's published position reaches its end.
 inline constexpr uint16_t kFlagBodyPending = 1 << 4;
+// kHello: the sender's first message follows the HELLO's 48 bytes in the
+// same datagram, and the fds attached are that message's. A HELLO deferred
+// to the first message goes out so: two datagrams in one sendmmsg() woke
+// the receiver twice on one CPU, as the first one's wake-up preempts the
+// sender before it queues the second.
+inline constexpr uint16_t kFlagMessageFollows = 1 << 5;
 inline constexpr uint16_t kKnownFlags = kFlagOneWay | kFlagBodyInMemfd |
                                         kFlagHasRoot | kFlagBodyInRing |
-                                        kFlagBodyPending;
+                                        kFlagBodyPending | kFlagMessageFollows;
 
 struct WireHeader {
   uint32_t magic;         // kMagic

@@ -46,6 +46,22 @@ TEST(WireTest, HelloRules) {
   h = Header(kHello);
   h.fd_count = 1;
   EXPECT_FALSE(Valid(Pack(h), 1));
+  // kFlagMessageFollows: on a HELLO only (the receiver validates the
+  // HELLO's 48 bytes, then the rest of the datagram as a message).
+  h = Header(kHello);
+  h.flags = kFlagHasRoot | kFlagMessageFollows;
+  EXPECT_TRUE(Valid(Pack(h)));
+  for (uint8_t type : {kRequest, kReply, kRelease, kDeadNotice, kRingSetup}) {
+    WireHeader other = Header(type);
+    size_t body = 0;
+    uint32_t fds = 0;
+    if (type == kRequest || type == kReply) other.txn_id = 1;
+    if (type == kRelease) body = other.body_size = sizeof(WireRelease);
+    if (type == kRingSetup) fds = other.fd_count = 1;
+    EXPECT_TRUE(Valid(Pack(other, {}, body), fds)) << static_cast<int>(type);
+    other.flags |= kFlagMessageFollows;
+    EXPECT_FALSE(Valid(Pack(other, {}, body), fds)) << static_cast<int>(type);
+  }
 }
 
 TEST(WireTest, RejectsBadMagicVersionTypeAndShortDatagrams) {

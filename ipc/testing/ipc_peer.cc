@@ -476,6 +476,36 @@ PendingReply MakePendingReply(const wire::WireHeader& reply) {
     SendWithFds(sock, junk, sizeof(junk), {}, /*creds=*/true);
     WaitForever();
   }
+  if (scenario.rfind("hello-", 0) == 0) {
+    // A first datagram that is a HELLO with more (or less) than it may
+    // have (wire.h: kFlagMessageFollows).
+    wire::WireHeader hello = Header(wire::kHello);
+    hello.flags = wire::kFlagHasRoot | wire::kFlagMessageFollows;
+    std::vector<uint8_t> bytes(sizeof(hello));
+    std::vector<int> fds;
+    if (scenario == "hello-with-trailing-bytes") {
+      hello.flags = wire::kFlagHasRoot;
+      bytes.resize(sizeof(hello) + 16, 0x5a);
+    } else if (scenario == "hello-follows-garbage") {
+      bytes.resize(sizeof(hello) + 40, 0xa5);
+    } else if (scenario == "hello-follows-hello") {
+      wire::WireHeader second = Header(wire::kHello);
+      bytes.resize(2 * sizeof(hello));
+      memcpy(bytes.data() + sizeof(hello), &second, sizeof(second));
+    } else if (scenario == "hello-follows-uncounted-fd") {
+      // A one-way request that declares no fd, with one attached.
+      wire::WireHeader request = Header(wire::kRequest);
+      request.flags = wire::kFlagOneWay;
+      request.code = 1;
+      bytes.resize(2 * sizeof(hello));
+      memcpy(bytes.data() + sizeof(hello), &request, sizeof(request));
+      fds.push_back(DevNull());
+    }  // "hello-follows-nothing": the HELLO alone
+    memcpy(bytes.data(), &hello, sizeof(hello));
+    SendWithFds(sock, bytes.data(), bytes.size(), fds, /*creds=*/true);
+    for (int fd : fds) close(fd);
+    WaitForever();
+  }
   SendHello(sock);
   if (scenario == "fds-on-hello-twice") {
     wire::WireHeader h = Header(wire::kHello);
