@@ -319,8 +319,9 @@ const Ipc* IpcOf(void* library) {
   // kRegistrarFailed): nothing can call this process before it has sent
   // its stub.
   OHIPCRemoteProxy* registrar = nullptr;
-  if (ipc.bridge->adopt_connection_lazily(boot.channel_fd, nullptr,
-                                          &registrar) != OH_IPC_SUCCESS ||
+  if (ipc.bridge->adopt_connection_with(
+          boot.channel_fd, nullptr, &registrar,
+          ipc::kAdoptLazily | ipc::kAdoptOwnSocket) != OH_IPC_SUCCESS ||
       registrar == nullptr) {
     Die(kExitBadBootstrap, "%s", "cannot connect to the parent");
   }

@@ -263,10 +263,12 @@ absl::Status ChildRuntime::Create(
   // Our end is adopted while the child starts (whatever it sends waits in
   // the socket): off the path to its start. The connection keeps a
   // reference to the registrar for as long as the child is connected; the
-  // child's record then takes ours (unless the child is gone already).
-  // `theirs` is still open here, so the HELLO cannot fail for a child that
-  // has died meanwhile.
-  if (int rc = bridge->adopt_connection(ours.Release(), registrar, nullptr);
+  // child's record then takes ours (unless the child is gone already). Its
+  // HELLO goes with the reply to the child's report, in one datagram: no
+  // system call here for it (ipc::kAdoptDeferHello).
+  if (int rc = bridge->adopt_connection_with(
+          ours.Release(), registrar, nullptr,
+          ipc::kAdoptDeferHello | ipc::kAdoptOwnSocket);
       rc != 0) {
     session->Claim();  // a call that fails calls nothing back
     Signal(child, SIGKILL);

@@ -18,7 +18,7 @@
 namespace ncp::ipc {
 
 inline constexpr uint32_t kBridgeMagic = 0x4e435049;  // "NCPI"
-inline constexpr uint32_t kBridgeVersion = 3;
+inline constexpr uint32_t kBridgeVersion = 4;
 
 struct Bridge {
   uint32_t version;  // kBridgeVersion
@@ -73,7 +73,22 @@ struct Bridge {
   // pool stops reading it between calls: each sync call reads its own
   // reply, with no epoll_ctl. False outside a handler.
   bool (*retire_root)(void);
+  // adopt_connection with options (kAdopt* below, or-ed; 0: the same as
+  // adopt_connection, kAdoptLazily: as adopt_connection_lazily).
+  int (*adopt_connection_with)(int fd, OHIPCRemoteStub* root,
+                               OHIPCRemoteProxy** peer_root, uint32_t flags);
 };
+
+// adopt_connection_with options.
+// As adopt_connection_lazily (implies kAdoptDeferHello).
+inline constexpr uint32_t kAdoptLazily = 1;
+// The HELLO goes out with the connection's first message, in the same
+// datagram: for a side whose first message is sent soon (the app's reply
+// to a Create child's report), so that it costs no system call of its own.
+inline constexpr uint32_t kAdoptDeferHello = 2;
+// `fd` is an AF_UNIX SOCK_SEQPACKET socket the caller (or its parent)
+// made: its type and domain are not checked (two system calls).
+inline constexpr uint32_t kAdoptOwnSocket = 4;
 
 // The first members of every OHIPCParcel the library creates.
 struct BridgeCarrier {

@@ -9,18 +9,18 @@ namespace ncp::ipc {
 namespace {
 
 int Adopt(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root) {
-  return AdoptConnection(fd, root, peer_root, /*start_pool=*/true);
+  return AdoptConnection(fd, root, peer_root, 0);
 }
 
 int AdoptLazily(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root) {
-  return AdoptConnection(fd, root, peer_root, /*start_pool=*/false);
+  return AdoptConnection(fd, root, peer_root, kAdoptLazily);
 }
 
 }  // namespace
 
 const Bridge g_bridge = {
     kBridgeVersion, &Adopt,         &ProxyPeerPid,     &WaitRequestsDone,
-    &AdoptLazily,   &RunAfterReply, &RetireServedRoot,
+    &AdoptLazily,   &RunAfterReply, &RetireServedRoot, &AdoptConnection,
 };
 
 }  // namespace ncp::ipc

@@ -1506,6 +1506,55 @@ TEST(LazyAdoptionTest, TheHelloWaitsForTheFirstMessageAndCarriesIt) {
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(live_before, 20000));
 }
 
+// The app's end of a Create channel (kAdoptDeferHello): its pool serves
+// the child's report at once, and its HELLO waits for its first message,
+// the reply, and goes in the same datagram.
+TEST(LazyAdoptionTest, ADeferredHelloGoesWithTheReply) {
+  const int live_before = Connection::LiveCount();
+  OHIPCRemoteStub* root = OH_IPCRemoteStub_Create(
+      "ncp.test.Deferred",
+      [](uint32_t, const OHIPCParcel*, OHIPCParcel*, void*) { return 0; },
+      nullptr, nullptr);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  ASSERT_EQ(GetBridge()->adopt_connection_with(
+                sv[0], root, nullptr, kAdoptDeferHello | kAdoptOwnSocket),
+            OH_IPC_SUCCESS);
+  char buf[wire::kMaxDatagram];
+  EXPECT_EQ(recv(sv[1], buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), -1);
+  EXPECT_EQ(errno, EAGAIN);
+  // The peer: its HELLO (its credentials go along: our end has
+  // SO_PASSCRED), then a sync request to our root.
+  wire::WireHeader hello{};
+  hello.magic = wire::kMagic;
+  hello.version = wire::kVersion;
+  hello.type = wire::kHello;
+  ASSERT_EQ(send(sv[1], &hello, sizeof(hello), 0),
+            static_cast<ssize_t>(sizeof(hello)));
+  wire::WireHeader request = hello;
+  request.type = wire::kRequest;
+  request.code = 1;
+  request.txn_id = 77;
+  ASSERT_EQ(send(sv[1], &request, sizeof(request), 0),
+            static_cast<ssize_t>(sizeof(request)));
+  pollfd p = {sv[1], POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 20000), 1);
+  ssize_t n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
+  ASSERT_GE(n, static_cast<ssize_t>(2 * sizeof(wire::WireHeader)));
+  wire::WireHeader h;
+  memcpy(&h, buf, sizeof(h));
+  EXPECT_EQ(h.type, wire::kHello);
+  EXPECT_NE(h.flags & wire::kFlagMessageFollows, 0);
+  EXPECT_NE(h.flags & wire::kFlagHasRoot, 0);
+  memcpy(&h, buf + sizeof(h), sizeof(h));
+  EXPECT_EQ(h.type, wire::kReply);
+  EXPECT_EQ(h.txn_id, 77u);
+  EXPECT_EQ(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), -1);
+  close(sv[1]);
+  OH_IPCRemoteStub_Destroy(root);
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(live_before, 20000));
+}
+
 // The receiving runtime takes that datagram apart: the HELLO (the peer's
 // pid, from its credentials), then the request with its fd. The lazy side
 // is a forked copy of this process (with a runtime of its own).

@@ -26,6 +26,8 @@
 #include <cstring>
 #include <utility>
 
+#include "ipc/bridge.h"
+
 namespace ncp::ipc {
 namespace {
 
@@ -2067,18 +2069,17 @@ std::pair<void (*)(void*), void*> Connection::ServeAndReply(
 // Bridge
 
 int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
-                    bool start_pool) {
+                    uint32_t flags) {
   if (fd < 0) return OH_IPC_CHECK_PARAM_ERROR;
   UniqueFd sock(fd);
-  int type = 0, domain = 0;
-  socklen_t len = sizeof(type);
-  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
-      type != SOCK_SEQPACKET) {
-    return OH_IPC_CHECK_PARAM_ERROR;
-  }
-  len = sizeof(domain);
-  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
-      domain != AF_UNIX) {
+  const bool start_pool = (flags & kAdoptLazily) == 0;
+  auto option = [fd](int name) {
+    int value = -1;
+    socklen_t len = sizeof(value);
+    return getsockopt(fd, SOL_SOCKET, name, &value, &len) == 0 ? value : -1;
+  };
+  if ((flags & kAdoptOwnSocket) == 0 &&
+      (option(SO_TYPE) != SOCK_SEQPACKET || option(SO_DOMAIN) != AF_UNIX)) {
     return OH_IPC_CHECK_PARAM_ERROR;
   }
   Stub* root_stub = nullptr;
@@ -2104,7 +2105,8 @@ int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
       MakeRef<Connection>(rt, std::move(sock), rt->NextConnectionId());
   // Lazily: the caller's next step is a request, which then carries the
   // HELLO along (bridge.h).
-  int rc = conn->Start(root_stub, /*defer_hello=*/!start_pool);
+  int rc =
+      conn->Start(root_stub, (flags & (kAdoptLazily | kAdoptDeferHello)) != 0);
   if (rc == OH_IPC_SUCCESS) rc = rt->AddConnection(conn);
   if (rc != OH_IPC_SUCCESS) {
     conn->Kill();

@@ -447,8 +447,9 @@ void Runtime::ForEachConnection(F f) {
 CallContext& CurrentContext();
 
 // The bridge functions (bridge.h).
+// `flags`: bridge.h's kAdopt* options.
 int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
-                    bool start_pool);
+                    uint32_t flags);
 int32_t ProxyPeerPid(const OHIPCRemoteProxy* proxy);
 bool RunAfterReply(void (*fn)(void*), void* arg);
 bool RetireServedRoot();
