@@ -26,6 +26,9 @@ def seed(name, fds, dgram, tail=b''):
         f.write(bytes([fds]) + struct.pack('<H', len(dgram)) + dgram + tail)
 ops = bytes(range(24)) * 3
 seed('hello', 0, hdr(1, flags=4))
+seed('hello_request', 0, hdr(1, flags=4 | 32) + hdr(2, code=1, txn=1, chain=9,
+                                                   body=8, data=8) +
+     struct.pack('<q', 5), ops)
 data = struct.pack('<i', 7) + b'abc\0' + b'\0' * 24 + b'\0' * 24 + \
        struct.pack('<ii i', 0x100, 0, 2) + 'ab\0\0'.encode('utf-16-le')
 objs = obj(8, 1) + obj(32, 2, 5)
