@@ -96,7 +96,7 @@ static void Network(const char* params) {
     while (*name == ' ') ++name;
     size_t used = strlen(list);
     size_t len = strlen(name);
-    if (used + len + 2 > sizeof(list)) break;  /* the list is full */
+    if (used + len + 2 > sizeof(list)) break; /* the list is full */
     memcpy(list + used, name, len);
     memcpy(list + used + len, ",", 2);
   }
