@@ -631,7 +631,7 @@ class ZygoteLauncher : public Launcher {
   // same inputs; the rest of what is encoded is the same for every
   // request): encoding its 3 KiB cost ~5 us of every ISOLATED start, warm.
   // With mu_ held.
-  void EncodePlan(const Prepared& prepared, std::string* encoded,
+  void PlanAsSent(const Prepared& prepared, std::string* encoded,
                   uint64_t* kind) {
     if (prepared.isolation != nullptr &&
         prepared.isolation == encoded_isolation_) {
@@ -658,7 +658,7 @@ class ZygoteLauncher : public Launcher {
     payload.bootstrap = EncodeBootstrap(request.bootstrap);
     const bool normal = prepared.plan.namespace_flags == 0;
     uint64_t kind = 0;
-    EncodePlan(prepared, &payload.plan, &kind);
+    PlanAsSent(prepared, &payload.plan, &kind);
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
       payload.env.push_back(*e);
     }
@@ -814,7 +814,7 @@ class ZygoteLauncher : public Launcher {
     UniqueFd sock;
   };
   std::vector<Handed> handed_;
-  // The last sandbox's encoded plan and kind (EncodePlan).
+  // The last sandbox's encoded plan and kind (PlanAsSent).
   std::shared_ptr<const isolation::IsolationPlan> encoded_isolation_;
   std::string encoded_plan_;
   uint64_t encoded_kind_ = 0;

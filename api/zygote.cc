@@ -523,11 +523,11 @@ class Zygote {
   // The kind of `plan`: "" for NORMAL (spares that do nothing in advance);
   // for a sandbox, its whole plan but the fd table (spares that build it in
   // advance).
-  static std::string KindKey(const Parsed& parsed) {
+  static const std::string& KindKey(const Parsed& parsed) {
     // A plan's encoding is canonical (plan_codec_test), and the app sends
     // it without the trace fd (Parse): it is its own key, as sent.
-    if (parsed.plan.namespace_flags == 0) return std::string();
-    return parsed.payload.plan;
+    static const std::string kNormal;
+    return parsed.plan.namespace_flags == 0 ? kNormal : parsed.payload.plan;
   }
 
   // The kind for `key` (KindKey). At most kMaxKinds sandbox kinds: the
