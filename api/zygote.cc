@@ -211,40 +211,57 @@ void SendWithFd(int sock, const void* data, size_t size, int fd) {
 }
 
 // Breaks copy-on-write of the pages a child is about to write (heap, the
-// libraries' data, the top of the stack), so that the spawn does not pay
-// for those faults: a spare does this while it waits.
+// libraries' data, the top of the stack), and maps the pages of the loaded
+// files it is about to read or run (the libraries' code and constants: a
+// fork copies no page table entries for those, so each first touch in the
+// child was a fault, in the dynamic loader's code above all), so that the
+// spawn does not pay for those faults: a spare does this while it waits.
 void Prefault() {
   FILE* maps = fopen("/proc/self/maps", "re");
   if (maps == nullptr) return;
   struct Range {
     uintptr_t start, end;
+    bool write;
   };
   std::vector<Range> ranges;
   char line[512];
   while (fgets(line, sizeof(line), maps) != nullptr) {
     unsigned long start = 0, end = 0;
     char perms[8] = {};
-    if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3) continue;
-    if (strcmp(perms, "rw-p") != 0) continue;
+    char path[256] = {};
+    if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &start, &end, perms,
+               path) < 3) {
+      continue;
+    }
+    const bool write = strcmp(perms, "rw-p") == 0;
+    // A file's read-only or executable pages ("/..." or "/memfd:...", not
+    // [vdso] and the like).
+    const bool file = path[0] == '/' && perms[0] == 'r' && perms[1] == '-';
+    if (!write && !file) continue;
     constexpr unsigned long kStackTop = 128 << 10;
     if (strstr(line, "[stack]") != nullptr) {
       if (end - start > kStackTop) start = end - kStackTop;
     } else if (end - start > (4ul << 20)) {
-      continue;  // big reservations (arenas, thread stacks): left alone
+      continue;  // big reservations (arenas, thread stacks, a locale
+                 // archive): left alone
     }
-    ranges.push_back({start, end});
+    ranges.push_back({start, end, write});
   }
   fclose(maps);
   const long page = sysconf(_SC_PAGESIZE);
   for (const Range& r : ranges) {
     if (madvise(reinterpret_cast<void*>(r.start), r.end - r.start,
-                MADV_POPULATE_WRITE) == 0) {
+                r.write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0) {
       continue;
     }
-    // COMPAT(kernel 5.14): no MADV_POPULATE_WRITE; write-touch each page.
+    // COMPAT(kernel 5.14): no MADV_POPULATE_*; touch each page.
     for (uintptr_t p = r.start; p < r.end; p += static_cast<uintptr_t>(page)) {
       volatile char* c = reinterpret_cast<volatile char*>(p);
-      *c = *c;
+      if (r.write) {
+        *c = *c;
+      } else {
+        (void)*c;
+      }
     }
   }
 }
