@@ -251,8 +251,10 @@ void Prefault() {
   const long page = sysconf(_SC_PAGESIZE);
   for (const Range& r : ranges) {
     if (madvise(reinterpret_cast<void*>(r.start), r.end - r.start,
-                r.write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0) {
-      continue;
+                r.write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0 ||
+        errno != EINVAL) {
+      continue;  // done, or a range it cannot populate (a page past the
+                 // end of its file, say), which a touch would not survive
     }
     // COMPAT(kernel 5.14): no MADV_POPULATE_*; touch each page.
     for (uintptr_t p = r.start; p < r.end; p += static_cast<uintptr_t>(page)) {
