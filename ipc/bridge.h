@@ -46,17 +46,10 @@ struct Bridge {
   // (e.g. an "exit" request) still gets its reply before the process exits.
   bool (*wait_requests_done)(int timeout_ms);
 
-  // As adopt_connection, but the HELLO goes out with the connection's first
-  // message (one datagram: the peer wakes once for both), and if this
-  // creates the process's IPC runtime, its worker pool starts only when a
-  // one-way request has been sent, a sync one has its reply, or a request
-  // comes for the pool meanwhile (on a busy CPU the thread creation would
-  // otherwise come before the peer's reply). For a caller whose next IPC
-  // step is a request, and to which no request can come before (a child
-  // that has offered no object yet): until then, nothing reads the
-  // connection.
-  int (*adopt_connection_lazily)(int fd, OHIPCRemoteStub* root,
-                                 OHIPCRemoteProxy** peer_root);
+  // adopt_connection with options (kAdopt* below, or-ed; 0: the same as
+  // adopt_connection).
+  int (*adopt_connection_with)(int fd, OHIPCRemoteStub* root,
+                               OHIPCRemoteProxy** peer_root, uint32_t flags);
 
   // From inside a stub's request handler: runs fn(arg) on the same thread
   // once the handler has returned and its reply has been sent (for a
@@ -73,14 +66,17 @@ struct Bridge {
   // pool stops reading it between calls: each sync call reads its own
   // reply, with no epoll_ctl. False outside a handler.
   bool (*retire_root)(void);
-  // adopt_connection with options (kAdopt* below, or-ed; 0: the same as
-  // adopt_connection, kAdoptLazily: as adopt_connection_lazily).
-  int (*adopt_connection_with)(int fd, OHIPCRemoteStub* root,
-                               OHIPCRemoteProxy** peer_root, uint32_t flags);
 };
 
 // adopt_connection_with options.
-// As adopt_connection_lazily (implies kAdoptDeferHello).
+// The HELLO goes out with the connection's first message (one datagram:
+// the peer wakes once for both: kAdoptDeferHello), and if this creates the
+// process's IPC runtime, its worker pool starts only when a one-way
+// request has been sent, a sync one has its reply, or a request comes for
+// the pool meanwhile (on a busy CPU the thread creation would otherwise
+// come before the peer's reply). For a caller whose next IPC step is a
+// request, and to which no request can come before (a Create child that
+// has offered no object yet): until then, nothing reads the connection.
 inline constexpr uint32_t kAdoptLazily = 1;
 // The HELLO goes out with the connection's first message, in the same
 // datagram: for a side whose first message is sent soon (the app's reply

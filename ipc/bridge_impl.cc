@@ -12,15 +12,11 @@ int Adopt(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root) {
   return AdoptConnection(fd, root, peer_root, 0);
 }
 
-int AdoptLazily(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root) {
-  return AdoptConnection(fd, root, peer_root, kAdoptLazily);
-}
-
 }  // namespace
 
 const Bridge g_bridge = {
-    kBridgeVersion, &Adopt,         &ProxyPeerPid,     &WaitRequestsDone,
-    &AdoptLazily,   &RunAfterReply, &RetireServedRoot, &AdoptConnection,
+    kBridgeVersion,   &Adopt,         &ProxyPeerPid,     &WaitRequestsDone,
+    &AdoptConnection, &RunAfterReply, &RetireServedRoot,
 };
 
 }  // namespace ncp::ipc

@@ -966,7 +966,7 @@ int RegistrarHandler(uint32_t code, const OHIPCParcel* data, OHIPCParcel*,
   return 0;
 }
 
-// `mode`: the peer adopts its end lazily (adopt_connection_lazily: no
+// `mode`: the peer adopts its end lazily (kAdoptLazily: no
 // worker until its first request) and sends its stub one-way ("child") or
 // with a sync request as the real child does ("child-sync"); its pool then
 // serves the calls below.
@@ -1438,7 +1438,8 @@ TEST(LazyAdoptionTest, TheHelloWaitsForTheFirstMessageAndCarriesIt) {
   const int on = 1;
   ASSERT_EQ(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
   OHIPCRemoteProxy* peer_root = nullptr;
-  ASSERT_EQ(GetBridge()->adopt_connection_lazily(sv[0], nullptr, &peer_root),
+  ASSERT_EQ(GetBridge()->adopt_connection_with(sv[0], nullptr, &peer_root,
+                                               kAdoptLazily),
             OH_IPC_SUCCESS);
   char buf[wire::kMaxDatagram];
   EXPECT_EQ(recv(sv[1], buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), -1);
@@ -1595,8 +1596,8 @@ TEST(LazyAdoptionTest, ARuntimeReadsAHelloCarryingAMessageWithAnFd) {
     close(sv[1]);
     const Bridge* b = FindBridge(OH_IPCParcel_Create, OH_IPCParcel_Destroy);
     OHIPCRemoteProxy* lazy_root = nullptr;
-    if (b == nullptr ||
-        b->adopt_connection_lazily(sv[0], nullptr, &lazy_root) != 0) {
+    if (b == nullptr || b->adopt_connection_with(sv[0], nullptr, &lazy_root,
+                                                 kAdoptLazily) != 0) {
       _exit(2);
     }
     OHIPCParcel* d = OH_IPCParcel_Create();

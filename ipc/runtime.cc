@@ -1323,15 +1323,10 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
     // The first message must be HELLO with kernel-verified credentials,
     // alone or followed in the same datagram by the peer's first message
     // (which the attached fds then belong to).
-    if (!have_creds ||
-        !wire::ValidateMessage(buf, std::min(datagram_len, sizeof(WireHeader)),
-                               0, &h, &layout) ||
-        h.type != wire::kHello) {
-      return ReadResult::kFailed;
-    }
-    const bool follows = (h.flags & wire::kFlagMessageFollows) != 0;
-    if (follows ? datagram_len == sizeof(WireHeader)
-                : datagram_len != sizeof(WireHeader) || !fds.empty()) {
+    size_t message_offset = 0;
+    if (!have_creds || !wire::ValidateFirstDatagram(
+                           buf, datagram_len, static_cast<uint32_t>(fds.size()),
+                           &h, &message_offset)) {
       return ReadResult::kFailed;
     }
     Ref<Proxy> root;
@@ -1351,9 +1346,9 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
     int off = 0;
     setsockopt(sock_.get(), SOL_SOCKET, SO_PASSCRED, &off, sizeof(off));
     if (root) root->MarkDead();
-    if (!follows) return ReadResult::kNothing;
-    datagram += sizeof(WireHeader);
-    datagram_len -= sizeof(WireHeader);
+    if (message_offset == 0) return ReadResult::kNothing;
+    datagram += message_offset;
+    datagram_len -= message_offset;
   }
   if (!wire::ValidateMessage(datagram, datagram_len,
                              static_cast<uint32_t>(fds.size()), &h, &layout)) {

@@ -108,6 +108,23 @@ bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
   return ValidateBody(h, datagram + sizeof(WireHeader), h.body_size, out);
 }
 
+bool ValidateFirstDatagram(const uint8_t* datagram, size_t datagram_len,
+                           uint32_t fd_count, WireHeader* hello,
+                           size_t* message_offset) {
+  MessageLayout unused;
+  if (datagram_len < sizeof(WireHeader) ||
+      !ValidateMessage(datagram, sizeof(WireHeader), 0, hello, &unused) ||
+      hello->type != kHello) {
+    return false;
+  }
+  if ((hello->flags & kFlagMessageFollows) == 0) {
+    *message_offset = 0;
+    return datagram_len == sizeof(WireHeader) && fd_count == 0;
+  }
+  *message_offset = sizeof(WireHeader);
+  return datagram_len > sizeof(WireHeader);
+}
+
 bool ValidateBody(const WireHeader& h, const uint8_t* body, size_t body_len,
                   MessageLayout* out) {
   if (body_len != h.body_size || !ValidateSizes(h)) return false;

@@ -219,6 +219,15 @@ bool ValidRingPosition(uint64_t expected, uint64_t pos, uint32_t size);
 bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
                      uint32_t fd_count, WireHeader* header, MessageLayout* out);
 
+// Checks a connection's first datagram, which must be a HELLO: alone (48
+// bytes, no fds), or with kFlagMessageFollows followed by the sender's
+// first message, to which the attached fds belong. Fills `hello` and
+// `message_offset`: 0 if nothing follows, else where the message starts
+// (for ValidateMessage). False if malformed.
+bool ValidateFirstDatagram(const uint8_t* datagram, size_t datagram_len,
+                           uint32_t fd_count, WireHeader* hello,
+                           size_t* message_offset);
+
 // Checks a body (inline or read from the memfd) against `header`: object
 // records in range, strictly increasing and non-overlapping, kinds known,
 // fd records consistent with the attached fds. Fills `out`.

@@ -64,6 +64,32 @@ TEST(WireTest, HelloRules) {
   }
 }
 
+TEST(WireTest, FirstDatagramRules) {
+  auto first = [](const std::vector<uint8_t>& m, uint32_t fds, size_t* offset) {
+    WireHeader h;
+    return ValidateFirstDatagram(m.data(), m.size(), fds, &h, offset);
+  };
+  size_t offset = 99;
+  WireHeader hello = Header(kHello);
+  EXPECT_TRUE(first(Pack(hello), 0, &offset));
+  EXPECT_EQ(offset, 0u);
+  EXPECT_FALSE(first(Pack(hello), 1, &offset));  // fds on a lone HELLO
+  std::vector<uint8_t> trailing = Pack(hello);
+  trailing.resize(trailing.size() + 16);
+  EXPECT_FALSE(first(trailing, 0, &offset));  // more than a HELLO, unflagged
+  hello.flags = kFlagHasRoot | kFlagMessageFollows;
+  EXPECT_FALSE(first(Pack(hello), 0, &offset));  // flagged, nothing follows
+  WireHeader request = Header(kRequest);
+  request.txn_id = 1;
+  request.fd_count = 1;
+  std::vector<uint8_t> both = Pack(hello);
+  const std::vector<uint8_t> message = Pack(request);
+  both.insert(both.end(), message.begin(), message.end());
+  EXPECT_TRUE(first(both, 1, &offset));  // the fd is the message's
+  EXPECT_EQ(offset, sizeof(WireHeader));
+  EXPECT_FALSE(first(message, 1, &offset));  // not a HELLO
+}
+
 TEST(WireTest, RejectsBadMagicVersionTypeAndShortDatagrams) {
   WireHeader h = Header(kRequest);
   h.txn_id = 1;

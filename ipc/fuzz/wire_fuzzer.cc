@@ -227,13 +227,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wire::MessageLayout layout;
   const uint8_t* ops = data + n;
   size_t ops_len = size - n;
-  if (n > sizeof(wire::WireHeader) &&
-      wire::ValidateMessage(data, sizeof(wire::WireHeader), 0, &h, &layout) &&
-      h.type == wire::kHello && (h.flags & wire::kFlagMessageFollows) != 0) {
+  size_t message_offset = 0;
+  if (wire::ValidateFirstDatagram(data, n, fd_count, &h, &message_offset) &&
+      message_offset != 0) {
     // A first datagram whose HELLO carries the first message (ReadOne in
-    // runtime.cc): the message follows the HELLO's 48 bytes.
-    data += sizeof(wire::WireHeader);
-    n -= sizeof(wire::WireHeader);
+    // runtime.cc): the message follows.
+    data += message_offset;
+    n -= message_offset;
   }
   if (!wire::ValidateMessage(data, n, fd_count, &h, &layout)) {
     // Still exercise the readers on an empty parcel.

@@ -840,7 +840,8 @@ int main(int argc, char** argv) {
   if (mode == "child" || mode == "child-sync") {
     // As libchild_process.so's child: no worker until the first request.
     OHIPCRemoteProxy* registrar = nullptr;
-    if (bridge->adopt_connection_lazily(fd, nullptr, &registrar) != 0) {
+    if (bridge->adopt_connection_with(fd, nullptr, &registrar,
+                                      ncp::ipc::kAdoptLazily) != 0) {
       return 3;
     }
     if (CountThreads("ncp-ipc") != 0) return 5;
