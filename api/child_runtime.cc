@@ -265,10 +265,13 @@ absl::Status ChildRuntime::Create(
   // reference to the registrar for as long as the child is connected; the
   // child's record then takes ours (unless the child is gone already). Its
   // HELLO goes with the reply to the child's report, in one datagram: no
-  // system call here for it (ipc::kAdoptDeferHello).
-  if (int rc = bridge->adopt_connection_with(
-          ours.Release(), registrar, nullptr,
-          ipc::kAdoptDeferHello | ipc::kAdoptOwnSocket);
+  // system call here for it (ipc::kAdoptDeferHello). The app calls the
+  // child through this connection: no pool worker keeps reading it after
+  // serving the report (ipc::kAdoptNeverLinger).
+  if (int rc = bridge->adopt_connection_with(ours.Release(), registrar, nullptr,
+                                             ipc::kAdoptDeferHello |
+                                                 ipc::kAdoptOwnSocket |
+                                                 ipc::kAdoptNeverLinger);
       rc != 0) {
     session->Claim();  // a call that fails calls nothing back
     Signal(child, SIGKILL);

@@ -85,6 +85,12 @@ inline constexpr uint32_t kAdoptDeferHello = 2;
 // `fd` is an AF_UNIX SOCK_SEQPACKET socket the caller (or its parent)
 // made: its type and domain are not checked (two system calls).
 inline constexpr uint32_t kAdoptOwnSocket = 4;
+// This end calls the peer more than it serves it (the app's end of a
+// Create channel serves the child's report, then calls the child): a pool
+// worker that served a request on it never keeps reading it afterwards
+// (runtime.h, Connection::Linger), which would make this process's own
+// calls get their replies through that worker.
+inline constexpr uint32_t kAdoptNeverLinger = 8;
 
 // The first members of every OHIPCParcel the library creates.
 struct BridgeCarrier {

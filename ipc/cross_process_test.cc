@@ -1119,6 +1119,29 @@ void ExpectWatchedForInput(int sock, bool input) {
   EXPECT_NE(events & EPOLLHUP, 0) << std::hex << events;
 }
 
+using ::ncp::testing::ThreadsBlockedIn;
+
+// Whether `sock` is read for the pool: registered for input, or a library
+// thread of this process waits in recvmsg on it (a worker lingering after
+// serving on the sole connection: runtime.h, Connection::Linger).
+bool ReadForThePool(int sock) {
+  const int64_t events = EpollEventsOf(sock);
+  return (events >= 0 && (events & EPOLLIN) != 0) ||
+         ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) > 0;
+}
+
+// Polls `condition` (what the kernel shows of this or a peer process)
+// until it holds or 20 s have passed.
+template <typename F>
+bool Eventually(F condition) {
+  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling
+  }
+  return true;
+}
+
 // A connection that offers the peer nothing (no root, nothing sent) is
 // left in the epoll set for EOF and errors only: its callers read their own
 // replies. Once the peer holds a stub of ours, the pool watches the socket
@@ -1409,9 +1432,10 @@ TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
     EXPECT_EQ(st.destroyed, 0);
   }
   // The peer still holds its proxy of the retired root: the socket stays
-  // watched for input. Once the peer has released it (the release comes
-  // before the reply), nothing more can come unasked: only EOF is watched.
-  ExpectWatchedForInput(sock, true);
+  // read for the pool (the worker that served the peer's calls may linger
+  // on it). Once the peer has released it (the release comes before the
+  // reply), nothing more can come unasked: only EOF is watched.
+  EXPECT_TRUE(Eventually([&] { return ReadForThePool(sock); }));
   ASSERT_EQ(CallEmpty(proxy, kDropRoot), 0);
   ExpectWatchedForInput(sock, false);
   // The connection dropped its reference: ours is the last, though the
@@ -1425,6 +1449,125 @@ TEST(CrossProcessTest, RetireRootEndsTheRootAfterItsRequest) {
                                           &kSync),
             0);
   EXPECT_FALSE(bridge->retire_root());
+  OH_IPCRemoteProxy_Destroy(proxy);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+int AnsweringRoot(uint32_t code, const OHIPCParcel*, OHIPCParcel* reply,
+                  void*) {
+  if (code != kParentAnswer) return 1909998;
+  return OH_IPCParcel_WriteInt32(reply, 4242);
+}
+
+// Asks `proxy`'s process (one-way kCallRoot) to call the root this process
+// offers it `n` times, and checks each call's result through a pipe.
+void PeerCallsOurRoot(OHIPCRemoteProxy* proxy, int n) {
+  int pipefd[2];
+  ASSERT_EQ(pipe2(pipefd, O_CLOEXEC), 0);
+  ParcelPtr data = NewParcel();
+  ASSERT_EQ(OH_IPCParcel_WriteFileDescriptor(data.get(), pipefd[1]), 0);
+  close(pipefd[1]);
+  OH_IPCParcel_WriteInt32(data.get(), n);
+  OH_IPCParcel_WriteInt32(data.get(), 10);  // the peer's timeout, seconds
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kCallRoot, data.get(), nullptr,
+                                          &kAsync),
+            0);
+  for (int i = 0; i < n; ++i) {
+    int32_t result[2] = {-1, -1};  // rc, first int of the reply
+    ASSERT_TRUE(ReadWithin(pipefd[0], result, sizeof(result), 30000));
+    EXPECT_EQ(result[0], 0) << "call " << i;
+    EXPECT_EQ(result[1], 4242) << "call " << i;
+  }
+  close(pipefd[0]);
+}
+
+// A pool worker that has served a request on the process's only
+// connection keeps reading that socket, blocked in recvmsg, with the
+// socket's epoll registration disabled (so the next request cannot wake
+// another worker), while another worker waits in epoll_wait for the rest:
+// a second connection's requests are served meanwhile. Once a call of this
+// process has had to take its reply from the lingering worker, workers no
+// longer linger on that connection: the pool reads it through epoll again.
+TEST(CrossProcessTest, AWorkerLingersOnTheSoleConnectionUntilThisProcessCalls) {
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  OHIPCRemoteStub* root = OH_IPCRemoteStub_Create(
+      "ncp.test.Answering", AnsweringRoot, nullptr, nullptr);
+  ASSERT_NE(root, nullptr);
+  PeerProcess peer({"serve"});
+  ASSERT_GT(peer.pid(), 0);
+  const int sock = peer.TakeFd();
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(sock, root, &proxy), 0);
+  PeerCallsOurRoot(proxy, 2);
+  ASSERT_TRUE(Eventually([&] {
+    return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) == 1 &&
+           ThreadsBlockedIn(0, "ncp-ipc", SYS_epoll_wait) >= 1;
+  }));
+  ExpectWatchedForInput(sock, false);
+
+  // A second connection, whose peer calls us too: served by the worker in
+  // epoll_wait while the first one lingers.
+  PeerProcess other({"serve"});
+  ASSERT_GT(other.pid(), 0);
+  OHIPCRemoteProxy* other_proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(other.TakeFd(), root, &other_proxy),
+            0);
+  PeerCallsOurRoot(other_proxy, 1);
+  EXPECT_EQ(ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock), 1);
+
+  // This process calls on the first connection: the lingering worker reads
+  // the reply and hands it over.
+  {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    OH_IPCParcel_WriteInt32(data.get(), 515);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(),
+                                            reply.get(), &kSync),
+              0);
+    int32_t v = 0;
+    ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &v), 0);
+    EXPECT_EQ(v, 515);
+  }
+  OH_IPCRemoteProxy_Destroy(other_proxy);
+  other.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(1, 20000));
+  // The only connection again, served again: no worker lingers on it now.
+  PeerCallsOurRoot(proxy, 2);
+  EXPECT_TRUE(Eventually([&] {
+    const int64_t events = EpollEventsOf(sock);
+    return events >= 0 && (events & EPOLLIN) != 0 &&
+           ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) == 0;
+  }));
+  OH_IPCRemoteProxy_Destroy(proxy);
+  OH_IPCRemoteStub_Destroy(root);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+// The other side: a process that only serves (a Create child) reads its
+// only socket directly between requests, one worker in recvmsg, another in
+// epoll_wait.
+TEST(CrossProcessTest, AServingPeerReadsItsOnlySocketBetweenRequests) {
+  PeerProcess peer({"serve"});
+  ASSERT_GT(peer.pid(), 0);
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(peer.TakeFd(), nullptr, &proxy), 0);
+  for (int i = 0; i < 3; ++i) {
+    ParcelPtr data = NewParcel();
+    ParcelPtr reply = NewParcel();
+    OH_IPCParcel_WriteInt32(data.get(), 30 + i);
+    ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(proxy, kEcho, data.get(),
+                                            reply.get(), &kSync),
+              0);
+    int32_t v = 0;
+    ASSERT_EQ(OH_IPCParcel_ReadInt32(reply.get(), &v), 0);
+    EXPECT_EQ(v, 30 + i);
+  }
+  EXPECT_TRUE(Eventually([&] {
+    return ThreadsBlockedIn(peer.pid(), "ncp-ipc", SYS_recvmsg) == 1 &&
+           ThreadsBlockedIn(peer.pid(), "ncp-ipc", SYS_epoll_wait) >= 1;
+  }));
   OH_IPCRemoteProxy_Destroy(proxy);
   peer.Kill();
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
@@ -1558,6 +1701,58 @@ TEST(LazyAdoptionTest, ADeferredHelloGoesWithTheReply) {
   close(sv[1]);
   OH_IPCRemoteStub_Destroy(root);
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(live_before, 20000));
+}
+
+// The app's end of a Create channel also says kAdoptNeverLinger: the app
+// calls the child through it, so the worker that served the report goes
+// back to epoll_wait instead of reading the socket for the next request
+// (which a plain end, checked alike, does).
+TEST(LazyAdoptionTest, TheAppsEndOfACreateChannelNeverLingers) {
+  for (const bool never : {true, false}) {
+    SCOPED_TRACE(never ? "kAdoptNeverLinger" : "plain");
+    ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+    OHIPCRemoteStub* root = OH_IPCRemoteStub_Create(
+        "ncp.test.Registrar",
+        [](uint32_t, const OHIPCParcel*, OHIPCParcel*, void*) { return 0; },
+        nullptr, nullptr);
+    int sv[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    ASSERT_EQ(
+        GetBridge()->adopt_connection_with(sv[0], root, nullptr,
+                                           kAdoptDeferHello | kAdoptOwnSocket |
+                                               (never ? kAdoptNeverLinger : 0)),
+        OH_IPC_SUCCESS);
+    wire::WireHeader hello{};
+    hello.magic = wire::kMagic;
+    hello.version = wire::kVersion;
+    hello.type = wire::kHello;
+    ASSERT_EQ(send(sv[1], &hello, sizeof(hello), 0),
+              static_cast<ssize_t>(sizeof(hello)));
+    wire::WireHeader request = hello;
+    request.type = wire::kRequest;
+    request.code = 1;
+    request.txn_id = 5;
+    ASSERT_EQ(send(sv[1], &request, sizeof(request), 0),
+              static_cast<ssize_t>(sizeof(request)));
+    pollfd p = {sv[1], POLLIN, 0};
+    ASSERT_EQ(poll(&p, 1, 20000), 1);  // the HELLO and the reply
+    char buf[wire::kMaxDatagram];
+    ASSERT_GT(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), 0);
+    if (never) {
+      EXPECT_TRUE(Eventually([&] {
+        const int64_t events = EpollEventsOf(sv[0]);
+        return events >= 0 && (events & EPOLLIN) != 0 &&
+               ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sv[0]) == 0;
+      }));
+    } else {
+      EXPECT_TRUE(Eventually([&] {
+        return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sv[0]) == 1;
+      }));
+    }
+    close(sv[1]);
+    OH_IPCRemoteStub_Destroy(root);
+  }
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
 }
 
 // The receiving runtime takes that datagram apart: the HELLO (the peer's

@@ -579,27 +579,43 @@ void Runtime::SpawnWorker() {
   }
 }
 
+bool Runtime::MayLinger() const {
+  return live_connections_.load(std::memory_order_relaxed) == 1 &&
+         joined_.load(std::memory_order_relaxed) == 0 && idle_.load() > 0 &&
+         workers_.load() <= g_max_threads.load();
+}
+
 void Runtime::WorkerLoop(ThreadState* ts) {
   ts->in_worker_loop = true;
   ts->stop_requested = false;
+  if (!ts->is_pool_worker) joined_.fetch_add(1, std::memory_order_relaxed);
   for (;;) {
+    // A pool worker retires (the limit was lowered, or it was idle for
+    // long) unless it is the last one that is not lingering: a lingering
+    // worker reads one connection only (see MayLinger).
     if (ts->is_pool_worker) {
       int w = workers_.load();
-      if (w > g_max_threads.load() &&
+      if (w > g_max_threads.load() && w - lingering_.load() > 1 &&
           workers_.compare_exchange_strong(w, w - 1)) {
         break;  // the limit was lowered: this worker retires
       }
     }
-    idle_.fetch_add(1, std::memory_order_relaxed);
+    idle_.fetch_add(1);
     epoll_event ev{};
     // Pool workers beyond the first retire after a while without work, so
     // a burst of concurrent requests does not leave threads behind.
     const int timeout_ms = ts->is_pool_worker ? IdleRetireMs() : -1;
     int n = epoll_wait(epfd_.get(), &ev, 1, timeout_ms);
-    idle_.fetch_sub(1, std::memory_order_relaxed);
+    // Sequentially consistent with MayLinger's load of idle_ after a
+    // lingering worker's increment of lingering_ (Linger): one of the two
+    // sees the other.
+    idle_.fetch_sub(1);
     if (n == 0) {
       int w = workers_.load();
-      if (w > 1 && workers_.compare_exchange_strong(w, w - 1)) break;
+      if (w - lingering_.load() > 1 &&
+          workers_.compare_exchange_strong(w, w - 1)) {
+        break;
+      }
       continue;
     }
     if (n == 1) {
@@ -613,6 +629,7 @@ void Runtime::WorkerLoop(ThreadState* ts) {
     }
     if (ts->stop_requested) break;
   }
+  if (!ts->is_pool_worker) joined_.fetch_sub(1, std::memory_order_relaxed);
   ts->in_worker_loop = false;
   ts->stop_requested = false;
 }
@@ -1217,6 +1234,9 @@ bool Connection::TryBecomeReader(Waiter* w) {
   std::lock_guard<std::mutex> l(mu_);
   if (dead()) return false;
   if (reading_) {
+    // This process calls on the connection too: a lingering worker would
+    // keep making its replies take a detour through another thread.
+    if (lingering_) linger_off_ = true;
     w->idle = true;
     return false;
   }
@@ -1234,6 +1254,7 @@ void Connection::ReleaseReader() {
   {
     std::lock_guard<std::mutex> l(mu_);
     reading_ = false;
+    lingering_ = false;
     if (dead()) return;
     kick = HandOverLocked();
   }
@@ -1750,8 +1771,67 @@ void Connection::OnReadable() {
   if (r != ReadResult::kMessage) return;
   if (RouteMessage(msg, nullptr) == Route::kInline) {
     rt_->BeforeBusy();
+    ThreadState* ts = ThreadState::Current();
+    if (!ts->is_pool_worker) {
+      ServeRequest(std::move(msg));
+      return;
+    }
+    ts->linger_ok = true;
+    ts->linger_holding = false;
     ServeRequest(std::move(msg));
+    Linger(ts->linger_holding);
   }
+}
+
+void Connection::NeverLinger() {
+  std::lock_guard<std::mutex> l(mu_);
+  linger_off_ = true;
+}
+
+bool Connection::TakeReaderToLinger() {
+  if (!rt_->MayLinger()) return false;
+  std::lock_guard<std::mutex> l(mu_);
+  if (dead() || reading_ || linger_off_ || !NeedsWatchLocked()) return false;
+  reading_ = true;
+  lingering_ = true;
+  if (armed_) {
+    armed_ = false;
+    rt_->Arm(this, sock_.get(), false);
+  }
+  return true;
+}
+
+void Connection::Linger(bool holding) {
+  ThreadState* ts = ThreadState::Current();
+  ts->linger_ok = false;
+  // Counted before MayLinger reads idle_ (TakeReaderToLinger): see the
+  // retirement rule in WorkerLoop.
+  rt_->lingering_.fetch_add(1);
+  for (;;) {
+    if (!holding && !TakeReaderToLinger()) break;
+    holding = false;
+    std::unique_ptr<Incoming> msg;
+    // Blocks until the peer sends something, closes, or a caller's
+    // SO_RCVTIMEO (ReaderLoop) passes; a dying connection shuts the socket
+    // down (Kill).
+    const ReadResult r = ReadOne(&msg, /*wait=*/true);
+    if (r == ReadResult::kFailed) {
+      Kill();
+      break;
+    }
+    ReleaseReader();
+    if (r == ReadResult::kNothing) continue;  // a RELEASE, say
+    if (r != ReadResult::kMessage) break;     // SO_RCVTIMEO, EINTR
+    // A reply or a request of a caller's chain was handed to its thread.
+    if (RouteMessage(msg, nullptr) != Route::kInline) break;
+    rt_->BeforeBusy();
+    ts->linger_ok = true;
+    ts->linger_holding = false;
+    ServeRequest(std::move(msg));
+    ts->linger_ok = false;
+    holding = ts->linger_holding;
+  }
+  rt_->lingering_.fetch_sub(1);
 }
 
 void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
@@ -1970,7 +2050,15 @@ bool WaitRequestsDone(int timeout_ms) {
 
 void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
   const auto [after, arg] = ServeAndReply(std::move(msg));
-  if (after != nullptr) after(arg);
+  if (after == nullptr) return;
+  // What runs after the reply may take long (a Create child's main
+  // function): not with the reader role kept for lingering.
+  ThreadState* ts = ThreadState::Current();
+  if (ts->linger_holding) {
+    ts->linger_holding = false;
+    ReleaseReader();
+  }
+  after(arg);
 }
 
 bool RunAfterReply(void (*fn)(void*), void* arg) {
@@ -1986,6 +2074,11 @@ bool RunAfterReply(void (*fn)(void*), void* arg) {
 std::pair<void (*)(void*), void*> Connection::ServeAndReply(
     std::unique_ptr<Incoming> msg) {
   const ServingScope serving;  // until the reply is sent
+  // Only the request a worker read itself (OnReadable, Linger), not one
+  // its handler serves nested in a call.
+  ThreadState* const self = ThreadState::Current();
+  const bool may_linger = self->linger_ok;
+  self->linger_ok = false;
   std::pair<void (*)(void*), void*> after = {nullptr, nullptr};
   const WireHeader h = msg->header;
   const bool one_way = (h.flags & wire::kFlagOneWay) != 0;
@@ -2021,7 +2114,7 @@ std::pair<void (*)(void*), void*> Connection::ServeAndReply(
   } else if (!target) {
     status = OH_IPC_DEAD_REMOTE_OBJECT;
   } else {
-    ThreadState* ts = ThreadState::Current();
+    ThreadState* ts = self;
     const CallContext saved = ts->ctx;
     ts->ctx.in_ipc = true;
     ts->ctx.pid = msg->peer_pid;
@@ -2051,13 +2144,15 @@ std::pair<void (*)(void*), void*> Connection::ServeAndReply(
   // the caller sees a consistent reference state when its call returns.
   msg->parcel.parcel.Clear();
   if (one_way) return after;
+  bool holding = may_linger && TakeReaderToLinger();
   WireHeader r = NewHeader(wire::kReply);
   r.txn_id = h.txn_id;
   r.code = static_cast<uint32_t>(status);
   // The status always reaches the caller (decisions.md §2.11); a failed
   // handler's reply data is not sent.
   SendMessage(r, status == OH_IPC_SUCCESS ? &reply.parcel : nullptr,
-              rt_->default_timeout_ms());
+              rt_->default_timeout_ms(), holding ? &holding : nullptr);
+  self->linger_holding = holding;
   return after;
 }
 
@@ -2103,6 +2198,7 @@ int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
   // HELLO along (bridge.h).
   int rc =
       conn->Start(root_stub, (flags & (kAdoptLazily | kAdoptDeferHello)) != 0);
+  if ((flags & kAdoptNeverLinger) != 0) conn->NeverLinger();
   if (rc == OH_IPC_SUCCESS) rc = rt->AddConnection(conn);
   if (rc != OH_IPC_SUCCESS) {
     conn->Kill();

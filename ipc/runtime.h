@@ -143,6 +143,11 @@ class ThreadState : public RefCounted {
   bool in_worker_loop = false;
   bool stop_requested = false;
   bool is_pool_worker = false;
+  // Connection::Linger bookkeeping: set while a pool worker serves a request
+  // it read through epoll, so that the reply's sender may keep the reader
+  // role (linger_ok); whether it kept it (linger_holding).
+  bool linger_ok = false;
+  bool linger_holding = false;
   uint64_t chain = 0;   // chain this thread waits in (0: none)
   int chain_depth = 0;  // nested waits in `chain`
 
@@ -175,6 +180,9 @@ class Connection final : public RefCounted {
 
   // Called by a worker when epoll reports the socket readable.
   void OnReadable();
+  // This end calls more than it serves (the app's end of a Create channel):
+  // its workers never linger on it (see Linger).
+  void NeverLinger();
   // Serves a request (on the current thread) and sends the reply, then
   // runs what the handler asked to run after it (RunAfterReply).
   void ServeRequest(std::unique_ptr<Incoming> msg);
@@ -234,6 +242,21 @@ class Connection final : public RefCounted {
 
   bool TryBecomeReader(Waiter* w);
   void ReleaseReader();
+  // A pool worker that has served a request on the process's only
+  // connection keeps reading it, blocked in recvmsg, instead of going back
+  // to epoll_wait (Runtime::MayLinger has the conditions). Its reply is
+  // sent with the reader role already taken (TakeReaderToLinger), so the
+  // next request cannot wake another worker through epoll: on a shared CPU
+  // the peer usually runs, and sends it, before this worker gets back. Each
+  // request read is served with the role released and the socket armed, as
+  // in OnReadable, so a handler that blocks never holds up the connection.
+  // `holding`: the reply's sender kept the role. Ends on anything that is
+  // not a request to serve here, on EOF, or when a caller of this process
+  // found the role taken by a lingering worker (linger_off_: its reply had
+  // to be handed over; the worker no longer lingers on this connection).
+  void Linger(bool holding);
+  // Takes the reader role for Linger, if the connection allows it.
+  bool TakeReaderToLinger();
   // Whether the peer can send what must be read even when no caller waits
   // for a reply: its HELLO, requests to and releases of our exports (a
   // retired root until the peer releases it), dead notices for the relayed
@@ -302,6 +325,8 @@ class Connection final : public RefCounted {
   bool reading_ = false;
   bool armed_ = false;         // registered for input (EPOLLIN)
   bool rearm_needed_ = false;  // an event disabled the registration
+  bool lingering_ = false;     // the reader is a worker in Linger
+  bool linger_off_ = false;    // see Linger
   bool hello_ = false;
   bool peer_has_root_ = true;
   int32_t peer_pid_ = -1;
@@ -394,6 +419,17 @@ class Runtime {
   void WorkerLoop(ThreadState* ts);
   // Before a pool worker runs a handler: keeps one idle worker if allowed.
   void BeforeBusy();
+  // Whether a pool worker may linger on a connection (Connection::Linger):
+  // it is the only one, another worker waits in epoll_wait for everything
+  // else (tasks, new connections), the thread limit is not exceeded, and no
+  // thread has joined the pool (OH_IPCSkeleton_JoinWorkThread: its owner
+  // wants it to serve, and a lingering worker would take every request).
+  // That other worker does not retire while one lingers.
+  bool MayLinger() const;
+  // Pool workers in Connection::Linger.
+  std::atomic<int> lingering_{0};
+  // Threads in WorkerLoop through OH_IPCSkeleton_JoinWorkThread.
+  std::atomic<int> joined_{0};
 
   static void SetMaxThreads(int n);
 

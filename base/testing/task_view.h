@@ -13,6 +13,12 @@ namespace ncp::testing {
 // kernel does not say), -2 if there is no such thread.
 long BlockedSyscall(pid_t tid);
 
+// The threads of process `pid` (0: this one) named `comm` (NULL: any) that
+// are blocked in system call `number` with `first_arg` as its first
+// argument (-1: any), from /proc/<pid>/task/*/{comm,syscall}.
+int ThreadsBlockedIn(pid_t pid, const char* comm, long number,
+                     long first_arg = -1);
+
 }  // namespace ncp::testing
 
 #endif  // NCP_BASE_TESTING_TASK_VIEW_H_
