@@ -595,7 +595,7 @@ void Runtime::WorkerLoop(ThreadState* ts) {
     // worker reads one connection only (see MayLinger).
     if (ts->is_pool_worker) {
       int w = workers_.load();
-      if (w > g_max_threads.load() && w - lingering_.load() > 1 &&
+      if (w > g_max_threads.load() && w - lingering_workers_.load() > 1 &&
           workers_.compare_exchange_strong(w, w - 1)) {
         break;  // the limit was lowered: this worker retires
       }
@@ -607,12 +607,12 @@ void Runtime::WorkerLoop(ThreadState* ts) {
     const int timeout_ms = ts->is_pool_worker ? IdleRetireMs() : -1;
     int n = epoll_wait(epfd_.get(), &ev, 1, timeout_ms);
     // Sequentially consistent with MayLinger's load of idle_ after a
-    // lingering worker's increment of lingering_ (Linger): one of the two
-    // sees the other.
+    // lingering worker's increment of lingering_workers_ (Linger): one of the
+    // two sees the other.
     idle_.fetch_sub(1);
     if (n == 0) {
       int w = workers_.load();
-      if (w - lingering_.load() > 1 &&
+      if (w - lingering_workers_.load() > 1 &&
           workers_.compare_exchange_strong(w, w - 1)) {
         break;
       }
@@ -1804,9 +1804,12 @@ bool Connection::TakeReaderToLinger() {
 void Connection::Linger(bool holding) {
   ThreadState* ts = ThreadState::Current();
   ts->linger_ok = false;
-  // Counted before MayLinger reads idle_ (TakeReaderToLinger): see the
-  // retirement rule in WorkerLoop.
-  rt_->lingering_.fetch_add(1);
+  // A process with several connections, say, without touching the shared
+  // counter.
+  if (!holding && !rt_->MayLinger()) return;
+  // Counted before MayLinger reads idle_ again (TakeReaderToLinger): see
+  // the retirement rule in WorkerLoop.
+  rt_->lingering_workers_.fetch_add(1);
   for (;;) {
     if (!holding && !TakeReaderToLinger()) break;
     holding = false;
@@ -1831,7 +1834,7 @@ void Connection::Linger(bool holding) {
     ts->linger_ok = false;
     holding = ts->linger_holding;
   }
-  rt_->lingering_.fetch_sub(1);
+  rt_->lingering_workers_.fetch_sub(1);
 }
 
 void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,

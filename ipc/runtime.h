@@ -427,7 +427,7 @@ class Runtime {
   // That other worker does not retire while one lingers.
   bool MayLinger() const;
   // Pool workers in Connection::Linger.
-  std::atomic<int> lingering_{0};
+  std::atomic<int> lingering_workers_{0};
   // Threads in WorkerLoop through OH_IPCSkeleton_JoinWorkThread.
   std::atomic<int> joined_{0};
 
