@@ -1777,9 +1777,10 @@ void Connection::OnReadable() {
       return;
     }
     ts->linger_ok = true;
-    ts->linger_holding = false;
     ServeRequest(std::move(msg));
-    Linger(ts->linger_holding);
+    const bool holding = ts->linger_holding;
+    ts->linger_holding = false;
+    Linger(holding);
   }
 }
 
@@ -1829,10 +1830,9 @@ void Connection::Linger(bool holding) {
     if (RouteMessage(msg, nullptr) != Route::kInline) break;
     rt_->BeforeBusy();
     ts->linger_ok = true;
-    ts->linger_holding = false;
     ServeRequest(std::move(msg));
-    ts->linger_ok = false;
     holding = ts->linger_holding;
+    ts->linger_holding = false;
   }
   rt_->lingering_workers_.fetch_sub(1);
 }
@@ -2082,6 +2082,7 @@ std::pair<void (*)(void*), void*> Connection::ServeAndReply(
   ThreadState* const self = ThreadState::Current();
   const bool may_linger = self->linger_ok;
   self->linger_ok = false;
+  self->linger_holding = false;  // set below if it takes the reader role
   std::pair<void (*)(void*), void*> after = {nullptr, nullptr};
   const WireHeader h = msg->header;
   const bool one_way = (h.flags & wire::kFlagOneWay) != 0;

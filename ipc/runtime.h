@@ -143,9 +143,11 @@ class ThreadState : public RefCounted {
   bool in_worker_loop = false;
   bool stop_requested = false;
   bool is_pool_worker = false;
-  // Connection::Linger bookkeeping: set while a pool worker serves a request
-  // it read through epoll, so that the reply's sender may keep the reader
-  // role (linger_ok); whether it kept it (linger_holding).
+  // Connection::Linger bookkeeping: set by a pool worker about to serve a
+  // request it read itself, so that the reply's sender may take the reader
+  // role (linger_ok, cleared by ServeAndReply); whether it did
+  // (linger_holding, set by ServeAndReply, taken and cleared by the
+  // worker).
   bool linger_ok = false;
   bool linger_holding = false;
   uint64_t chain = 0;   // chain this thread waits in (0: none)
