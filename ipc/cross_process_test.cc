@@ -1654,6 +1654,26 @@ TEST(LazyAdoptionTest, TheHelloWaitsForTheFirstMessageAndCarriesIt) {
   ASSERT_TRUE(Connection::WaitLiveCountAtMost(live_before, 20000));
 }
 
+// As a peer on the raw socket `sock`: its HELLO (its credentials go along:
+// the other end has SO_PASSCRED), then a sync request (code 1, `txn`) to
+// the other end's root; returns once an answer can be read.
+void SendHelloAndRequest(int sock, uint64_t txn) {
+  wire::WireHeader hello{};
+  hello.magic = wire::kMagic;
+  hello.version = wire::kVersion;
+  hello.type = wire::kHello;
+  ASSERT_EQ(send(sock, &hello, sizeof(hello), 0),
+            static_cast<ssize_t>(sizeof(hello)));
+  wire::WireHeader request = hello;
+  request.type = wire::kRequest;
+  request.code = 1;
+  request.txn_id = txn;
+  ASSERT_EQ(send(sock, &request, sizeof(request), 0),
+            static_cast<ssize_t>(sizeof(request)));
+  pollfd p = {sock, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 20000), 1);
+}
+
 // The app's end of a Create channel (kAdoptDeferHello): its pool serves
 // the child's report at once, and its HELLO waits for its first message,
 // the reply, and goes in the same datagram.
@@ -1671,22 +1691,7 @@ TEST(LazyAdoptionTest, ADeferredHelloGoesWithTheReply) {
   char buf[wire::kMaxDatagram];
   EXPECT_EQ(recv(sv[1], buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT), -1);
   EXPECT_EQ(errno, EAGAIN);
-  // The peer: its HELLO (its credentials go along: our end has
-  // SO_PASSCRED), then a sync request to our root.
-  wire::WireHeader hello{};
-  hello.magic = wire::kMagic;
-  hello.version = wire::kVersion;
-  hello.type = wire::kHello;
-  ASSERT_EQ(send(sv[1], &hello, sizeof(hello), 0),
-            static_cast<ssize_t>(sizeof(hello)));
-  wire::WireHeader request = hello;
-  request.type = wire::kRequest;
-  request.code = 1;
-  request.txn_id = 77;
-  ASSERT_EQ(send(sv[1], &request, sizeof(request), 0),
-            static_cast<ssize_t>(sizeof(request)));
-  pollfd p = {sv[1], POLLIN, 0};
-  ASSERT_EQ(poll(&p, 1, 20000), 1);
+  ASSERT_NO_FATAL_FAILURE(SendHelloAndRequest(sv[1], 77));
   ssize_t n = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
   ASSERT_GE(n, static_cast<ssize_t>(2 * sizeof(wire::WireHeader)));
   wire::WireHeader h;
@@ -1722,20 +1727,8 @@ TEST(LazyAdoptionTest, TheAppsEndOfACreateChannelNeverLingers) {
                                            kAdoptDeferHello | kAdoptOwnSocket |
                                                (never ? kAdoptNeverLinger : 0)),
         OH_IPC_SUCCESS);
-    wire::WireHeader hello{};
-    hello.magic = wire::kMagic;
-    hello.version = wire::kVersion;
-    hello.type = wire::kHello;
-    ASSERT_EQ(send(sv[1], &hello, sizeof(hello), 0),
-              static_cast<ssize_t>(sizeof(hello)));
-    wire::WireHeader request = hello;
-    request.type = wire::kRequest;
-    request.code = 1;
-    request.txn_id = 5;
-    ASSERT_EQ(send(sv[1], &request, sizeof(request), 0),
-              static_cast<ssize_t>(sizeof(request)));
-    pollfd p = {sv[1], POLLIN, 0};
-    ASSERT_EQ(poll(&p, 1, 20000), 1);  // the HELLO and the reply
+    // Answered: the HELLO and the reply.
+    ASSERT_NO_FATAL_FAILURE(SendHelloAndRequest(sv[1], 5));
     char buf[wire::kMaxDatagram];
     ASSERT_GT(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), 0);
     if (never) {
