@@ -389,10 +389,9 @@ class Zygote {
     // this CPU, run first. Woken by that close, this process could be
     // picked to run as soon as the child was preempted (by a kernel worker
     // it had woken, in a scheduler trace), and its refill fork then came
-    // before the child's entry. Pinned, in
-    // eight pairs of ncp bench runs with and without this: Start NORMAL
-    // p99 1.25-1.62 ms against 1.51-1.85 ms, its median lower in seven
-    // pairs (by up to 65 us).
+    // before the child's entry. Pinned, in eight pairs of ncp bench runs
+    // with and without this: Start NORMAL p99 1.25-1.62 ms against
+    // 1.51-1.85 ms, its median lower in seven pairs (by up to 65 us).
     if (started && starting_.empty()) sched_yield();
     if (starting_.empty()) Refill();
     if (pfds[0].revents == 0) return;
