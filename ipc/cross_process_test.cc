@@ -25,6 +25,7 @@
 
 #include "IPCKit/ipc_kit.h"
 #include "base/testing/epoll_view.h"
+#include "base/testing/eventually.h"
 #include "base/testing/task_view.h"
 #include "gtest/gtest.h"
 #include "ipc/bridge.h"
@@ -1130,17 +1131,7 @@ bool ReadForThePool(int sock) {
          ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) > 0;
 }
 
-// Polls `condition` (what the kernel shows of this or a peer process)
-// until it holds or 20 s have passed.
-template <typename F>
-bool Eventually(F condition) {
-  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // polling
-  }
-  return true;
-}
+using ::ncp::testing::Eventually;
 
 // A connection that offers the peer nothing (no root, nothing sent) is
 // left in the epoll set for EOF and errors only: its callers read their own

@@ -1804,7 +1804,6 @@ bool Connection::TakeReaderToLinger() {
 
 void Connection::Linger(bool holding) {
   ThreadState* ts = ThreadState::Current();
-  ts->linger_ok = false;
   // A process with several connections, say, without touching the shared
   // counter.
   if (!holding && !rt_->MayLinger()) return;

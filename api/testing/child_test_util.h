@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "AbilityKit/native_child_process.h"
+#include "base/testing/eventually.h"  // Eventually, for the tests using this
 
 namespace ncp::testing {
 
@@ -85,19 +86,6 @@ std::string StackRange(pid_t pid);
 
 // The name of the calling thread.
 std::string CurrentThreadName();
-
-// Blocks until `done()` holds, up to 10 s, looking every millisecond: for
-// state the library or the kernel changes on its own time (a reaped child,
-// a zygote's spare, an epoll registration).
-template <typename Done>
-bool Eventually(Done done) {
-  for (int i = 0; i < 10000; ++i) {
-    if (done()) return true;
-    struct timespec ms = {0, 1000000};
-    nanosleep(&ms, nullptr);
-  }
-  return false;
-}
 
 }  // namespace ncp::testing
 

@@ -25,6 +25,16 @@ std::string ReadLine(const std::string& path) {
   return text;
 }
 
+// "<number> <arg1> ..." (hexadecimal arguments) while blocked; "running"
+// (or "-1 ...") otherwise: false then.
+bool ParseSyscall(const std::string& line, long* number, long* first_arg) {
+  char* end = nullptr;
+  *number = strtol(line.c_str(), &end, 10);
+  if (end == line.c_str() || *number < 0) return false;
+  if (first_arg != nullptr) *first_arg = strtol(end, nullptr, 16);
+  return true;
+}
+
 }  // namespace
 
 int ThreadsBlockedIn(pid_t pid, const char* comm, long number, long first_arg) {
@@ -37,12 +47,10 @@ int ThreadsBlockedIn(pid_t pid, const char* comm, long number, long first_arg) {
     if (e->d_name[0] == '.') continue;
     const std::string task = base + "/" + e->d_name;
     if (comm != nullptr && ReadLine(task + "/comm") != comm) continue;
-    // "<number> <arg1> ..." (hexadecimal arguments) while blocked.
-    const std::string call = ReadLine(task + "/syscall");
-    char* end = nullptr;
-    const long nr = strtol(call.c_str(), &end, 10);
-    if (end == call.c_str() || nr != number) continue;
-    const long arg = strtol(end, nullptr, 16);
+    long nr, arg;
+    if (!ParseSyscall(ReadLine(task + "/syscall"), &nr, &arg) || nr != number) {
+      continue;
+    }
     if (first_arg < 0 || arg == first_arg) ++count;
   }
   closedir(dir);
@@ -50,20 +58,11 @@ int ThreadsBlockedIn(pid_t pid, const char* comm, long number, long first_arg) {
 }
 
 long BlockedSyscall(pid_t tid) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/self/task/%d/syscall",
-           static_cast<int>(tid));
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -2;
-  char text[256];
-  const ssize_t n = read(fd, text, sizeof(text) - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  text[n] = '\0';
-  // "<number> <args...>" while blocked; "running" or "-1 ..." otherwise.
-  char* end = nullptr;
-  const long number = strtol(text, &end, 10);
-  return end == text ? -1 : number;
+  const std::string task = "/proc/self/task/" + std::to_string(tid);
+  if (access(task.c_str(), F_OK) != 0) return -2;
+  long number;
+  return ParseSyscall(ReadLine(task + "/syscall"), &number, nullptr) ? number
+                                                                     : -1;
 }
 
 }  // namespace ncp::testing
