@@ -47,7 +47,8 @@ int ThreadsBlockedIn(pid_t pid, const char* comm, long number, long first_arg) {
     if (e->d_name[0] == '.') continue;
     const std::string task = base + "/" + e->d_name;
     if (comm != nullptr && ReadLine(task + "/comm") != comm) continue;
-    long nr, arg;
+    long nr = -1;
+    long arg = -1;
     if (!ParseSyscall(ReadLine(task + "/syscall"), &nr, &arg) || nr != number) {
       continue;
     }
@@ -60,7 +61,7 @@ int ThreadsBlockedIn(pid_t pid, const char* comm, long number, long first_arg) {
 long BlockedSyscall(pid_t tid) {
   const std::string task = "/proc/self/task/" + std::to_string(tid);
   if (access(task.c_str(), F_OK) != 0) return -2;
-  long number;
+  long number = -1;
   return ParseSyscall(ReadLine(task + "/syscall"), &number, nullptr) ? number
                                                                      : -1;
 }
