@@ -67,24 +67,26 @@ std::vector<std::string> LibrarySearchDirs() {
   return dirs;
 }
 
-std::string ResolveLibrary(const std::string& name) {
+std::string ResolveLibrary(const std::string& name, bool* canonical) {
+  bool unused;
+  if (canonical == nullptr) canonical = &unused;
+  *canonical = false;
   if (name.empty()) return name;
-  if (name[0] == '/') {
-    // Canonical, so that the same path exists inside a sandbox (which binds
-    // the library's real directory).
-    std::string real = RealPath(name);
-    return real.empty() ? name : real;
-  }
+  // Canonical, so that the same path exists inside a sandbox (which binds
+  // the library's real directory).
+  auto real_or = [canonical](const std::string& path) {
+    std::string real = RealPath(path);
+    *canonical = !real.empty();
+    return *canonical ? real : path;
+  };
+  if (name[0] == '/') return real_or(name);
   for (const std::string& dir : LibrarySearchDirs()) {
     std::string candidate = absl::StrCat(dir, "/", name);
-    if (access(candidate.c_str(), F_OK) == 0) {
-      std::string real = RealPath(candidate);
-      return real.empty() ? candidate : real;
-    }
+    if (access(candidate.c_str(), F_OK) == 0) return real_or(candidate);
   }
   if (name.find('/') != std::string::npos) {
-    std::string real = RealPath(name);
-    if (!real.empty()) return real;
+    std::string resolved = real_or(name);
+    if (*canonical) return resolved;
   }
   return name;
 }

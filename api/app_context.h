@@ -21,7 +21,7 @@ std::vector<std::string> LibrarySearchDirs();
 // Turns a library name into what the child dlopen()s: an absolute path when
 // the name is absolute, or found in LibrarySearchDirs() (or, containing a
 // '/', relative to the working directory); the bare name otherwise.
-std::string ResolveLibrary(const std::string& name);
+std::string ResolveLibrary(const std::string& name, bool* canonical = nullptr);
 
 // "<bundle>:<custom>" or "<bundle>:Native_<stem><counter>".
 std::string ChildProcessName(const std::string& custom,

@@ -141,7 +141,9 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
   request.bootstrap = std::move(boot);
   request.bootstrap.process_name = ChildProcessName(
       options.process_name, request.bootstrap.library, counter);
-  request.bootstrap.library = ResolveLibrary(request.bootstrap.library);
+  bool library_canonical = false;
+  request.bootstrap.library =
+      ResolveLibrary(request.bootstrap.library, &library_canonical);
   request.fds = fds;
   request.channel_fd = channel_fd;
 
@@ -161,7 +163,9 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
     for (const auto& [path, writable] : options.sandbox_paths) {
       isolation.extra_binds.push_back(isolation::BindPath{path, writable});
     }
-    if (request.bootstrap.library.find('/') != std::string::npos) {
+    if (library_canonical) {
+      isolation.canonical_read_only_paths.push_back(request.bootstrap.library);
+    } else if (request.bootstrap.library.find('/') != std::string::npos) {
       isolation.read_only_paths.push_back(request.bootstrap.library);
     }
     request.isolation = &isolation;

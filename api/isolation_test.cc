@@ -108,6 +108,8 @@ struct StartResult {
 // Starts `symbol` of `lib` ISOLATED with "out" (+ extra fds) and collects
 // what it writes to "out" until it closes it (exits, or closes it itself).
 
+bool CopyFile(const std::string& from, const std::string& to);
+
 StartResult RunIsolated(const std::string& lib, const std::string& symbol,
                         const std::string& params, bool own_uid = false,
                         std::vector<std::pair<std::string, int>> extra = {}) {
@@ -122,7 +124,7 @@ StartResult RunIsolated(const std::string& lib, const std::string& symbol,
                                                   NCP_ISOLATION_MODE_ISOLATED);
   OH_Ability_ChildProcessConfigs_SetIsolationUid(configs, own_uid);
   StartResult result;
-  std::string entry = FixturePath(lib) + ":" + symbol;
+  std::string entry = (lib[0] == '/' ? lib : FixturePath(lib)) + ":" + symbol;
   result.code = OH_Ability_StartNativeChildProcessWithConfigs(
       entry.c_str(), args, configs, &result.pid);
   OH_Ability_DestroyChildProcessConfigs(configs);
@@ -731,6 +733,38 @@ TEST(IsolationConfigTest, ASandboxPathIsResolvedAgainOnEverySpawn) {
   std::ofstream(b + "/b") << "x";
   ASSERT_EQ(symlink(a.c_str(), (g_base + "/retarget_link").c_str()), 0);
   EXPECT_EQ(InFork(&RetargetedSandboxPath), 0);
+}
+
+// The library's directory is bound as the library's path resolves at each
+// spawn (the resolution that names what the child loads, not a second
+// lookup): through a symlink retargeted between two spawns, the second
+// child loads the new target's copy (the first target's is gone).
+int RetargetedLibraryPath() {
+  OH_Ability_RegisterNativeChildProcessExitCallback(&OnExit);
+  const std::string link = g_base + "/lib_link";
+  StartResult first = RunIsolated(link + "/libncp_probe.so", "Probe", "");
+  if (first.code != 0) return 60;
+  if (Int(first.report, "end") != 1) return 61;  // loaded and ran
+  if (unlink((g_base + "/lib_a/libncp_probe.so").c_str()) != 0 ||
+      unlink(link.c_str()) != 0 ||
+      symlink((g_base + "/lib_b").c_str(), link.c_str()) != 0) {
+    return 62;
+  }
+  StartResult second = RunIsolated(link + "/libncp_probe.so", "Probe", "");
+  if (second.code != 0) return 63;
+  if (Int(second.report, "end") != 1) return 64;
+  return 0;
+}
+
+TEST(IsolationConfigTest, ALibraryPathIsResolvedAgainOnEverySpawn) {
+  for (const char* dir : {"/lib_a", "/lib_b"}) {
+    ASSERT_EQ(mkdir((g_base + dir).c_str(), 0755), 0);
+    ASSERT_TRUE(CopyFile(FixturePath("libncp_probe.so"),
+                         g_base + dir + "/libncp_probe.so"));
+  }
+  ASSERT_EQ(
+      symlink((g_base + "/lib_a").c_str(), (g_base + "/lib_link").c_str()), 0);
+  EXPECT_EQ(InFork(&RetargetedLibraryPath), 0);
 }
 
 TEST(IsolationConfigTest, PerChildSandboxPathsAndDataDir) {

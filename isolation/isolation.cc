@@ -203,17 +203,32 @@ absl::StatusOr<std::shared_ptr<const IsolationPlan>> BuildIsolationPlan(
     }
   }
   std::vector<Bind> binds;
+  // A library's whole directory, so that its neighbours resolve too.
+  auto add_directory_of = [&binds](const std::string& canonical,
+                                   bool looked_up) {
+    size_t slash = canonical.rfind('/');
+    if (looked_up && slash != 0 && slash != std::string::npos) {
+      // The directory of a path that exists: a directory, no lookup needed.
+      binds.push_back(Bind{canonical.substr(0, slash), false, true});
+      return absl::OkStatus();
+    }
+    std::string dir = slash == 0 ? "/" : canonical.substr(0, slash);
+    if (dir == "/") dir = canonical;
+    return AddCanonicalBind(dir, /*writable=*/false, &binds);
+  };
   for (const std::string& path : options.read_only_paths) {
     std::string canonical;
     absl::Status s = CanonicalExistingPath(path, &canonical);
     if (!s.ok()) return s;
-    // A library's whole directory, so that its neighbours resolve too.
-    size_t slash = canonical.rfind('/');
-    std::string dir = slash == 0 ? "/" : canonical.substr(0, slash);
-    if (dir == "/") dir = canonical;
-    if (!(s = AddCanonicalBind(dir, /*writable=*/false, &binds)).ok()) {
-      return s;
+    if (!(s = add_directory_of(canonical, /*looked_up=*/false)).ok()) return s;
+  }
+  for (const std::string& canonical : options.canonical_read_only_paths) {
+    if (canonical.size() < 2 || canonical[0] != '/') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", canonical, "\" is not a canonical path"));
     }
+    absl::Status s = add_directory_of(canonical, /*looked_up=*/true);
+    if (!s.ok()) return s;
   }
   std::vector<BindPath> extra = options.extra_binds;
   AddEnvBinds("NCP_SANDBOX_RO", false, &extra).IgnoreError();

@@ -38,6 +38,10 @@ struct IsolationOptions {
   // Files or directories the child must see read-only at the same path
   // (the user's library, the ncp libraries).
   std::vector<std::string> read_only_paths;
+  // As read_only_paths, but canonical already (the caller resolved them
+  // just now, as the user's library is): their directories are bound
+  // without another lookup (~4 system calls of every ISOLATED spawn).
+  std::vector<std::string> canonical_read_only_paths;
   // Extra paths the app asked for (NCP_SANDBOX_RO / NCP_SANDBOX_RW).
   std::vector<BindPath> extra_binds;
 };
