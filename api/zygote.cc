@@ -733,14 +733,13 @@ class Zygote {
           static_cast<size_t>(parsed.boot.status_fd) >= parsed.table.size()) {
         _exit(spawner::kSetupFailedExitCode);
       }
-      HandToInit(init_link, parsed.boot.process_name,
-                 parsed.table[static_cast<size_t>(parsed.boot.status_fd)],
-                 sock);
-      report = init_link;  // the verdict goes through the init
+      // A setup that fails answers on `sock` itself; a verdict of success
+      // goes through the init (HandToInit, once the setup has run).
       init = InitRole::kForked;
     }
     spawner::SpawnPlan& plan = parsed.plan;
     plan.report_fd = report;
+    plan.kept_fd = init_link;
     plan.parent_pidfd = app_pidfd_;
     plan.reset_signal_handlers = false;
     if (prepared != nullptr) plan.phases = spawner::kPhaseFds;
@@ -752,9 +751,10 @@ class Zygote {
   // from here, with the socket to its init) prefaults and takes the
   // request, so that the child's start pays for no fork and no
   // copy-on-write faults. This process becomes the init: it waits for the
-  // child's name and status fd (HandToInit), names itself, then serves as
-  // init. If the child ends first, so does the init, with its status, and
-  // the zygote drops the spare.
+  // setup's verdict with the child's name and status fd (HandToInit), names
+  // itself, forwards the verdict, then serves as init. If the child ends
+  // first (its setup failed: it told the app itself), so does the init,
+  // with its status, and the zygote drops the spare.
   int ForkRealChildAhead(int sock, int report) {
     int link[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, link) != 0) {
@@ -775,28 +775,23 @@ class Zygote {
     close(sock);
     close(report);
     if (app_pidfd_ >= 0) close(app_pidfd_);
-    char name[4096];
+    // The verdict (int32 {stage, errno, index}), then the name.
+    constexpr size_t kVerdictSize = 3 * sizeof(int32_t);
+    char message[kVerdictSize + 4096];
     std::vector<int> fds;
-    const ssize_t n = ReceiveWithFds(link[0], name, sizeof(name) - 1, 0,
+    const ssize_t n = ReceiveWithFds(link[0], message, sizeof(message) - 1, 0,
                                      /*max_fds=*/2, &fds);
     // The status pipe and the request socket; anything else is not ours to
     // keep (ServeAsInit closes every other fd).
     const int status_fd = fds.size() == 2 ? fds[0] : -1;
-    if (n > 0 && fds.size() == 2) {
+    if (n > static_cast<ssize_t>(kVerdictSize) && fds.size() == 2) {
       // Named before the verdict goes out: the app may look at this
       // process as soon as it has the pid. The child does not wait for it.
-      name[n] = '\0';
-      SetProcessName(name);
+      message[n] = '\0';
+      SetProcessName(message + kVerdictSize);
       const int answer = fds[1];
-      int32_t verdict[3];
-      ssize_t got;
-      do {
-        got = read(link[0], verdict, sizeof(verdict));
-      } while (got < 0 && errno == EINTR);
-      if (got == static_cast<ssize_t>(sizeof(verdict))) {
-        ssize_t w = send(answer, verdict, sizeof(verdict), MSG_NOSIGNAL);
-        (void)w;  // (the app may be gone)
-      }
+      ssize_t w = send(answer, message, kVerdictSize, MSG_NOSIGNAL);
+      (void)w;  // (the app may be gone)
       // The request socket hangs up when the child is past its start (it
       // then closes its end of the link), as a NORMAL child's does: the
       // zygote then makes the next spare. Until then this process's
@@ -818,15 +813,18 @@ class Zygote {
     ServeAsInit(child, status_fd);  // closes link[0] too
   }
 
-  // The real child, forked ahead: tells its init its name, where to report
-  // its end and where to forward the setup's verdict (`answer`, which the
-  // child then closes: the verdict goes to the init over `link`, and the
-  // init sends it on once it bears the name). No round trip: the child
-  // goes on with its setup at once.
+  // The real child, forked ahead and set up: sends its init the setup's
+  // verdict, its name, where to report its end and where to forward the
+  // verdict (`answer`, which the child then closes: the init sends the
+  // verdict on once it bears the name), all in one message: the init wakes
+  // once. No round trip: the child goes on at once.
   static void HandToInit(int link, const std::string& name, int status_fd,
-                         int answer) {
+                         int answer, const int32_t (&verdict)[3]) {
+    std::string message(reinterpret_cast<const char*>(verdict),
+                        sizeof(verdict));
+    message.append(name.c_str(), name.size() + 1);
     const int fds[2] = {status_fd, answer};
-    if (SendWithFds(link, name.c_str(), name.size() + 1, fds, 2) < 0) {
+    if (SendWithFds(link, message.data(), message.size(), fds, 2) < 0) {
       _exit(spawner::kSetupFailedExitCode);
     }
     close(answer);
@@ -883,13 +881,20 @@ class Zygote {
     }
     umask(parsed.payload.umask);
     int report_fd = -1;
-    if (spawner::RunChildSetup(&plan, &report_fd) != 0) {
+    int init_link = -1;
+    if (spawner::RunChildSetup(&plan, &report_fd, &init_link) != 0) {
       _exit(spawner::kSetupFailedExitCode);
     }
-    // Set up; the pipe stays open until this child is past its start.
+    // Set up; the pipe (or the link to the init) stays open until this
+    // child is past its start.
     const int32_t ok[3] = {0, 0, -1};
-    if (write(report_fd, ok, sizeof(ok)) != sizeof(ok))
+    if (init == InitRole::kForked) {
+      // The status fd is where the fd table put it.
+      HandToInit(init_link, boot.process_name, boot.status_fd, report_fd, ok);
+      report_fd = init_link;
+    } else if (write(report_fd, ok, sizeof(ok)) != sizeof(ok)) {
       _exit(spawner::kSetupFailedExitCode);
+    }
     SetStartedFd(report_fd);
     // The app's environment at the time of the request.
     std::vector<std::string>& vars = parsed.payload.env;

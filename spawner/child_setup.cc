@@ -340,7 +340,8 @@ NCP_CHILD_FN int64_t MonotonicNs() {
   return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
-NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
+NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out,
+                               int* kept_fd_out) {
   long r;
   int report_fd = plan->report_fd;
   const uint32_t phases = plan->phases;
@@ -385,22 +386,27 @@ NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out) {
   }
 
   int parent_pidfd = plan->parent_pidfd;
+  int kept_fd = plan->kept_fd;
   if ((phases & kPhaseFds) != 0) {
-    int extra[3];
+    int extra[4];
     int n_extra = 0;
     if (plan->exec_fd >= 0) extra[n_extra++] = plan->exec_fd;
     const int parent_slot = n_extra;
     if (plan->parent_pidfd >= 0) extra[n_extra++] = plan->parent_pidfd;
     const int report_slot = n_extra;
     if (report_fd >= 0) extra[n_extra++] = report_fd;
+    const int kept_slot = n_extra;
+    if (kept_fd >= 0) extra[n_extra++] = kept_fd;
     int index = -1;
     if ((r = SetupFds(plan, extra, n_extra, &index)) < 0) {
       return Fail(plan, report_fd, Stage::kFds, r, index);
     }
     if (report_fd >= 0) report_fd = extra[report_slot];
     if (plan->parent_pidfd >= 0) parent_pidfd = extra[parent_slot];
+    if (kept_fd >= 0) kept_fd = extra[kept_slot];
   }
   if (report_fd_out != nullptr) *report_fd_out = report_fd;
+  if (kept_fd_out != nullptr) *kept_fd_out = kept_fd;
 
   if ((phases & kPhaseCredentials) != 0) {
     if (plan->drop_capabilities && (r = DropCapabilities(plan)) < 0) {

@@ -144,6 +144,10 @@ struct SpawnPlan {
   // A zygote's child cannot write into its parent's memory: a failure is
   // also written here, as int32 {stage, errno, index}.
   int report_fd = -1;
+  // One more fd the fd phase keeps (CLOEXEC, above the table, like the
+  // report fd); RunChildSetup tells its new number. A zygote's isolated
+  // child: its link to its init, which forwards the verdict.
+  int kept_fd = -1;
 };
 
 }  // namespace ncp::spawner

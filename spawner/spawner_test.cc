@@ -11,6 +11,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "spawner/child_setup.h"
 
 namespace ncp::spawner {
 namespace {
@@ -91,6 +92,56 @@ TEST(SpawnerTest, ChildGetsOnlyPlannedFds) {
   ASSERT_GT(n, 0);
   // fds 0-3 plus the one `ls` opens for the directory.
   EXPECT_EQ(std::string(buf), "0 1 2 3 4 ");
+}
+
+// The fd phase keeps a plan's kept fd as it keeps the report fd: above the
+// table, CLOEXEC, the same open file, its new number told; every other fd
+// is closed. (A zygote's isolated child keeps its link to its init so.)
+TEST(ChildSetupTest, TheFdPhaseKeepsTheReportAndTheKeptFd) {
+  int report[2], kept[2];
+  ASSERT_EQ(pipe2(report, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(kept, O_CLOEXEC), 0);
+  const int stray = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(stray, 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    int fds[] = {0, 1, 2};
+    SpawnPlan plan;
+    plan.source_fds = fds;
+    plan.n_fds = 3;
+    plan.phases = kPhaseFds;
+    plan.report_fd = report[1];
+    plan.kept_fd = kept[1];
+    int report_fd = -1, kept_fd = -1;
+    if (RunChildSetup(&plan, &report_fd, &kept_fd) != 0) _exit(10);
+    if (report_fd != 3 || kept_fd != 4) _exit(11);
+    if (fcntl(report_fd, F_GETFD) != FD_CLOEXEC ||
+        fcntl(kept_fd, F_GETFD) != FD_CLOEXEC) {
+      _exit(12);
+    }
+    for (int fd = 5; fd < 256; ++fd) {
+      if (fcntl(fd, F_GETFD) != -1) _exit(13);  // stray among them
+    }
+    if (write(kept_fd, "k", 1) != 1 || write(report_fd, "r", 1) != 1) {
+      _exit(14);
+    }
+    _exit(0);
+  }
+  close(report[1]);
+  close(kept[1]);
+  close(stray);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  char c = 0;
+  EXPECT_EQ(read(kept[0], &c, 1), 1);
+  EXPECT_EQ(c, 'k');
+  EXPECT_EQ(read(report[0], &c, 1), 1);
+  EXPECT_EQ(c, 'r');
+  close(report[0]);
+  close(kept[0]);
 }
 
 TEST(SpawnerTest, NewNamespacesDiffer) {
