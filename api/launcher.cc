@@ -173,6 +173,15 @@ absl::Status MapSpawnFailure(const absl::Status& failed, bool isolated,
   return mapped;
 }
 
+// NCP_ZYGOTE_HAND_SPARES=0: the app keeps no spare's request socket, so
+// every request goes through the zygote, which hands it to a spare (the
+// path a request takes when a spare's notice is still on its way; for
+// tests and debugging).
+bool HandSpares() {
+  const char* value = getenv("NCP_ZYGOTE_HAND_SPARES");
+  return value == nullptr || strcmp(value, "0") != 0;
+}
+
 // What both launchers prepare: the child's fd table, its bootstrap message
 // (fd numbers filled in) and its spawn plan (isolation, parent death).
 struct Prepared {
@@ -185,9 +194,26 @@ struct Prepared {
   std::shared_ptr<const isolation::IsolationPlan> isolation;
 };
 
+// An isolated child's status pipe (its init reports on it how the child
+// ended): the write end goes into the child's fd table.
+absl::Status AddStatusPipe(LaunchRequest& request, Prepared* out) {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
+    return LastErrnoError("pipe2", "init report");
+  }
+  out->status_read.Reset(pipefd[0]);
+  out->status_write.Reset(pipefd[1]);
+  request.bootstrap.status_fd = static_cast<int>(out->sources.size());
+  out->sources.push_back(out->status_write.get());
+  return absl::OkStatus();
+}
+
 // `direct`: the child execs the trampoline, which reads its bootstrap from
 // fd 3 and loads libipc_capi.so from the fd table; a zygote's child has
-// both already.
+// both already. An isolated child gets its status pipe here for the direct
+// launcher only: a zygote's isolated spare has one of its own, made in
+// advance, whose read end comes back with the verdict (AddStatusPipe makes
+// one for a request the zygote itself serves).
 absl::Status Prepare(LaunchRequest& request, bool direct, Prepared* out) {
   out->sources = {StdioSource(0, &out->devnull), StdioSource(1, &out->devnull),
                   StdioSource(2, &out->devnull)};
@@ -236,15 +262,8 @@ absl::Status Prepare(LaunchRequest& request, bool direct, Prepared* out) {
     out->isolation = *std::move(built);
     out->isolation->ApplyTo(out->plan);
     if ((out->plan.namespace_flags & CLONE_NEWPID) != 0) {
-      int pipefd[2];
-      if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
-        return LastErrnoError("pipe2", "init report");
-      }
-      out->status_read.Reset(pipefd[0]);
-      out->status_write.Reset(pipefd[1]);
       boot.flags |= Bootstrap::kRunAsInit;
-      boot.status_fd = static_cast<int>(out->sources.size());
-      out->sources.push_back(out->status_write.get());
+      if (direct) NCP_RETURN_IF_ERROR(AddStatusPipe(request, out));
     }
   }
   out->plan.pdeath_signal = SIGKILL;
@@ -599,7 +618,9 @@ class ZygoteLauncher : public Launcher {
       const ZygoteNotice& n = m->notice;
       if (n.event == ZygoteNotice::kSpareCreated) {
         spares_.insert(n.pid);
-        if (m->fd.valid()) {  // its request socket
+        // Its request socket. NCP_ZYGOTE_HAND_SPARES=0: not kept, so every
+        // request goes through the zygote, which hands it to the spare.
+        if (m->fd.valid() && HandSpares()) {
           Track(m->fd.get());
           handed_.push_back({n.pid, n.kind, std::move(m->fd)});
         }
@@ -655,7 +676,6 @@ class ZygoteLauncher : public Launcher {
     Prepared prepared;
     NCP_RETURN_IF_ERROR(Prepare(request, /*direct=*/false, &prepared));
     ZygotePayload payload;
-    payload.bootstrap = EncodeBootstrap(request.bootstrap);
     const bool normal = prepared.plan.namespace_flags == 0;
     uint64_t kind = 0;
     PlanAsSent(prepared, &payload.plan, &kind);
@@ -665,27 +685,38 @@ class ZygoteLauncher : public Launcher {
     mode_t mask = umask(022);
     umask(mask);
     payload.umask = mask;
-    std::string bytes = EncodeZygotePayload(payload);
-    std::vector<int> fds;
-    UniqueFd payload_fd;
-    if (bytes.size() > kZygoteMaxInline) {
-      payload_fd.Reset(static_cast<int>(
-          syscall(SYS_memfd_create, "ncp-request", MFD_CLOEXEC)));
-      if (!payload_fd.valid()) {
-        return LastErrnoError("memfd_create", "ncp-request");
-      }
-      NCP_RETURN_IF_ERROR(
-          WriteAll(payload_fd.get(), bytes.data(), bytes.size()));
-      bytes.clear();
-      fds.push_back(payload_fd.get());
-    }
     UniqueFd cwd(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!cwd.valid() && errno != EMFILE && errno != ENFILE) {
       cwd.Reset(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     }
     if (!cwd.valid()) return LastErrnoError("open", "the working directory");
-    fds.push_back(cwd.get());
-    fds.insert(fds.end(), prepared.sources.begin(), prepared.sources.end());
+    // The request as sent: its bytes and fds (the bootstrap names fds of
+    // the table, which an isolated request sent to the zygote itself gets
+    // one more of: its status pipe).
+    std::string bytes;
+    std::vector<int> fds;
+    UniqueFd payload_fd;
+    auto encode = [&]() -> absl::Status {
+      payload.bootstrap = EncodeBootstrap(request.bootstrap);
+      bytes = EncodeZygotePayload(payload);
+      fds.clear();
+      payload_fd.Reset();
+      if (bytes.size() > kZygoteMaxInline) {
+        payload_fd.Reset(static_cast<int>(
+            syscall(SYS_memfd_create, "ncp-request", MFD_CLOEXEC)));
+        if (!payload_fd.valid()) {
+          return LastErrnoError("memfd_create", "ncp-request");
+        }
+        NCP_RETURN_IF_ERROR(
+            WriteAll(payload_fd.get(), bytes.data(), bytes.size()));
+        bytes.clear();
+        fds.push_back(payload_fd.get());
+      }
+      fds.push_back(cwd.get());
+      fds.insert(fds.end(), prepared.sources.begin(), prepared.sources.end());
+      return absl::OkStatus();
+    };
+    NCP_RETURN_IF_ERROR(encode());
 
     const uint32_t flags = normal ? uint32_t{ZygoteRequest::kNormal} : 0;
     // The notices queued so far: a new spare may be among them.
@@ -715,17 +746,30 @@ class ZygoteLauncher : public Launcher {
       handed_.erase(std::next(it).base());
       Untrack(sock.get());
       int32_t verdict[3];
-      std::vector<int> no_fds;
+      std::vector<int> got;  // an isolated spare's status pipe (read end)
       if (SendRequest(sock.get(), bytes, fds, flags, kind) &&
-          ReceiveWithFds(sock.get(), verdict, sizeof(verdict), 0, 0, &no_fds) ==
-              static_cast<ssize_t>(sizeof(verdict))) {
+          ReceiveWithFds(sock.get(), verdict, sizeof(verdict), 0,
+                         /*max_fds=*/1,
+                         &got) == static_cast<ssize_t>(sizeof(verdict))) {
         reply = {kZygoteReplyMagic, spare,      verdict[0],
                  verdict[1],        verdict[2], 1};
         pidfd = OpenPidfd(spare);  // our child, not reaped: still `spare`
       }
+      for (int fd : got) {
+        if (!normal && !prepared.status_read.valid()) {
+          prepared.status_read.Reset(fd);
+        } else {
+          close(fd);
+        }
+      }
       if (spares_.erase(spare) != 0 && reply.pid < 0) Reap(spare, UniqueFd());
     }
     if (reply.pid < 0) {
+      if ((request.bootstrap.flags & Bootstrap::kRunAsInit) != 0 &&
+          !prepared.status_write.valid()) {
+        NCP_RETURN_IF_ERROR(AddStatusPipe(request, &prepared));
+        NCP_RETURN_IF_ERROR(encode());
+      }
       if (!SendRequest(control_.get(), bytes, fds, flags, kind)) {
         return absl::AbortedError("the zygote is gone");
       }

@@ -682,7 +682,8 @@ class Zygote {
     const int zygote_pidfd = keep[3];
     self_pidfd_ = -1;
     control_ = -1;
-    int init_link = -1;  // the real child's socket to its init (see below)
+    int init_link = -1;   // the real child's socket to its init (see below)
+    int own_status = -1;  // and its end of the status pipe its init made
     if (prepared != nullptr) {
       spawner::SpawnPlan& plan = prepared->plan();
       plan.report_fd = report;
@@ -694,7 +695,7 @@ class Zygote {
         _exit(spawner::kSetupFailedExitCode);
       }
       if ((plan.namespace_flags & CLONE_NEWPID) != 0) {
-        init_link = ForkRealChildAhead(sock, report);
+        init_link = ForkRealChildAhead(sock, report, &own_status);
       }
     }
     Prefault();
@@ -728,10 +729,16 @@ class Zygote {
     report = sock;
     InitRole init = InitRole::kBecome;
     if (init_link >= 0) {
+      // The app's own request brings no status pipe: the init's serves, and
+      // the init hands the app its read end with the verdict. One the
+      // zygote forwards brings the app's (in the table), which serves.
       if ((parsed.boot.flags & Bootstrap::kRunAsInit) == 0 ||
-          parsed.boot.status_fd < 0 ||
-          static_cast<size_t>(parsed.boot.status_fd) >= parsed.table.size()) {
+          parsed.boot.status_fd >= static_cast<int>(parsed.table.size())) {
         _exit(spawner::kSetupFailedExitCode);
+      }
+      if (parsed.boot.status_fd >= 0) {
+        close(own_status);
+        own_status = -1;
       }
       // A setup that fails answers on `sock` itself; a verdict of success
       // goes through the init (HandToInit, once the setup has run).
@@ -739,7 +746,8 @@ class Zygote {
     }
     spawner::SpawnPlan& plan = parsed.plan;
     plan.report_fd = report;
-    plan.kept_fd = init_link;
+    plan.kept_fds[0] = init_link;
+    plan.kept_fds[1] = own_status;
     plan.parent_pidfd = app_pidfd_;
     plan.reset_signal_handlers = false;
     if (prepared != nullptr) plan.phases = spawner::kPhaseFds;
@@ -751,13 +759,21 @@ class Zygote {
   // from here, with the socket to its init) prefaults and takes the
   // request, so that the child's start pays for no fork and no
   // copy-on-write faults. This process becomes the init: it waits for the
-  // setup's verdict with the child's name and status fd (HandToInit), names
-  // itself, forwards the verdict, then serves as init. If the child ends
-  // first (its setup failed: it told the app itself), so does the init,
-  // with its status, and the zygote drops the spare.
-  int ForkRealChildAhead(int sock, int report) {
+  // setup's verdict with the child's name (HandToInit), names itself,
+  // forwards the verdict (on `sock`, which it keeps), then serves as init.
+  // It makes the status pipe it reports the child's end on, in advance too
+  // (the child gets the write end in *status_write, for its seccomp
+  // report): the read end goes to the app with the verdict, unless the
+  // request brought the app's own pipe. If the child ends first (before
+  // its request, or its setup failed: it told the app itself), so does the
+  // init, with its status, and the zygote drops the spare.
+  int ForkRealChildAhead(int sock, int report, int* status_write) {
     int link[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, link) != 0) {
+      _exit(spawner::kSetupFailedExitCode);
+    }
+    int status[2];
+    if (pipe2(status, O_CLOEXEC | O_NONBLOCK) != 0) {
       _exit(spawner::kSetupFailedExitCode);
     }
     // Not dumpable from before the fork (as BecomeInit): the child can
@@ -767,30 +783,40 @@ class Zygote {
     if (child < 0) _exit(spawner::kSetupFailedExitCode);
     if (child == 0) {
       close(link[0]);
+      close(status[0]);
+      *status_write = status[1];
       return link[1];
     }
-    // Only the child answers the zygote: the request socket and the report
-    // pipe must reach EOF when it is gone.
+    // The child answers the zygote's "taken": the report pipe must reach
+    // EOF when it is gone. The request socket stays open here too, until
+    // the child is past its start (or gone: this process then ends too).
     close(link[1]);
-    close(sock);
     close(report);
     if (app_pidfd_ >= 0) close(app_pidfd_);
+    const int answer = sock;
     // The verdict (int32 {stage, errno, index}), then the name.
     constexpr size_t kVerdictSize = 3 * sizeof(int32_t);
     char message[kVerdictSize + 4096];
-    std::vector<int> fds;
+    std::vector<int> fds;  // the app's status pipe, if it sent one
     const ssize_t n = ReceiveWithFds(link[0], message, sizeof(message) - 1, 0,
-                                     /*max_fds=*/2, &fds);
-    // The status pipe and the request socket; anything else is not ours to
-    // keep (ServeAsInit closes every other fd).
-    const int status_fd = fds.size() == 2 ? fds[0] : -1;
-    if (n > static_cast<ssize_t>(kVerdictSize) && fds.size() == 2) {
+                                     /*max_fds=*/1, &fds);
+    // Anything but the status pipe is not ours to keep (ServeAsInit closes
+    // every other fd).
+    int status_fd = -1;
+    if (n <= static_cast<ssize_t>(kVerdictSize)) {
+      close(status[1]);  // the app never hears of this child
+    } else {
+      status_fd = status[1];
       // Named before the verdict goes out: the app may look at this
       // process as soon as it has the pid. The child does not wait for it.
       message[n] = '\0';
       SetProcessName(message + kVerdictSize);
-      const int answer = fds[1];
-      ssize_t w = send(answer, message, kVerdictSize, MSG_NOSIGNAL);
+      if (!fds.empty()) {
+        status_fd = fds[0];
+        close(status[1]);
+      }
+      ssize_t w = SendWithFds(answer, message, kVerdictSize, &status[0],
+                              fds.empty() ? 1 : 0);
       (void)w;  // (the app may be gone)
       // The request socket hangs up when the child is past its start (it
       // then closes its end of the link), as a NORMAL child's does: the
@@ -807,24 +833,24 @@ class Zygote {
         const ssize_t r = read(link[0], &byte, 1);
         if (r == 0 || (r < 0 && errno != EINTR)) break;
       }
-      close(answer);
       if (batch) sched_setscheduler(0, SCHED_OTHER, &none);
     }
-    ServeAsInit(child, status_fd);  // closes link[0] too
+    ServeAsInit(child, status_fd);  // closes every other fd
   }
 
   // The real child, forked ahead and set up: sends its init the setup's
-  // verdict, its name, where to report its end and where to forward the
-  // verdict (`answer`, which the child then closes: the init sends the
-  // verdict on once it bears the name), all in one message: the init wakes
-  // once. No round trip: the child goes on at once.
-  static void HandToInit(int link, const std::string& name, int status_fd,
+  // verdict and its name (and the app's status pipe, if the request
+  // brought one: `app_status` >= 0), in one message: the init wakes once,
+  // names itself, then forwards the verdict on the request socket, whose
+  // copy here (`answer`) is closed now. No round trip: the child goes on
+  // at once.
+  static void HandToInit(int link, const std::string& name, int app_status,
                          int answer, const int32_t (&verdict)[3]) {
     std::string message(reinterpret_cast<const char*>(verdict),
                         sizeof(verdict));
     message.append(name.c_str(), name.size() + 1);
-    const int fds[2] = {status_fd, answer};
-    if (SendWithFds(link, message.data(), message.size(), fds, 2) < 0) {
+    if (SendWithFds(link, message.data(), message.size(), &app_status,
+                    app_status >= 0 ? 1 : 0) < 0) {
       _exit(spawner::kSetupFailedExitCode);
     }
     close(answer);
@@ -881,17 +907,20 @@ class Zygote {
     }
     umask(parsed.payload.umask);
     int report_fd = -1;
-    int init_link = -1;
-    if (spawner::RunChildSetup(&plan, &report_fd, &init_link) != 0) {
+    int kept[2] = {-1, -1};  // a forked spare's: init link, own status pipe
+    if (spawner::RunChildSetup(&plan, &report_fd, kept) != 0) {
       _exit(spawner::kSetupFailedExitCode);
     }
     // Set up; the pipe (or the link to the init) stays open until this
     // child is past its start.
     const int32_t ok[3] = {0, 0, -1};
     if (init == InitRole::kForked) {
-      // The status fd is where the fd table put it.
-      HandToInit(init_link, boot.process_name, boot.status_fd, report_fd, ok);
-      report_fd = init_link;
+      // The app's status pipe is where the fd table put it; else the
+      // init's serves (its write end is ours for the seccomp report).
+      const int app_status = kept[1] >= 0 ? -1 : boot.status_fd;
+      HandToInit(kept[0], boot.process_name, app_status, report_fd, ok);
+      if (kept[1] >= 0) parsed.boot.status_fd = kept[1];
+      report_fd = kept[0];
     } else if (write(report_fd, ok, sizeof(ok)) != sizeof(ok)) {
       _exit(spawner::kSetupFailedExitCode);
     }

@@ -273,7 +273,8 @@ NCP_CHILD_FN long SetupFds(const SpawnPlan* plan, int* extra, int n_extra,
     }
     parked[i] = static_cast<int>(r);
   }
-  int parked_extra[4];
+  int parked_extra[3 + SpawnPlan::kMaxKeptFds];
+  if (n_extra > 3 + SpawnPlan::kMaxKeptFds) return -EINVAL;
   for (int j = 0; j < n_extra; ++j) {
     long r = Syscall(__NR_fcntl, extra[j], F_DUPFD_CLOEXEC, park_base);
     if (r < 0) return r;
@@ -341,7 +342,7 @@ NCP_CHILD_FN int64_t MonotonicNs() {
 }
 
 NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out,
-                               int* kept_fd_out) {
+                               int* kept_fds_out) {
   long r;
   int report_fd = plan->report_fd;
   const uint32_t phases = plan->phases;
@@ -386,27 +387,35 @@ NCP_CHILD_FN int RunChildSetup(const SpawnPlan* plan, int* report_fd_out,
   }
 
   int parent_pidfd = plan->parent_pidfd;
-  int kept_fd = plan->kept_fd;
+  int kept[SpawnPlan::kMaxKeptFds];
+  for (int k = 0; k < SpawnPlan::kMaxKeptFds; ++k) kept[k] = plan->kept_fds[k];
   if ((phases & kPhaseFds) != 0) {
-    int extra[4];
+    int extra[3 + SpawnPlan::kMaxKeptFds];
     int n_extra = 0;
     if (plan->exec_fd >= 0) extra[n_extra++] = plan->exec_fd;
     const int parent_slot = n_extra;
     if (plan->parent_pidfd >= 0) extra[n_extra++] = plan->parent_pidfd;
     const int report_slot = n_extra;
     if (report_fd >= 0) extra[n_extra++] = report_fd;
-    const int kept_slot = n_extra;
-    if (kept_fd >= 0) extra[n_extra++] = kept_fd;
+    int kept_slot[SpawnPlan::kMaxKeptFds];
+    for (int k = 0; k < SpawnPlan::kMaxKeptFds; ++k) {
+      kept_slot[k] = n_extra;
+      if (kept[k] >= 0) extra[n_extra++] = kept[k];
+    }
     int index = -1;
     if ((r = SetupFds(plan, extra, n_extra, &index)) < 0) {
       return Fail(plan, report_fd, Stage::kFds, r, index);
     }
     if (report_fd >= 0) report_fd = extra[report_slot];
     if (plan->parent_pidfd >= 0) parent_pidfd = extra[parent_slot];
-    if (kept_fd >= 0) kept_fd = extra[kept_slot];
+    for (int k = 0; k < SpawnPlan::kMaxKeptFds; ++k) {
+      if (kept[k] >= 0) kept[k] = extra[kept_slot[k]];
+    }
   }
   if (report_fd_out != nullptr) *report_fd_out = report_fd;
-  if (kept_fd_out != nullptr) *kept_fd_out = kept_fd;
+  if (kept_fds_out != nullptr) {
+    for (int k = 0; k < SpawnPlan::kMaxKeptFds; ++k) kept_fds_out[k] = kept[k];
+  }
 
   if ((phases & kPhaseCredentials) != 0) {
     if (plan->drop_capabilities && (r = DropCapabilities(plan)) < 0) {

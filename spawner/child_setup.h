@@ -24,10 +24,10 @@ int ChildSetupMain(void* arg);
 // code it already has). Returns 0, or kSetupFailedExitCode after reporting
 // the failure to plan->report and/or plan->report_fd. On success the report
 // fd's new number (it is moved above the fd table) is stored in
-// *report_fd_out, and plan->kept_fd's in *kept_fd_out (if not NULL);
-// signals are still blocked.
+// *report_fd_out, and those of plan->kept_fds in kept_fds_out (if not
+// NULL; -1 where none); signals are still blocked.
 int RunChildSetup(const SpawnPlan* plan, int* report_fd_out,
-                  int* kept_fd_out = nullptr);
+                  int* kept_fds_out = nullptr);
 
 // Brings the loopback interface of the caller's network namespace up (what
 // SpawnPlan::loopback_up does): 0 or -errno. For a zygote's spare that

@@ -144,10 +144,12 @@ struct SpawnPlan {
   // A zygote's child cannot write into its parent's memory: a failure is
   // also written here, as int32 {stage, errno, index}.
   int report_fd = -1;
-  // One more fd the fd phase keeps (CLOEXEC, above the table, like the
-  // report fd); RunChildSetup tells its new number. A zygote's isolated
-  // child: its link to its init, which forwards the verdict.
-  int kept_fd = -1;
+  // Further fds the fd phase keeps (CLOEXEC, above the table, like the
+  // report fd; -1: none); RunChildSetup tells their new numbers. A zygote's
+  // isolated child: its link to its init (which forwards the verdict) and
+  // its end of the status pipe.
+  static constexpr int kMaxKeptFds = 2;
+  int kept_fds[kMaxKeptFds] = {-1, -1};
 };
 
 }  // namespace ncp::spawner

@@ -94,13 +94,15 @@ TEST(SpawnerTest, ChildGetsOnlyPlannedFds) {
   EXPECT_EQ(std::string(buf), "0 1 2 3 4 ");
 }
 
-// The fd phase keeps a plan's kept fd as it keeps the report fd: above the
-// table, CLOEXEC, the same open file, its new number told; every other fd
-// is closed. (A zygote's isolated child keeps its link to its init so.)
-TEST(ChildSetupTest, TheFdPhaseKeepsTheReportAndTheKeptFd) {
-  int report[2], kept[2];
+// The fd phase keeps a plan's kept fds as it keeps the report fd: above
+// the table, CLOEXEC, the same open files, their new numbers told; every
+// other fd is closed. (A zygote's isolated child keeps its link to its
+// init and its status pipe so.)
+TEST(ChildSetupTest, TheFdPhaseKeepsTheReportAndTheKeptFds) {
+  int report[2], kept[2], second[2];
   ASSERT_EQ(pipe2(report, O_CLOEXEC), 0);
   ASSERT_EQ(pipe2(kept, O_CLOEXEC), 0);
+  ASSERT_EQ(pipe2(second, O_CLOEXEC), 0);
   const int stray = open("/dev/null", O_RDONLY | O_CLOEXEC);
   ASSERT_GE(stray, 0);
   const pid_t pid = fork();
@@ -112,24 +114,26 @@ TEST(ChildSetupTest, TheFdPhaseKeepsTheReportAndTheKeptFd) {
     plan.n_fds = 3;
     plan.phases = kPhaseFds;
     plan.report_fd = report[1];
-    plan.kept_fd = kept[1];
-    int report_fd = -1, kept_fd = -1;
-    if (RunChildSetup(&plan, &report_fd, &kept_fd) != 0) _exit(10);
-    if (report_fd != 3 || kept_fd != 4) _exit(11);
-    if (fcntl(report_fd, F_GETFD) != FD_CLOEXEC ||
-        fcntl(kept_fd, F_GETFD) != FD_CLOEXEC) {
-      _exit(12);
+    plan.kept_fds[0] = kept[1];
+    plan.kept_fds[1] = second[1];
+    int report_fd = -1, kept_fds[2] = {-1, -1};
+    if (RunChildSetup(&plan, &report_fd, kept_fds) != 0) _exit(10);
+    if (report_fd != 3 || kept_fds[0] != 4 || kept_fds[1] != 5) _exit(11);
+    for (int fd = 3; fd <= 5; ++fd) {
+      if (fcntl(fd, F_GETFD) != FD_CLOEXEC) _exit(12);
     }
-    for (int fd = 5; fd < 256; ++fd) {
+    for (int fd = 6; fd < 256; ++fd) {
       if (fcntl(fd, F_GETFD) != -1) _exit(13);  // stray among them
     }
-    if (write(kept_fd, "k", 1) != 1 || write(report_fd, "r", 1) != 1) {
+    if (write(kept_fds[0], "k", 1) != 1 || write(kept_fds[1], "s", 1) != 1 ||
+        write(report_fd, "r", 1) != 1) {
       _exit(14);
     }
     _exit(0);
   }
   close(report[1]);
   close(kept[1]);
+  close(second[1]);
   close(stray);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
@@ -138,6 +142,9 @@ TEST(ChildSetupTest, TheFdPhaseKeepsTheReportAndTheKeptFd) {
   char c = 0;
   EXPECT_EQ(read(kept[0], &c, 1), 1);
   EXPECT_EQ(c, 'k');
+  EXPECT_EQ(read(second[0], &c, 1), 1);
+  EXPECT_EQ(c, 's');
+  close(second[0]);
   EXPECT_EQ(read(report[0], &c, 1), 1);
   EXPECT_EQ(c, 'r');
   close(report[0]);
