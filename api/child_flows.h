@@ -8,7 +8,15 @@
 
 #include "api/bootstrap.h"
 
+namespace ncp::ipc {
+struct Bridge;
+}  // namespace ncp::ipc
+
 namespace ncp::api {
+
+// The private table (ipc/bridge.h) of the libipc_capi.so loaded as
+// `ipc_library`, or NULL.
+const ipc::Bridge* IpcBridgeOf(void* ipc_library);
 
 // What an isolated child (Bootstrap::kRunAsInit) still has to do about
 // its pid namespace's init.

@@ -388,6 +388,11 @@ const Ipc* IpcOf(void* library) {
 
 void SetStartedFd(int fd) { g_started_fd = fd; }
 
+const ipc::Bridge* IpcBridgeOf(void* ipc_library) {
+  const Ipc* table = IpcOf(ipc_library);
+  return table != nullptr ? table->bridge : nullptr;
+}
+
 void SetProcessName(const std::string& name) {
   char comm[16] = {};
   strncpy(comm, name.c_str(), sizeof(comm) - 1);

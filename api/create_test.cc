@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
@@ -272,6 +273,55 @@ TEST_F(CreateTest, CallerIdentityIsTheKernels) {
   EXPECT_NE(child_pid, getpid());
   EXPECT_EQ(calling_pid, getpid());
   EXPECT_EQ(calling_uid, static_cast<int64_t>(getuid()));
+  Finish(s.proxy);
+}
+
+// The child's IPC runtime, however it came (made by a zygote's spare before
+// the request, its fds moved by the fd table, or made by the child): one
+// epoll set, watching its work queue and its socket to the parent, as the
+// kernel shows them (/proc/<pid>/fd, /proc/<pid>/fdinfo).
+TEST_F(CreateTest, TheChildHasOneIpcRuntimeWatchingItsQueueAndSocket) {
+  Started s = CreateOk(Lib("libncp_add_service.so"));
+  ASSERT_EQ(s.code, NCP_NO_ERROR);
+  OHIPCParcel* reply = OH_IPCParcel_Create();
+  ASSERT_EQ(Call(s.proxy, 5, {}, reply), 0);
+  int32_t pid = 0;
+  OH_IPCParcel_ReadInt32(reply, &pid);
+  OH_IPCParcel_Destroy(reply);
+  ASSERT_GT(pid, 0);
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  std::vector<std::string> epoll_sets;
+  std::map<std::string, int> eventfds;  // fd -> 1
+  std::string socket_fd;
+  for (int fd = 0; fd < 1024; ++fd) {
+    char target[256] = {};
+    const std::string link = dir + "/" + std::to_string(fd);
+    if (readlink(link.c_str(), target, sizeof(target) - 1) < 0) continue;
+    const std::string t = target;
+    if (t == "anon_inode:[eventpoll]") epoll_sets.push_back(std::to_string(fd));
+    if (t == "anon_inode:[eventfd]") eventfds[std::to_string(fd)] = 1;
+  }
+  ASSERT_EQ(epoll_sets.size(), 1u);
+  // Its registrations: the work queue (an eventfd of the child's) and the
+  // socket to this process, both by the numbers they have now.
+  std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" +
+                     epoll_sets[0]);
+  std::string line;
+  int queue = 0, others = 0;
+  while (std::getline(info, line)) {
+    if (line.rfind("tfd:", 0) != 0) continue;
+    std::string fd = line.substr(4);
+    fd = fd.substr(fd.find_first_not_of(' '));
+    fd = fd.substr(0, fd.find(' '));
+    if (eventfds.count(fd) != 0) {
+      ++queue;
+    } else {
+      ++others;
+    }
+  }
+  EXPECT_EQ(queue, 1);
+  EXPECT_GE(others, 1);  // its socket to this process
+  EXPECT_EQ(CallInt(s.proxy, 1, {4, 5}), 9);
   Finish(s.proxy);
 }
 

@@ -30,6 +30,7 @@
 #include "api/bootstrap.h"
 #include "api/child_flows.h"
 #include "api/zygote_protocol.h"
+#include "ipc/bridge.h"
 #include "spawner/child_setup.h"
 #include "spawner/plan_codec.h"
 
@@ -698,6 +699,13 @@ class Zygote {
         init_link = ForkRealChildAhead(sock, report, &own_status);
       }
     }
+    // The IPC runtime a Create* request needs, made now (bridge.h): its
+    // fds go through the fd table for a Create*, are closed by it for a
+    // Start* (RunInChild).
+    const ipc::Bridge* bridge = IpcBridgeOf(ipc_library_);
+    if (bridge == nullptr || bridge->prepare_runtime(runtime_fds_) != 0) {
+      runtime_fds_[0] = runtime_fds_[1] = -1;
+    }
     Prefault();
 
     // The app holds the other end of `sock` too (CreateSpare): a spare
@@ -748,6 +756,10 @@ class Zygote {
     plan.report_fd = report;
     plan.kept_fds[0] = init_link;
     plan.kept_fds[1] = own_status;
+    if (parsed.boot.kind == Bootstrap::kCreate) {
+      plan.kept_fds[2] = runtime_fds_[0];
+      plan.kept_fds[3] = runtime_fds_[1];
+    }
     plan.parent_pidfd = app_pidfd_;
     plan.reset_signal_handlers = false;
     if (prepared != nullptr) plan.phases = spawner::kPhaseFds;
@@ -907,7 +919,8 @@ class Zygote {
     }
     umask(parsed.payload.umask);
     int report_fd = -1;
-    int kept[2] = {-1, -1};  // a forked spare's: init link, own status pipe
+    // A spare's: init link, own status pipe, prepared IPC runtime.
+    int kept[spawner::SpawnPlan::kMaxKeptFds] = {-1, -1, -1, -1};
     if (spawner::RunChildSetup(&plan, &report_fd, kept) != 0) {
       _exit(spawner::kSetupFailedExitCode);
     }
@@ -932,6 +945,18 @@ class Zygote {
       env[i] = strdup(vars[i].c_str());
     }
     if (env != nullptr) environ = env;
+    if (runtime_fds_[0] >= 0) {
+      // A spare's runtime: the child's (with the fd numbers the table gave
+      // its fds and the environment just set; if that fails, RunCreate
+      // makes another), or, for a Start*, dropped (its fds are closed).
+      const ipc::Bridge* bridge = IpcBridgeOf(ipc_library_);
+      if (kept[2] >= 0 && kept[3] >= 0) {
+        const int fds[2] = {kept[2], kept[3]};
+        bridge->adopt_prepared_runtime(fds);
+      } else {
+        bridge->forget_prepared_runtime();
+      }
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -944,6 +969,7 @@ class Zygote {
   int* tid_address_ = nullptr;
   int app_pidfd_ = -1;
   int self_pidfd_ = -1;  // handed spares end with this process (RunSpare)
+  int runtime_fds_[2] = {-1, -1};  // a spare's prepared IPC runtime
   bool no_clone3_ = false;
   unsigned normal_spares_ = 1;
   unsigned netns_pool_ = 2;

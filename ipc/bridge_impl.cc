@@ -15,8 +15,11 @@ int Adopt(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root) {
 }  // namespace
 
 const Bridge g_bridge = {
-    kBridgeVersion,   &Adopt,         &ProxyPeerPid,     &WaitRequestsDone,
-    &AdoptConnection, &RunAfterReply, &RetireServedRoot,
+    kBridgeVersion,          &Adopt,
+    &ProxyPeerPid,           &WaitRequestsDone,
+    &AdoptConnection,        &RunAfterReply,
+    &RetireServedRoot,       &Runtime::Prepare,
+    &Runtime::AdoptPrepared, &Runtime::ForgetPrepared,
 };
 
 }  // namespace ncp::ipc

@@ -323,16 +323,29 @@ void Runtime::StartPool() {
   SpawnWorker();
 }
 
-Runtime::Runtime() {
-  self_uid_ = static_cast<uint32_t>(getuid());
+void Runtime::ReadEnvironment() {
+  ring_enabled_ = true;
   if (const char* ring = getenv("NCP_IPC_RING")) {
     ring_enabled_ = strcmp(ring, "0") != 0;
   }
+  default_timeout_ms_ = 30000;
   if (const char* env = getenv("NCP_IPC_TIMEOUT_MS")) {
     char* end = nullptr;
     long long v = strtoll(env, &end, 10);
     if (end != env && *end == '\0' && v >= 0) default_timeout_ms_ = v;
   }
+}
+
+bool Runtime::RegisterQueue() {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u64 = kQueueToken;
+  return epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, queue_fd_.get(), &ev) == 0;
+}
+
+Runtime::Runtime(bool register_queue) {
+  self_uid_ = static_cast<uint32_t>(getuid());
+  ReadEnvironment();
   uint64_t seed = 0;
   if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed)) {
     seed = static_cast<uint64_t>(getpid()) << 32 ^ NowMs();
@@ -344,12 +357,53 @@ Runtime::Runtime() {
   TrackFd(epfd_.get());
   queue_fd_.Reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   TrackFd(queue_fd_.get());
-  if (epfd_.valid() && queue_fd_.valid()) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLONESHOT;
-    ev.data.u64 = kQueueToken;
-    epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, queue_fd_.get(), &ev);
+  if (register_queue && epfd_.valid() && queue_fd_.valid()) RegisterQueue();
+}
+
+int Runtime::Prepare(int fds[2]) {
+  StateKey();  // its first use wakes futex waiters: a system call
+  std::lock_guard<std::mutex> l(g_create_mu);
+  if (g_runtime.load(std::memory_order_acquire) != nullptr) return -1;
+  auto* rt = new Runtime(/*register_queue=*/false);
+  if (!rt->epfd_.valid() || !rt->queue_fd_.valid()) {
+    CloseTracked(rt->epfd_);
+    CloseTracked(rt->queue_fd_);
+    delete rt;
+    return -1;
   }
+  fds[0] = rt->epfd_.get();
+  fds[1] = rt->queue_fd_.get();
+  g_runtime.store(rt, std::memory_order_release);
+  return 0;
+}
+
+int Runtime::AdoptPrepared(const int fds[2]) {
+  Runtime* rt = g_runtime.load(std::memory_order_acquire);
+  if (rt == nullptr || fds[0] < 0 || fds[1] < 0) return -1;
+  // The old numbers are closed (or are other files now): not ours.
+  UntrackFd(rt->epfd_.Release());
+  UntrackFd(rt->queue_fd_.Release());
+  rt->epfd_.Reset(fds[0]);
+  rt->queue_fd_.Reset(fds[1]);
+  TrackFd(fds[0]);
+  TrackFd(fds[1]);
+  rt->ReadEnvironment();  // the request's, not the fork server's
+  if (!rt->RegisterQueue()) {
+    CloseTracked(rt->epfd_);
+    CloseTracked(rt->queue_fd_);
+    g_runtime.store(nullptr, std::memory_order_release);
+    delete rt;  // unused: no thread, no connection
+    return -1;
+  }
+  return 0;
+}
+
+void Runtime::ForgetPrepared() {
+  Runtime* rt = g_runtime.exchange(nullptr);
+  if (rt == nullptr) return;
+  UntrackFd(rt->epfd_.Release());
+  UntrackFd(rt->queue_fd_.Release());
+  delete rt;  // unused: no thread, no connection
 }
 
 void Runtime::SetMaxThreads(int n) { g_max_threads.store(n); }
@@ -420,7 +474,7 @@ Ref<ThreadState> Runtime::ChainWaiter(uint64_t chain) {
   return it == chains_.end() ? Ref<ThreadState>() : it->second;
 }
 
-int Runtime::AddConnection(const Ref<Connection>& conn) {
+int Runtime::AddConnection(const Ref<Connection>& conn, bool armed) {
   {
     std::lock_guard<std::mutex> l(mu_);
     conns_[conn->id()] = conn;
@@ -429,12 +483,12 @@ int Runtime::AddConnection(const Ref<Connection>& conn) {
   }
   std::lock_guard<std::mutex> cl(conn->mu_);
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.events = armed ? (EPOLLIN | EPOLLONESHOT) : EPOLLONESHOT;
   ev.data.u64 = conn->id();
   if (epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, conn->sock_.get(), &ev) != 0) {
     return OH_IPC_INNER_ERROR;
   }
-  conn->armed_ = true;
+  conn->armed_ = armed;
   return OH_IPC_SUCCESS;
 }
 
@@ -2202,7 +2256,11 @@ int AdoptConnection(int fd, OHIPCRemoteStub* root, OHIPCRemoteProxy** peer_root,
   int rc =
       conn->Start(root_stub, (flags & (kAdoptLazily | kAdoptDeferHello)) != 0);
   if ((flags & kAdoptNeverLinger) != 0) conn->NeverLinger();
-  if (rc == OH_IPC_SUCCESS) rc = rt->AddConnection(conn);
+  // Lazily: nothing comes before the caller's first request, whose reply
+  // it reads itself: the socket is armed once that call is done (no
+  // epoll_ctl on the way to the first request).
+  if (rc == OH_IPC_SUCCESS)
+    rc = rt->AddConnection(conn, !(flags & kAdoptLazily));
   if (rc != OH_IPC_SUCCESS) {
     conn->Kill();
     delete handle;

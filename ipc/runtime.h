@@ -388,8 +388,10 @@ class Runtime {
   // (a debugging and testing knob).
   bool ring_enabled() const { return ring_enabled_; }
 
-  // Registers a connection (epoll + table).
-  int AddConnection(const Ref<Connection>& conn);
+  // Registers a connection (epoll + table), its socket armed for input
+  // unless `armed` is false (a connection adopted lazily: its first
+  // caller reads it, and arms it when done, see HandOverLocked).
+  int AddConnection(const Ref<Connection>& conn, bool armed = true);
   void RemoveConnection(Connection* conn);
   Ref<Connection> FindConnection(uint64_t id);
   // Whether exactly one connection is registered (see ReaderLoop).
@@ -438,13 +440,27 @@ class Runtime {
   // Fork support (pthread_atfork child handler).
   static void AbandonInChild();
 
+  // A fork server's process that may become a Create* child (a zygote's
+  // spare, bridge.h) makes its runtime before it knows: Prepare() creates
+  // it (no pool, no thread) and tells its two fds, whose queue is not yet
+  // registered with the epoll set (a registration is keyed by fd number,
+  // and the fd table moves them). AdoptPrepared() then takes their new
+  // numbers, reads the environment again and registers the queue; or
+  // ForgetPrepared() drops the runtime, whose fds are closed already (a
+  // Start* child). 0 or -1.
+  static int Prepare(int fds[2]);
+  static int AdoptPrepared(const int fds[2]);
+  static void ForgetPrepared();
+
  private:
   struct Task {
     std::unique_ptr<Incoming> msg;
     std::vector<Ref<DeathRecipient>> recipients;
   };
 
-  Runtime();
+  explicit Runtime(bool register_queue = true);
+  void ReadEnvironment();
+  bool RegisterQueue();
   void SpawnWorker();
   void Post(Task task);
   bool RunTask();

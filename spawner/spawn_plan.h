@@ -146,10 +146,11 @@ struct SpawnPlan {
   int report_fd = -1;
   // Further fds the fd phase keeps (CLOEXEC, above the table, like the
   // report fd; -1: none); RunChildSetup tells their new numbers. A zygote's
-  // isolated child: its link to its init (which forwards the verdict) and
-  // its end of the status pipe.
-  static constexpr int kMaxKeptFds = 2;
-  int kept_fds[kMaxKeptFds] = {-1, -1};
+  // spare: the isolated child's link to its init (which forwards the
+  // verdict) and its end of the status pipe; a Create* child's IPC runtime
+  // (epoll set, work queue), made in advance.
+  static constexpr int kMaxKeptFds = 4;
+  int kept_fds[kMaxKeptFds] = {-1, -1, -1, -1};
 };
 
 }  // namespace ncp::spawner
