@@ -128,7 +128,7 @@ void ChildRuntime::ReturnUidSlot(int slot) {
 
 absl::StatusOr<pid_t> ChildRuntime::Launch(
     Kind kind, Bootstrap boot, const std::vector<NamedFd>& fds,
-    const ChildOptions& options, int channel_fd,
+    const ChildOptions& options, UniqueFd* channel,
     std::shared_ptr<CreateSession> session, std::shared_ptr<SpawnTrace> trace) {
   if (!MultiProcessEnabled()) {
     return NcpError(NCP_ERR_MULTI_PROCESS_DISABLED,
@@ -145,7 +145,7 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
   request.bootstrap.library =
       ResolveLibrary(request.bootstrap.library, &library_canonical);
   request.fds = fds;
-  request.channel_fd = channel_fd;
+  request.wants_channel = channel != nullptr;
 
   isolation::IsolationOptions isolation;
   if (options.isolated) {
@@ -191,6 +191,7 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
     return launched.status();
   }
 
+  if (channel != nullptr) *channel = std::move(launched->channel);
   auto record = std::make_unique<Record>();
   record->pid = launched->pid;
   record->kind = kind;
@@ -229,8 +230,8 @@ absl::StatusOr<pid_t> ChildRuntime::Start(const EntryPoint& entry,
   boot.library = entry.library;
   boot.symbol = entry.symbol;
   boot.params = params != nullptr ? params : "";
-  return Launch(Kind::kStart, std::move(boot), fds, options, /*channel_fd=*/-1,
-                nullptr, std::move(trace));
+  return Launch(Kind::kStart, std::move(boot), fds, options,
+                /*channel=*/nullptr, nullptr, std::move(trace));
 }
 
 absl::Status ChildRuntime::Create(
@@ -242,28 +243,29 @@ absl::Status ChildRuntime::Create(
   if (bridge == nullptr) {
     return NcpError(NCP_ERR_INTERNAL, "libipc_capi.so is not ncp's");
   }
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-    return LastErrnoError("socketpair", "IPC channel");
-  }
-  UniqueFd ours(sv[0]), theirs(sv[1]);
-
   auto session = std::make_shared<CreateSession>(on_started);
   session->SetTrace(trace);
-  OHIPCRemoteStub* registrar = CreateSession::MakeRegistrar(session);
-  if (registrar == nullptr) return NcpError(NCP_ERR_INTERNAL, "registrar stub");
 
+  // The channel: a socket pair the launcher makes, or a zygote's spare made
+  // in advance (off the path to the child's start).
   Bootstrap boot;
   boot.kind = Bootstrap::kCreate;
   boot.library = library;
-  absl::StatusOr<pid_t> pid =
-      Launch(Kind::kCreate, std::move(boot), {}, options, theirs.get(), session,
-             std::move(trace));
-  if (!pid.ok()) {
-    OH_IPCRemoteStub_Destroy(registrar);  // nothing will report into it
-    return pid.status();
-  }
+  UniqueFd ours;
+  absl::StatusOr<pid_t> pid = Launch(Kind::kCreate, std::move(boot), {},
+                                     options, &ours, session, std::move(trace));
+  if (!pid.ok()) return pid.status();
   const pid_t child = *pid;
+  // Made once the child is on its way: nothing reports into it before its
+  // connection is adopted below.
+  OHIPCRemoteStub* registrar = CreateSession::MakeRegistrar(session);
+  if (registrar == nullptr || !ours.valid()) {
+    session->Claim();  // a call that fails calls nothing back
+    Signal(child, SIGKILL);
+    if (registrar != nullptr) OH_IPCRemoteStub_Destroy(registrar);
+    return NcpError(NCP_ERR_INTERNAL,
+                    registrar == nullptr ? "registrar stub" : "IPC channel");
+  }
   // Our end is adopted while the child starts (whatever it sends waits in
   // the socket): off the path to its start. The connection keeps a
   // reference to the registrar for as long as the child is connected; the

@@ -88,10 +88,11 @@ class ChildRuntime {
   };
 
   // What Start and Create share: reserve, name, isolate, launch, record,
-  // watch. `channel_fd`: the child's end of the IPC socket (Create*).
+  // watch. `channel` (Create*): receives this process's end of the child's
+  // IPC socket pair.
   absl::StatusOr<pid_t> Launch(Kind kind, Bootstrap boot,
                                const std::vector<NamedFd>& fds,
-                               const ChildOptions& options, int channel_fd,
+                               const ChildOptions& options, UniqueFd* channel,
                                std::shared_ptr<CreateSession> session,
                                std::shared_ptr<SpawnTrace> trace);
 

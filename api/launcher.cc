@@ -190,6 +190,8 @@ struct Prepared {
   UniqueFd bootstrap_fd;  // direct launcher only (child fd 3)
   UniqueFd status_write;  // isolated: the init's report pipe
   UniqueFd status_read;
+  UniqueFd channel_ours;  // LaunchRequest::wants_channel
+  UniqueFd channel_theirs;
   spawner::SpawnPlan plan;
   std::shared_ptr<const isolation::IsolationPlan> isolation;
 };
@@ -205,6 +207,20 @@ absl::Status AddStatusPipe(LaunchRequest& request, Prepared* out) {
   out->status_write.Reset(pipefd[1]);
   request.bootstrap.status_fd = static_cast<int>(out->sources.size());
   out->sources.push_back(out->status_write.get());
+  return absl::OkStatus();
+}
+
+// A Create* child's channel (LaunchRequest::wants_channel): the child's end
+// goes into its fd table.
+absl::Status AddChannel(LaunchRequest& request, Prepared* out) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+    return LastErrnoError("socketpair", "IPC channel");
+  }
+  out->channel_ours.Reset(sv[0]);
+  out->channel_theirs.Reset(sv[1]);
+  request.bootstrap.channel_fd = static_cast<int>(out->sources.size());
+  out->sources.push_back(out->channel_theirs.get());
   return absl::OkStatus();
 }
 
@@ -241,6 +257,8 @@ absl::Status Prepare(LaunchRequest& request, bool direct, Prepared* out) {
   if (request.channel_fd >= 0) {
     boot.channel_fd = static_cast<int>(out->sources.size());
     out->sources.push_back(request.channel_fd);
+  } else if (request.wants_channel && direct) {
+    NCP_RETURN_IF_ERROR(AddChannel(request, out));
   }
   boot.status_fd = -1;
   boot.trace_fd = -1;
@@ -305,6 +323,7 @@ class DirectLauncher : public Launcher {
     child.pid = spawned->pid;
     child.pidfd = std::move(spawned->pidfd);
     child.status_fd = std::move(prepared.status_read);
+    child.channel = std::move(prepared.channel_ours);
     return child;
   }
 };
@@ -677,6 +696,11 @@ class ZygoteLauncher : public Launcher {
     NCP_RETURN_IF_ERROR(Prepare(request, /*direct=*/false, &prepared));
     ZygotePayload payload;
     const bool normal = prepared.plan.namespace_flags == 0;
+    // A NORMAL spare has a channel for a Create* child made in advance (its
+    // end comes back with the verdict); an isolated one does not.
+    if (request.wants_channel && !normal) {
+      NCP_RETURN_IF_ERROR(AddChannel(request, &prepared));
+    }
     uint64_t kind = 0;
     PlanAsSent(prepared, &payload.plan, &kind);
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
@@ -746,7 +770,9 @@ class ZygoteLauncher : public Launcher {
       handed_.erase(std::next(it).base());
       Untrack(sock.get());
       int32_t verdict[3];
-      std::vector<int> got;  // an isolated spare's status pipe (read end)
+      // An isolated spare's status pipe (read end), or a NORMAL spare's
+      // end of the channel it made.
+      std::vector<int> got;
       if (SendRequest(sock.get(), bytes, fds, flags, kind) &&
           ReceiveWithFds(sock.get(), verdict, sizeof(verdict), 0,
                          /*max_fds=*/1,
@@ -758,6 +784,9 @@ class ZygoteLauncher : public Launcher {
       for (int fd : got) {
         if (!normal && !prepared.status_read.valid()) {
           prepared.status_read.Reset(fd);
+        } else if (normal && request.wants_channel &&
+                   !prepared.channel_ours.valid()) {
+          prepared.channel_ours.Reset(fd);
         } else {
           close(fd);
         }
@@ -765,11 +794,20 @@ class ZygoteLauncher : public Launcher {
       if (spares_.erase(spare) != 0 && reply.pid < 0) Reap(spare, UniqueFd());
     }
     if (reply.pid < 0) {
+      // The zygote forks the child or hands the request to a spare: the
+      // request brings what a spare would have made.
+      bool again = false;
       if ((request.bootstrap.flags & Bootstrap::kRunAsInit) != 0 &&
           !prepared.status_write.valid()) {
         NCP_RETURN_IF_ERROR(AddStatusPipe(request, &prepared));
-        NCP_RETURN_IF_ERROR(encode());
+        again = true;
       }
+      if (request.wants_channel && !prepared.channel_theirs.valid()) {
+        prepared.channel_ours.Reset();  // (a spare's, if one died after)
+        NCP_RETURN_IF_ERROR(AddChannel(request, &prepared));
+        again = true;
+      }
+      if (again) NCP_RETURN_IF_ERROR(encode());
       if (!SendRequest(control_.get(), bytes, fds, flags, kind)) {
         return absl::AbortedError("the zygote is gone");
       }
@@ -804,6 +842,15 @@ class ZygoteLauncher : public Launcher {
                                  prepared.isolation->UsesUserNamespace());
     }
     if (!pidfd.valid()) return absl::AbortedError("the zygote sent no pidfd");
+    if (request.wants_channel && !prepared.channel_ours.valid()) {
+      // A spare that set up a Create* child but sent no channel: the child
+      // could never report. Ours, not reaped: stopped and reaped here.
+      kill(reply.pid, SIGKILL);
+      siginfo_t info;
+      waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()),
+             &info, WEXITED | __WALL);
+      return absl::InternalError("the spare sent no IPC channel");
+    }
     if (request.trace != nullptr) {
       request.trace->SetViaZygote(reply.spare != 0 ? 2 : 1, pid_);
     }
@@ -811,6 +858,7 @@ class ZygoteLauncher : public Launcher {
     child.pid = reply.pid;
     child.pidfd = std::move(pidfd);
     child.status_fd = std::move(prepared.status_read);
+    child.channel = std::move(prepared.channel_ours);
     return child;
   }
 

@@ -30,9 +30,13 @@ struct LaunchRequest {
   // Parent fds handed to the child, sorted by name; used during the call
   // only (the child gets duplicates).
   std::vector<NamedFd> fds;
-  // Create*: the parent's end of nothing; this is the child's end of the
-  // IPC socket pair (used during the call only).
+  // The child's end of a socket it gets as its channel (the zygote's
+  // control socket; used during the call only).
   int channel_fd = -1;
+  // Create*: the child gets one end of a new IPC socket pair as its
+  // channel, the parent the other (LaunchedChild::channel). A zygote's
+  // NORMAL spare has made one in advance.
+  bool wants_channel = false;
   // ISOLATED mode (nullptr: NORMAL).
   const isolation::IsolationOptions* isolation = nullptr;
   // Arguments after argv[0] (the process name) for an exec'd trampoline.
@@ -46,6 +50,8 @@ struct LaunchedChild {
   UniqueFd pidfd;
   // Isolated children: read end of the init's report channel (InitReport).
   UniqueFd status_fd;
+  // LaunchRequest::wants_channel: the parent's end.
+  UniqueFd channel;
   // Isolated children with their own uid: the uid taken from the pool.
   int isolation_uid_slot = -1;
 };

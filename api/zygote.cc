@@ -706,6 +706,14 @@ class Zygote {
     if (bridge == nullptr || bridge->prepare_runtime(runtime_fds_) != 0) {
       runtime_fds_[0] = runtime_fds_[1] = -1;
     }
+    // A NORMAL one makes the Create* child's channel too: the app gets its
+    // end with the verdict. (An isolated request brings the app's.)
+    int own_channel[2] = {-1, -1};
+    if (prepared == nullptr &&
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, own_channel) !=
+            0) {
+      own_channel[0] = own_channel[1] = -1;
+    }
     Prefault();
 
     // The app holds the other end of `sock` too (CreateSpare): a spare
@@ -759,7 +767,12 @@ class Zygote {
     if (parsed.boot.kind == Bootstrap::kCreate) {
       plan.kept_fds[2] = runtime_fds_[0];
       plan.kept_fds[3] = runtime_fds_[1];
-    }
+      if (parsed.boot.channel_fd < 0) {
+        if (own_channel[0] < 0) _exit(spawner::kSetupFailedExitCode);
+        plan.kept_fds[4] = own_channel[1];  // the child's end
+        plan.kept_fds[5] = own_channel[0];  // the app's, with the verdict
+      }
+    }  // (else the fd phase closes them)
     plan.parent_pidfd = app_pidfd_;
     plan.reset_signal_handlers = false;
     if (prepared != nullptr) plan.phases = spawner::kPhaseFds;
@@ -919,8 +932,8 @@ class Zygote {
     }
     umask(parsed.payload.umask);
     int report_fd = -1;
-    // A spare's: init link, own status pipe, prepared IPC runtime.
-    int kept[spawner::SpawnPlan::kMaxKeptFds] = {-1, -1, -1, -1};
+    // A spare's: init link, own status pipe, prepared IPC runtime, channel.
+    int kept[spawner::SpawnPlan::kMaxKeptFds] = {-1, -1, -1, -1, -1, -1};
     if (spawner::RunChildSetup(&plan, &report_fd, kept) != 0) {
       _exit(spawner::kSetupFailedExitCode);
     }
@@ -934,6 +947,15 @@ class Zygote {
       HandToInit(kept[0], boot.process_name, app_status, report_fd, ok);
       if (kept[1] >= 0) parsed.boot.status_fd = kept[1];
       report_fd = kept[0];
+    } else if (kept[5] >= 0) {
+      // The spare's channel: the child's end is its channel, the app's
+      // goes with the verdict.
+      parsed.boot.channel_fd = kept[4];
+      if (SendWithFds(report_fd, ok, sizeof(ok), &kept[5], 1) !=
+          static_cast<ssize_t>(sizeof(ok))) {
+        _exit(spawner::kSetupFailedExitCode);
+      }
+      close(kept[5]);
     } else if (write(report_fd, ok, sizeof(ok)) != sizeof(ok)) {
       _exit(spawner::kSetupFailedExitCode);
     }

@@ -148,9 +148,9 @@ struct SpawnPlan {
   // report fd; -1: none); RunChildSetup tells their new numbers. A zygote's
   // spare: the isolated child's link to its init (which forwards the
   // verdict) and its end of the status pipe; a Create* child's IPC runtime
-  // (epoll set, work queue), made in advance.
-  static constexpr int kMaxKeptFds = 4;
-  int kept_fds[kMaxKeptFds] = {-1, -1, -1, -1};
+  // (epoll set, work queue) and both ends of its channel, made in advance.
+  static constexpr int kMaxKeptFds = 6;
+  int kept_fds[kMaxKeptFds] = {-1, -1, -1, -1, -1, -1};
 };
 
 }  // namespace ncp::spawner
