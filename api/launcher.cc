@@ -742,7 +742,13 @@ class ZygoteLauncher : public Launcher {
     };
     NCP_RETURN_IF_ERROR(encode());
 
-    const uint32_t flags = normal ? uint32_t{ZygoteRequest::kNormal} : 0;
+    // A NORMAL Create* goes to spares of its own (which make its IPC
+    // runtime and channel in advance; zygote.cc, CreateKey).
+    const bool normal_create = normal && request.wants_channel;
+    if (normal_create) kind = kZygoteCreateKind;
+    const uint32_t flags =
+        (normal ? uint32_t{ZygoteRequest::kNormal} : 0) |
+        (normal_create ? uint32_t{ZygoteRequest::kCreate} : 0);
     // The notices queued so far: a new spare may be among them.
     for (;;) {
       ZygoteMessage m;

@@ -418,6 +418,8 @@ class Zygote {
       if (!Parse(request, &parsed)) return -1;
       decoded = true;
       key = KindKey(parsed);
+    } else if ((request.header.flags & ZygoteRequest::kCreate) != 0) {
+      key = CreateKey();  // (the spare checks it: KindKey)
     }
     Kind& kind = KindOf(key);
     kind.app_kind = request.header.kind;
@@ -558,7 +560,17 @@ class Zygote {
     // A plan's encoding is canonical (plan_codec_test), and the app sends
     // it without the trace fd (Parse): it is its own key, as sent.
     static const std::string kNormal;
-    return parsed.plan.namespace_flags == 0 ? kNormal : parsed.payload.plan;
+    if (parsed.plan.namespace_flags != 0) return parsed.payload.plan;
+    return parsed.boot.kind == Bootstrap::kCreate ? CreateKey() : kNormal;
+  }
+  // NORMAL Create* children: spares that make the IPC runtime and channel
+  // in advance (no plan's encoding is this).
+  static const std::string& CreateKey() {
+    static const std::string kCreate = "create";
+    return kCreate;
+  }
+  static bool Sandboxed(const std::string& key) {
+    return !key.empty() && key != CreateKey();
   }
 
   // The kind for `key` (KindKey). At most kMaxKinds sandbox kinds: the
@@ -567,12 +579,12 @@ class Zygote {
     Kind& kind = kinds_[key];
     kind.last_used = ++clock_;
     if (!key.empty() && kind.target == 0 && !kind.exhausted) {
-      kind.target = netns_pool_;
+      kind.target = Sandboxed(key) ? netns_pool_ : normal_spares_;
     }
-    while (kinds_.size() > kMaxKinds + 1) {
+    while (kinds_.size() > kMaxKinds + 1 + kinds_.count(CreateKey())) {
       auto oldest = kinds_.end();
       for (auto it = kinds_.begin(); it != kinds_.end(); ++it) {
-        if (!it->first.empty() &&
+        if (Sandboxed(it->first) &&
             (oldest == kinds_.end() ||
              it->second.last_used < oldest->second.last_used)) {
           oldest = it;
@@ -614,7 +626,7 @@ class Zygote {
   bool CreateSpare(const std::string& key, Kind* kind) {
     spawner::DecodedPlan prepared;
     uint64_t flags = 0;
-    if (!key.empty()) {
+    if (Sandboxed(key)) {
       if (!prepared.Decode(key.data(), key.size())) return false;
       flags = prepared.plan().namespace_flags;
     }
@@ -633,7 +645,7 @@ class Zygote {
     int pidfd = -1;
     long pid = Clone(flags, &pidfd);
     if (pid == 0) {
-      RunSpare(sv[1], report[1], key, key.empty() ? nullptr : &prepared);
+      RunSpare(sv[1], report[1], key, Sandboxed(key) ? &prepared : nullptr);
     }
     sigprocmask(SIG_SETMASK, &saved, nullptr);
     close(sv[1]);
@@ -699,20 +711,20 @@ class Zygote {
         init_link = ForkRealChildAhead(sock, report, &own_status);
       }
     }
-    // The IPC runtime a Create* request needs, made now (bridge.h): its
-    // fds go through the fd table for a Create*, are closed by it for a
-    // Start* (RunInChild).
-    const ipc::Bridge* bridge = IpcBridgeOf(ipc_library_);
-    if (bridge == nullptr || bridge->prepare_runtime(runtime_fds_) != 0) {
-      runtime_fds_[0] = runtime_fds_[1] = -1;
-    }
-    // A NORMAL one makes the Create* child's channel too: the app gets its
-    // end with the verdict. (An isolated request brings the app's.)
+    // A NORMAL Create* spare makes the IPC runtime (bridge.h) and the
+    // channel (the app gets its end with the verdict) now: for a Create*
+    // request the fd phase keeps their fds (RunInChild). Other spares make
+    // neither: a Start* child would pay for closing them.
     int own_channel[2] = {-1, -1};
-    if (prepared == nullptr &&
-        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, own_channel) !=
-            0) {
-      own_channel[0] = own_channel[1] = -1;
+    if (key == CreateKey()) {
+      const ipc::Bridge* bridge = IpcBridgeOf(ipc_library_);
+      if (bridge == nullptr || bridge->prepare_runtime(runtime_fds_) != 0) {
+        runtime_fds_[0] = runtime_fds_[1] = -1;
+      }
+      if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, own_channel) !=
+          0) {
+        own_channel[0] = own_channel[1] = -1;
+      }
     }
     Prefault();
 

@@ -59,7 +59,9 @@ struct ZygoteRequest {
   // kNormal: the plan creates no namespace (a NORMAL child). The zygote
   // then hands the request to a NORMAL spare as it is, without decoding the
   // payload (the spare decodes it, and refuses a plan with namespaces).
-  enum Flags : uint32_t { kNormal = 1 };
+  // kCreate: a Create* child (its NORMAL spares make its IPC runtime and
+  // channel in advance: a kind of their own, kZygoteCreateKind).
+  enum Flags : uint32_t { kNormal = 1, kCreate = 2 };
   uint32_t magic;
   uint32_t table_fds;     // number of fd table entries after payload and cwd
   uint32_t inline_bytes;  // payload bytes after the header (0: a memfd)
@@ -68,6 +70,10 @@ struct ZygoteRequest {
   // zygote's notices of such spares carry (ZygoteNotice::kind).
   uint64_t kind;
 };
+
+// The app's name for the kind of NORMAL Create* spares (a sandbox's kind is
+// a hash of its plan, never this).
+inline constexpr uint64_t kZygoteCreateKind = 1;
 
 struct ZygoteNotice {
   // kSpareCreated comes with the spare's request socket (SCM_RIGHTS): the

@@ -61,9 +61,9 @@ int CountOpenFds();
 // Their number follows the spare pool (at most one per spare), not the
 // children; CountOpenFds() minus this is what must not grow.
 int CountHandedSpareSockets();
-// With the default pool sizes: one NORMAL spare, two per sandbox kind, at
-// most four sandbox kinds (api/zygote.cc).
-inline constexpr int kMaxHandedSpareSockets = 1 + 2 * 4;
+// With the default pool sizes: one NORMAL spare, one NORMAL Create* spare,
+// two per sandbox kind, at most four sandbox kinds (api/zygote.cc).
+inline constexpr int kMaxHandedSpareSockets = 1 + 1 + 2 * 4;
 
 // Zombie children of this process.
 int CountZombieChildren();
