@@ -84,10 +84,7 @@ std::string ResolveLibrary(const std::string& name, bool* canonical) {
     std::string candidate = absl::StrCat(dir, "/", name);
     if (access(candidate.c_str(), F_OK) == 0) return real_or(candidate);
   }
-  if (name.find('/') != std::string::npos) {
-    std::string resolved = real_or(name);
-    if (*canonical) return resolved;
-  }
+  if (name.find('/') != std::string::npos) return real_or(name);
   return name;
 }
 

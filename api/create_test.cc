@@ -288,11 +288,7 @@ TEST_F(CreateTest, TheChildHasOneIpcRuntimeWatchingItsQueueAndSocket) {
   for (int i = 0; i < 3; ++i) {
     Started s = CreateOk(Lib("libncp_add_service.so"));
     ASSERT_EQ(s.code, NCP_NO_ERROR);
-    OHIPCParcel* reply = OH_IPCParcel_Create();
-    ASSERT_EQ(Call(s.proxy, 5, {}, reply), 0);
-    int32_t pid = 0;
-    OH_IPCParcel_ReadInt32(reply, &pid);
-    OH_IPCParcel_Destroy(reply);
+    const int32_t pid = CallInt(s.proxy, 5, {});  // the child's pid first
     ASSERT_GT(pid, 0);
     NCP_SpawnStages stages = {};
     if (ncp_GetSpawnStages(pid, &stages) == 0 && stages.via_zygote == 2) {
@@ -434,11 +430,8 @@ TEST_F(CreateTest, FdsInParcelsShareTheOpenFileDescription) {
 TEST_F(CreateTest, KilledChildsProxyDies) {
   Started s = CreateOk(Lib("libncp_add_service.so"));
   ASSERT_EQ(s.code, NCP_NO_ERROR);
-  OHIPCParcel* reply = OH_IPCParcel_Create();
-  ASSERT_EQ(Call(s.proxy, 5, {}, reply), 0);
-  int32_t pid = 0;
-  OH_IPCParcel_ReadInt32(reply, &pid);
-  OH_IPCParcel_Destroy(reply);
+  const int32_t pid = CallInt(s.proxy, 5, {});  // the child's pid first
+  ASSERT_GT(pid, 0);
   Death death;
   ASSERT_EQ(OH_IPCRemoteProxy_AddDeathRecipient(s.proxy, death.recipient), 0);
   EXPECT_EQ(OH_Ability_KillChildProcess(pid), NCP_NO_ERROR);

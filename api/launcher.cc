@@ -848,14 +848,17 @@ class ZygoteLauncher : public Launcher {
                                  prepared.isolation->UsesUserNamespace());
     }
     if (!pidfd.valid()) return absl::AbortedError("the zygote sent no pidfd");
-    if (request.wants_channel && !prepared.channel_ours.valid()) {
-      // A spare that set up a Create* child but sent no channel: the child
-      // could never report. Ours, not reaped: stopped and reaped here.
+    if ((request.wants_channel && !prepared.channel_ours.valid()) ||
+        (!normal && !prepared.status_read.valid())) {
+      // A spare's verdict without the fds it brings (this process at its
+      // fd limit drops them): the child could not report, or its end would
+      // not be known. Ours, not reaped: stopped and reaped here.
       kill(reply.pid, SIGKILL);
       siginfo_t info;
       waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()),
              &info, WEXITED | __WALL);
-      return absl::InternalError("the spare sent no IPC channel");
+      return absl::ResourceExhaustedError(
+          "the spare's verdict came without its fds");
     }
     if (request.trace != nullptr) {
       request.trace->SetViaZygote(reply.spare != 0 ? 2 : 1, pid_);

@@ -317,7 +317,7 @@ class Zygote {
     int sock = -1;
     int report = -1;
   };
-  // Spares of one set of namespace flags.
+  // Spares of one kind (KindKey): NORMAL, NORMAL Create*, or one sandbox.
   struct Kind {
     unsigned target = 0;
     uint64_t app_kind = 0;  // ZygoteRequest::kind, for the notices
@@ -554,8 +554,9 @@ class Zygote {
   }
 
   // The kind of `plan`: "" for NORMAL (spares that do nothing in advance);
-  // for a sandbox, its whole plan but the fd table (spares that build it in
-  // advance).
+  // CreateKey() for a NORMAL Create* (spares that make its IPC runtime and
+  // channel in advance); for a sandbox, its whole plan but the fd table
+  // (spares that build it in advance).
   static const std::string& KindKey(const Parsed& parsed) {
     // A plan's encoding is canonical (plan_codec_test), and the app sends
     // it without the trace fd (Parse): it is its own key, as sent.
@@ -979,17 +980,12 @@ class Zygote {
       env[i] = strdup(vars[i].c_str());
     }
     if (env != nullptr) environ = env;
-    if (runtime_fds_[0] >= 0) {
-      // A spare's runtime: the child's (with the fd numbers the table gave
-      // its fds and the environment just set; if that fails, RunCreate
-      // makes another), or, for a Start*, dropped (its fds are closed).
-      const ipc::Bridge* bridge = IpcBridgeOf(ipc_library_);
-      if (kept[2] >= 0 && kept[3] >= 0) {
-        const int fds[2] = {kept[2], kept[3]};
-        bridge->adopt_prepared_runtime(fds);
-      } else {
-        bridge->forget_prepared_runtime();
-      }
+    if (kept[2] >= 0 && kept[3] >= 0) {
+      // A Create* spare's runtime: the child's, with the fd numbers the
+      // table gave its fds and the environment just set (if that fails,
+      // RunCreate makes another).
+      const int fds[2] = {kept[2], kept[3]};
+      IpcBridgeOf(ipc_library_)->adopt_prepared_runtime(fds);
     }
     sigset_t none;
     sigemptyset(&none);

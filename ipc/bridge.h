@@ -67,16 +67,14 @@ struct Bridge {
   // reply, with no epoll_ctl. False outside a handler.
   bool (*retire_root)(void);
 
-  // A zygote's spare, which may become a Create* child, makes the process's
-  // IPC runtime before its request comes (off the child's path): no thread,
-  // its two fds in `fds`, 0 (or -1: none made). Once the child's fd table
-  // is in place, with those two fds moved to the numbers in `fds`:
-  // adopt_prepared_runtime (a Create* child; -1 if it fails, the fds then
-  // closed and the runtime dropped), or forget_prepared_runtime (a Start*
-  // child, whose fd table no longer holds them).
+  // A zygote's Create* spare makes the process's IPC runtime before its
+  // request comes (off the child's path): no thread, its two fds in `fds`,
+  // 0 (or -1: none made). Once the child's fd table is in place, with those
+  // two fds moved to the numbers in `fds`, adopt_prepared_runtime makes
+  // them the runtime's (-1 if that fails: the fds are then closed and the
+  // runtime dropped, and the next use makes another).
   int (*prepare_runtime)(int fds[2]);
   int (*adopt_prepared_runtime)(const int fds[2]);
-  void (*forget_prepared_runtime)(void);
 };
 
 // adopt_connection_with options.

@@ -19,7 +19,7 @@ const Bridge g_bridge = {
     &ProxyPeerPid,           &WaitRequestsDone,
     &AdoptConnection,        &RunAfterReply,
     &RetireServedRoot,       &Runtime::Prepare,
-    &Runtime::AdoptPrepared, &Runtime::ForgetPrepared,
+    &Runtime::AdoptPrepared,
 };
 
 }  // namespace ncp::ipc

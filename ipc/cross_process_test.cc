@@ -1668,6 +1668,32 @@ void SendHelloAndRequest(int sock, uint64_t txn) {
 // The app's end of a Create channel (kAdoptDeferHello): its pool serves
 // the child's report at once, and its HELLO waits for its first message,
 // the reply, and goes in the same datagram.
+// A lazily adopted connection is registered disarmed (its first sync caller
+// reads it, no epoll_ctl on the way); a one-way first call arms it once
+// sent, so that what the peer sends next is read. As the kernel shows it.
+TEST(LazyAdoptionTest, AOneWayFirstCallArmsTheSocket) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+  const int ours = sv[0];
+  OHIPCRemoteProxy* peer_root = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection_with(ours, nullptr, &peer_root,
+                                               kAdoptLazily | kAdoptOwnSocket),
+            OH_IPC_SUCCESS);
+  const int64_t before = ncp::testing::EpollEventsOf(ours);
+  ASSERT_GE(before, 0);
+  EXPECT_EQ(before & EPOLLIN, 0);
+  ParcelPtr data = NewParcel();
+  OH_IPCParcel_WriteInt32(data.get(), 7);
+  ASSERT_EQ(OH_IPCRemoteProxy_SendRequest(peer_root, kEcho, data.get(), nullptr,
+                                          &kAsync),
+            OH_IPC_SUCCESS);
+  const int64_t after = ncp::testing::EpollEventsOf(ours);
+  ASSERT_GE(after, 0);
+  EXPECT_NE(after & EPOLLIN, 0);
+  OH_IPCRemoteProxy_Destroy(peer_root);
+  close(sv[1]);
+}
+
 TEST(LazyAdoptionTest, ADeferredHelloGoesWithTheReply) {
   const int live_before = Connection::LiveCount();
   OHIPCRemoteStub* root = OH_IPCRemoteStub_Create(

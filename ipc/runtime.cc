@@ -398,14 +398,6 @@ int Runtime::AdoptPrepared(const int fds[2]) {
   return 0;
 }
 
-void Runtime::ForgetPrepared() {
-  Runtime* rt = g_runtime.exchange(nullptr);
-  if (rt == nullptr) return;
-  UntrackFd(rt->epfd_.Release());
-  UntrackFd(rt->queue_fd_.Release());
-  delete rt;  // unused: no thread, no connection
-}
-
 void Runtime::SetMaxThreads(int n) { g_max_threads.store(n); }
 
 void Runtime::AbandonInChild() {
@@ -489,6 +481,7 @@ int Runtime::AddConnection(const Ref<Connection>& conn, bool armed) {
     return OH_IPC_INNER_ERROR;
   }
   conn->armed_ = armed;
+  conn->never_armed_ = !armed;
   return OH_IPC_SUCCESS;
 }
 
@@ -1332,6 +1325,7 @@ Ref<ThreadState> Connection::HandOverLocked() {
   if (armed_) return Ref<ThreadState>();
   if (NeedsWatchLocked()) {
     armed_ = true;
+    never_armed_ = false;
     rearm_needed_ = false;
     rt_->Arm(this, sock_.get(), true);
   } else if (rearm_needed_) {
@@ -1973,6 +1967,14 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   if (one_way) {
     h.flags = wire::kFlagOneWay;
     const int rc = SendMessage(h, &data, timeout_ms);
+    // A lazily adopted connection is registered disarmed for its first
+    // caller to read; after a one-way first call nobody would.
+    Ref<ThreadState> kick;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (never_armed_ && !reading_ && !dead()) kick = HandOverLocked();
+    }
+    if (kick) kick->Wake();
     rt_->StartPool();
     return rc;
   }

@@ -325,7 +325,10 @@ class Connection final : public RefCounted {
   std::mutex mu_;
   // All below guarded by mu_.
   bool reading_ = false;
-  bool armed_ = false;         // registered for input (EPOLLIN)
+  bool armed_ = false;  // registered for input (EPOLLIN)
+  // Registered disarmed (a lazily adopted connection, AddConnection) and
+  // never armed since: a one-way call arms it once sent (Transact).
+  bool never_armed_ = false;   // guarded by mu_
   bool rearm_needed_ = false;  // an event disabled the registration
   bool lingering_ = false;     // the reader is a worker in Linger
   bool linger_off_ = false;    // see Linger
@@ -440,17 +443,15 @@ class Runtime {
   // Fork support (pthread_atfork child handler).
   static void AbandonInChild();
 
-  // A fork server's process that may become a Create* child (a zygote's
-  // spare, bridge.h) makes its runtime before it knows: Prepare() creates
-  // it (no pool, no thread) and tells its two fds, whose queue is not yet
-  // registered with the epoll set (a registration is keyed by fd number,
-  // and the fd table moves them). AdoptPrepared() then takes their new
-  // numbers, reads the environment again and registers the queue; or
-  // ForgetPrepared() drops the runtime, whose fds are closed already (a
-  // Start* child). 0 or -1.
+  // A fork server's process that will be a Create* child (a zygote's
+  // Create* spare, bridge.h) makes its runtime before its request comes:
+  // Prepare() creates it (no pool, no thread) and tells its two fds, whose
+  // queue is not yet registered with the epoll set (a registration is keyed
+  // by fd number, and the fd table moves them). AdoptPrepared() then takes
+  // their new numbers, reads the environment again and registers the queue
+  // (on failure it closes them and drops the runtime). 0 or -1.
   static int Prepare(int fds[2]);
   static int AdoptPrepared(const int fds[2]);
-  static void ForgetPrepared();
 
  private:
   struct Task {

@@ -212,8 +212,8 @@ absl::StatusOr<std::shared_ptr<const IsolationPlan>> BuildIsolationPlan(
       binds.push_back(Bind{canonical.substr(0, slash), false, true});
       return absl::OkStatus();
     }
-    std::string dir = slash == 0 ? "/" : canonical.substr(0, slash);
-    if (dir == "/") dir = canonical;
+    // A file right under "/": itself, not "/".
+    const std::string dir = slash == 0 ? canonical : canonical.substr(0, slash);
     return AddCanonicalBind(dir, /*writable=*/false, &binds);
   };
   for (const std::string& path : options.read_only_paths) {

@@ -259,6 +259,7 @@ NCP_CHILD_FN long CloseFrom(int from) {
 NCP_CHILD_FN long SetupFds(const SpawnPlan* plan, int* extra, int n_extra,
                            int* index) {
   const int n = plan->n_fds;
+  if (n_extra > 3 + SpawnPlan::kMaxKeptFds) return -EINVAL;
   // First park every source above the final table so no dup3 can clobber a
   // source that is still needed.
   const int park_base = n + n_extra + 3;
@@ -274,7 +275,6 @@ NCP_CHILD_FN long SetupFds(const SpawnPlan* plan, int* extra, int n_extra,
     parked[i] = static_cast<int>(r);
   }
   int parked_extra[3 + SpawnPlan::kMaxKeptFds];
-  if (n_extra > 3 + SpawnPlan::kMaxKeptFds) return -EINVAL;
   for (int j = 0; j < n_extra; ++j) {
     long r = Syscall(__NR_fcntl, extra[j], F_DUPFD_CLOEXEC, park_base);
     if (r < 0) return r;

@@ -116,7 +116,8 @@ TEST(ChildSetupTest, TheFdPhaseKeepsTheReportAndTheKeptFds) {
     plan.report_fd = report[1];
     plan.kept_fds[0] = kept[1];
     plan.kept_fds[1] = second[1];
-    int report_fd = -1, kept_fds[2] = {-1, -1};
+    int report_fd = -1;
+    int kept_fds[SpawnPlan::kMaxKeptFds];
     if (RunChildSetup(&plan, &report_fd, kept_fds) != 0) _exit(10);
     if (report_fd != 3 || kept_fds[0] != 4 || kept_fds[1] != 5) _exit(11);
     for (int fd = 3; fd <= 5; ++fd) {
