@@ -834,12 +834,14 @@ class ZygoteLauncher : public Launcher {
       DropHanded(reply.pid);     // (one the zygote used for us, see Handle)
     }
 
+    // The child is ours (CLONE_PARENT), not reaped yet.
+    auto reap = [&pidfd] {
+      siginfo_t info;
+      waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()),
+             &info, WEXITED | __WALL);
+    };
     if (reply.pid <= 0 || reply.err != 0) {
-      if (reply.pid > 0 && pidfd.valid()) {
-        siginfo_t info;  // the child is ours (CLONE_PARENT): reap it
-        waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()),
-               &info, WEXITED | __WALL);
-      }
+      if (reply.pid > 0 && pidfd.valid()) reap();
       absl::Status failed = spawner::MakeSetupFailure(
           static_cast<spawner::Stage>(reply.stage), reply.err,
           reply.pid > 0 ? reply.pid : 0, reply.index);
@@ -852,11 +854,9 @@ class ZygoteLauncher : public Launcher {
         (!normal && !prepared.status_read.valid())) {
       // A spare's verdict without the fds it brings (this process at its
       // fd limit drops them): the child could not report, or its end would
-      // not be known. Ours, not reaped: stopped and reaped here.
+      // not be known: stopped and reaped here.
       kill(reply.pid, SIGKILL);
-      siginfo_t info;
-      waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()),
-             &info, WEXITED | __WALL);
+      reap();
       return absl::ResourceExhaustedError(
           "the spare's verdict came without its fds");
     }

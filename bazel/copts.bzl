@@ -35,3 +35,8 @@ NCP_LAUNCHER_VARIANTS = [
     ("", {}),
     ("_direct", {"NCP_ZYGOTE": "0"}),
 ]
+
+# As <name>_via_zygote: every request through the zygote, which hands it to
+# one of its spares (NCP_ZYGOTE_HAND_SPARES=0), so a request brings what a
+# spare handed to the app would have made (status pipe, IPC channel).
+NCP_VIA_ZYGOTE_VARIANT = ("_via_zygote", {"NCP_ZYGOTE_HAND_SPARES": "0"})
