@@ -1121,6 +1121,7 @@ void ExpectWatchedForInput(int sock, bool input) {
 }
 
 using ::ncp::testing::ThreadsBlockedIn;
+using ::ncp::testing::ThreadsBlockedInWith;
 
 // Whether `sock` is read for the pool: registered for input, or a library
 // thread of this process waits in recvmsg on it (a worker lingering after
@@ -1529,6 +1530,119 @@ TEST(CrossProcessTest, AWorkerLingersOnTheSoleConnectionUntilThisProcessCalls) {
     const int64_t events = EpollEventsOf(sock);
     return events >= 0 && (events & EPOLLIN) != 0 &&
            ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) == 0;
+  }));
+  OH_IPCRemoteProxy_Destroy(proxy);
+  OH_IPCRemoteStub_Destroy(root);
+  peer.Kill();
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+}
+
+// What a lingering worker's handler costs the other requests on its
+// connection: it runs with the socket neither read nor armed (no epoll_ctl
+// pair per request), and the pool's idle worker, which then waits in
+// epoll_wait with a tick of kArmTickMs, arms the socket once that handler
+// has run for a tick. So a handler that waits for another request on the
+// same connection still gets it (within two ticks), and once nothing is
+// served unarmed for a while the idle worker waits without a tick again.
+struct BlockingRootState {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool block_first = false;
+  int entered = 0;
+  bool second_seen = false;
+};
+
+int BlockingRoot(uint32_t code, const OHIPCParcel*, OHIPCParcel* reply,
+                 void* user_data) {
+  auto* st = static_cast<BlockingRootState*>(user_data);
+  if (code != kParentAnswer) return 1909998;
+  std::unique_lock<std::mutex> l(st->mu);
+  const int me = ++st->entered;
+  st->cv.notify_all();
+  if (st->block_first && me == 1) {
+    // Blocks until the second request arrives on this connection.
+    if (!st->cv.wait_for(l, seconds(20), [&] { return st->second_seen; })) {
+      return OH_IPCParcel_WriteInt32(reply, -1);
+    }
+  } else if (st->block_first && me == 2) {
+    st->second_seen = true;
+    st->cv.notify_all();
+  }
+  return OH_IPCParcel_WriteInt32(reply, 4242);
+}
+
+// Sends `proxy`'s process a one-way kCallRoot for one call; returns the
+// pipe its result comes through (-1 on failure).
+int PeerCallsOurRootOnce(OHIPCRemoteProxy* proxy) {
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return -1;
+  ParcelPtr data = NewParcel();
+  OH_IPCParcel_WriteFileDescriptor(data.get(), pipefd[1]);
+  close(pipefd[1]);
+  OH_IPCParcel_WriteInt32(data.get(), 1);
+  OH_IPCParcel_WriteInt32(data.get(), 30);  // the peer's timeout, seconds
+  if (OH_IPCRemoteProxy_SendRequest(proxy, kCallRoot, data.get(), nullptr,
+                                    &kAsync) != 0) {
+    close(pipefd[0]);
+    return -1;
+  }
+  return pipefd[0];
+}
+
+TEST(CrossProcessTest,
+     ALingeringWorkersBlockedHandlerHoldsUpItsSocketATickAtMost) {
+  ASSERT_TRUE(Connection::WaitLiveCountAtMost(0, 20000));
+  BlockingRootState st;
+  OHIPCRemoteStub* root =
+      OH_IPCRemoteStub_Create("ncp.test.Blocking", BlockingRoot, nullptr, &st);
+  ASSERT_NE(root, nullptr);
+  PeerProcess peer({"serve"});
+  ASSERT_GT(peer.pid(), 0);
+  const int sock = peer.TakeFd();
+  OHIPCRemoteProxy* proxy = nullptr;
+  ASSERT_EQ(GetBridge()->adopt_connection(sock, root, &proxy), 0);
+  // Served on the sole connection: a worker lingers on it.
+  PeerCallsOurRoot(proxy, 2);
+  ASSERT_TRUE(Eventually(
+      [&] { return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) == 1; }));
+  {
+    std::lock_guard<std::mutex> l(st.mu);
+    st.block_first = true;
+    st.entered = 0;
+  }
+  const int first = PeerCallsOurRootOnce(proxy);
+  ASSERT_GE(first, 0);
+  {
+    std::unique_lock<std::mutex> l(st.mu);
+    ASSERT_TRUE(
+        st.cv.wait_for(l, seconds(20), [&] { return st.entered == 1; }));
+  }
+  // The lingering worker is in the handler; an idle worker ticks, and arms
+  // the socket for input as the handler goes on.
+  EXPECT_TRUE(Eventually([&] {
+    return ThreadsBlockedInWith(0, "ncp-ipc", SYS_epoll_wait, 3, kArmTickMs) >=
+           1;
+  }));
+  EXPECT_TRUE(Eventually([&] {
+    const int64_t events = EpollEventsOf(sock);
+    return events >= 0 && (events & EPOLLIN) != 0;
+  }));
+  // A second request on the same connection reaches the pool while the
+  // first handler still blocks, which it waits for.
+  const int second = PeerCallsOurRootOnce(proxy);
+  ASSERT_GE(second, 0);
+  for (int fd : {second, first}) {
+    int32_t result[2] = {-1, -1};  // rc, first int of the reply
+    ASSERT_TRUE(ReadWithin(fd, result, sizeof(result), 60000));
+    EXPECT_EQ(result[0], 0);
+    EXPECT_EQ(result[1], 4242) << (fd == first ? "first" : "second");
+    close(fd);
+  }
+  // Nothing served for a while: no worker waits with a tick any more.
+  EXPECT_TRUE(Eventually([&] {
+    return ThreadsBlockedInWith(0, "ncp-ipc", SYS_epoll_wait, 3, kArmTickMs) ==
+               0 &&
+           ThreadsBlockedIn(0, "ncp-ipc", SYS_epoll_wait) >= 1;
   }));
   OH_IPCRemoteProxy_Destroy(proxy);
   OH_IPCRemoteStub_Destroy(root);

@@ -187,9 +187,13 @@ class NeverDestroyed {
 };
 
 // Remote requests being handled in this process (for WaitRequestsDone).
+// Counted without the lock; a request that ends takes it, to notify, only
+// if a thread waits (sequentially consistent: either the waiter sees the
+// count drop, or the request sees the waiter).
 std::mutex g_serving_mu;
 NeverDestroyed<std::condition_variable> g_serving_done;
-int g_serving = 0;  // guarded by g_serving_mu
+std::atomic<int> g_serving{0};
+std::atomic<int> g_serving_waiters{0};
 
 std::mutex g_live_mu;
 NeverDestroyed<std::condition_variable> g_live_cv;
@@ -209,6 +213,8 @@ void AtforkChild() {
   g_live_cv.Reset();
   new (&g_serving_mu) std::mutex;
   g_serving_done.Reset();
+  g_serving.store(0);
+  g_serving_waiters.store(0);
   Runtime::AbandonInChild();
 }
 
@@ -528,6 +534,15 @@ void Runtime::Post(Task task) {
   StartPool();
 }
 
+void Runtime::WakeIdleWorker() {
+  // The queue's eventfd without a task: RunTask finds none and the worker
+  // waits again, now with a tick.
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t one = 1;
+  while (write(queue_fd_.get(), &one, sizeof(one)) < 0 && errno == EINTR) {
+  }
+}
+
 void Runtime::PostRequest(std::unique_ptr<Incoming> msg) {
   Task t;
   t.msg = std::move(msg);
@@ -571,6 +586,14 @@ bool Runtime::RunTask() {
   for (auto& r : task.recipients) r->Notify();
   return true;
 }
+
+// While a lingering worker serves requests with its socket unarmed
+// (Connection::ReleaseReaderUnarmed), idle workers wake every kArmTickMs
+// (runtime.h) and arm the socket of a handler that has run since the
+// previous tick: another request on that connection waits at most two ticks
+// for a reader. After kWatchIdleTicks ticks without such a request the watch
+// ends, so an idle process is not woken.
+constexpr int kWatchIdleTicks = 20;
 
 // NCP_IPC_IDLE_MS (default 5000): how long a surplus pool worker waits for
 // work before it exits.
@@ -636,6 +659,7 @@ void Runtime::WorkerLoop(ThreadState* ts) {
   ts->in_worker_loop = true;
   ts->stop_requested = false;
   if (!ts->is_pool_worker) joined_.fetch_add(1, std::memory_order_relaxed);
+  int64_t idle_since = NowMs();
   for (;;) {
     // A pool worker retires (the limit was lowered, or it was idle for
     // long) unless it is the last one that is not lingering: a lingering
@@ -651,12 +675,24 @@ void Runtime::WorkerLoop(ThreadState* ts) {
     epoll_event ev{};
     // Pool workers beyond the first retire after a while without work, so
     // a burst of concurrent requests does not leave threads behind.
-    const int timeout_ms = ts->is_pool_worker ? IdleRetireMs() : -1;
+    int timeout_ms = ts->is_pool_worker ? IdleRetireMs() : -1;
+    const bool ticking =
+        watched_connections_.load(std::memory_order_relaxed) > 0;
+    if (ticking && (timeout_ms < 0 || timeout_ms > kArmTickMs)) {
+      timeout_ms = kArmTickMs;
+    }
     int n = epoll_wait(epfd_.get(), &ev, 1, timeout_ms);
     // Sequentially consistent with MayLinger's load of idle_ after a
     // lingering worker's increment of lingering_workers_ (Linger): one of the
     // two sees the other.
     idle_.fetch_sub(1);
+    if (n == 0 && ticking) {
+      ForEachConnection([](Connection* c) { c->TickUnarmed(); });
+      // Not yet idle for the retirement delay.
+      if (!ts->is_pool_worker || NowMs() - idle_since < IdleRetireMs()) {
+        continue;
+      }
+    }
     if (n == 0) {
       int w = workers_.load();
       if (w - lingering_workers_.load() > 1 &&
@@ -671,6 +707,7 @@ void Runtime::WorkerLoop(ThreadState* ts) {
       } else if (Ref<Connection> c = FindConnection(ev.data.u64)) {
         c->OnReadable();
       }
+      idle_since = NowMs();
     } else if (n < 0 && errno != EINTR) {
       break;  // the epoll fd is gone (never expected)
     }
@@ -1250,6 +1287,10 @@ void Connection::Kill() {
   std::vector<Ref<RemoteObject>> exports;
   {
     std::lock_guard<std::mutex> l(mu_);
+    if (watched_) {
+      watched_ = false;
+      rt_->watched_connections_.fetch_sub(1);
+    }
     for (auto& [txn, w] : waiters_) {
       std::lock_guard<std::mutex> tl(w->ts->mu);
       w->done = true;
@@ -1311,6 +1352,13 @@ void Connection::ReleaseReader() {
 bool Connection::NeedsWatchLocked() const {
   return !hello_ || !exports_.empty() || relayed_imports_ > 0 ||
          (root_retired_ && !root_released_);
+}
+
+bool Connection::HasIdleWaiterLocked() {
+  for (auto& [txn, w] : waiters_) {
+    if (w->idle) return true;
+  }
+  return false;
 }
 
 Ref<ThreadState> Connection::HandOverLocked() {
@@ -1383,11 +1431,9 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
   wire::MessageLayout layout;
   const uint8_t* datagram = buf;
   size_t datagram_len = static_cast<size_t>(n);
-  bool hello;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    hello = hello_;
-  }
+  // Only the reader sets hello_ (below, under mu_), and the role passes
+  // under mu_: the reader reads it without the lock.
+  const bool hello = hello_;
   if (!hello) {
     // The first message must be HELLO with kernel-verified credentials,
     // alone or followed in the same datagram by the peer's first message
@@ -1620,10 +1666,11 @@ bool Connection::BuildIncoming(const WireHeader& h,
   std::vector<ParcelObject> objects(h.object_count);
   bool ok = true;
   size_t next_fd = 0;
-  {
+  // Set with hello_ by a reader (ReadOne): this thread reads them unlocked.
+  msg->peer_pid = static_cast<uint64_t>(static_cast<int64_t>(peer_pid_));
+  msg->peer_uid = peer_uid_;
+  if (h.object_count > 0) {
     std::lock_guard<std::mutex> l(mu_);
-    msg->peer_pid = static_cast<uint64_t>(static_cast<int64_t>(peer_pid_));
-    msg->peer_uid = peer_uid_;
     for (uint32_t i = 0; i < h.object_count && ok; ++i) {
       WireObject o = wire::ObjectAt(layout, i);
       ParcelObject& po = objects[i];
@@ -1838,16 +1885,91 @@ void Connection::NeverLinger() {
 }
 
 bool Connection::TakeReaderToLinger() {
-  if (!rt_->MayLinger()) return false;
-  std::lock_guard<std::mutex> l(mu_);
-  if (dead() || reading_ || linger_off_ || !NeedsWatchLocked()) return false;
-  reading_ = true;
-  lingering_ = true;
-  if (armed_) {
-    armed_ = false;
-    rt_->Arm(this, sock_.get(), false);
+  const bool may = rt_->MayLinger();
+  Ref<ThreadState> kick;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    const bool was_unarmed = unarmed_serving_;
+    unarmed_serving_ = false;
+    if (may && !dead() && !reading_ && !linger_off_ && NeedsWatchLocked()) {
+      reading_ = true;
+      lingering_ = true;
+      if (armed_) {  // by a tick, or a nested call's reader
+        armed_ = false;
+        rt_->Arm(this, sock_.get(), false);
+      }
+      return true;
+    }
+    // Nobody reads a socket left unarmed: hand it over, or arm it.
+    if (was_unarmed && !dead() && !reading_) kick = HandOverLocked();
   }
-  return true;
+  if (kick) kick->Wake();
+  return false;
+}
+
+void Connection::FinishUnarmed() {
+  Ref<ThreadState> kick;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!unarmed_serving_) return;
+    unarmed_serving_ = false;
+    if (!dead() && !reading_) kick = HandOverLocked();
+  }
+  if (kick) kick->Wake();
+}
+
+void Connection::ReleaseReaderUnarmed() {
+  Ref<ThreadState> kick;
+  bool start_ticking = false;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    reading_ = false;
+    lingering_ = false;
+    if (dead()) return;
+    // A caller of this process waiting for a reply reads (HandOverLocked
+    // prefers it); so does an armed socket's pool.
+    if (armed_ || !NeedsWatchLocked() || HasIdleWaiterLocked()) {
+      kick = HandOverLocked();
+    } else {
+      unarmed_serving_ = true;
+      ++serve_seq_;
+      if (!watched_) {
+        watched_ = true;
+        seen_seq_ = serve_seq_ - 1;
+        idle_ticks_ = 0;
+        start_ticking = true;
+        rt_->watched_connections_.fetch_add(1);
+      }
+    }
+  }
+  if (kick) kick->Wake();
+  if (start_ticking) rt_->WakeIdleWorker();
+}
+
+void Connection::TickUnarmed() {
+  Ref<ThreadState> kick;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (!watched_) return;
+    bool stop = dead();
+    if (!stop && serve_seq_ != seen_seq_) {
+      seen_seq_ = serve_seq_;  // a new request since the last tick
+      idle_ticks_ = 0;
+    } else if (!stop && unarmed_serving_) {
+      // The same handler since the last tick: let the pool read the rest
+      // (HandOverLocked does nothing once the socket is armed). The watch
+      // goes on until that handler ends.
+      idle_ticks_ = 0;
+      if (!reading_) kick = HandOverLocked();
+    } else if (!stop) {
+      stop = ++idle_ticks_ >= kWatchIdleTicks;
+    }
+    if (stop) {
+      watched_ = false;
+      rt_->watched_connections_.fetch_sub(1);
+    }
+  }
+  if (kick) kick->Wake();
 }
 
 void Connection::Linger(bool holding) {
@@ -1870,11 +1992,17 @@ void Connection::Linger(bool holding) {
       Kill();
       break;
     }
-    ReleaseReader();
-    if (r == ReadResult::kNothing) continue;  // a RELEASE, say
-    if (r != ReadResult::kMessage) break;     // SO_RCVTIMEO, EINTR
+    if (r != ReadResult::kMessage) {
+      ReleaseReader();
+      if (r == ReadResult::kNothing) continue;  // a RELEASE, say
+      break;                                    // SO_RCVTIMEO, EINTR
+    }
     // A reply or a request of a caller's chain was handed to its thread.
-    if (RouteMessage(msg, nullptr) != Route::kInline) break;
+    if (RouteMessage(msg, nullptr) != Route::kInline) {
+      ReleaseReader();
+      break;
+    }
+    ReleaseReaderUnarmed();
     rt_->BeforeBusy();
     ts->linger_ok = true;
     ServeRequest(std::move(msg));
@@ -2005,12 +2133,19 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   // Still the reader: the send did not wait, so the deadline is the
   // timeout from now (ReaderLoop may block for it).
   bool first_wait = reading;
+  std::unique_ptr<Incoming> answer;
+  bool dead_remote = false;
   if (rc == OH_IPC_SUCCESS) {
     for (;;) {
       std::unique_ptr<Incoming> nested;
       {
         std::lock_guard<std::mutex> l(ts->mu);
-        if (w.done) break;
+        if (w.done) {
+          // Set once: nothing writes the waiter after `done`.
+          answer = std::move(w.reply);
+          dead_remote = w.dead;
+          break;
+        }
         if (!ts->nested.empty()) {
           nested = std::move(ts->nested.front());
           ts->nested.pop_front();
@@ -2063,9 +2198,9 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   // would come before the peer's turn, and so before its reply (a Create
   // child's report, and with it the app's start callback).
   rt_->StartPool();
-  std::unique_ptr<Incoming> answer;
-  bool dead_remote = false;
-  {
+  if (!answer && !dead_remote) {
+    // Timed out, or the send failed: a reply or death may still have come
+    // before the waiter was unregistered above.
     std::lock_guard<std::mutex> l(ts->mu);
     answer = std::move(w.reply);
     dead_remote = w.dead;
@@ -2088,22 +2223,27 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
 namespace {
 
 struct ServingScope {
-  ServingScope() {
-    std::lock_guard<std::mutex> l(g_serving_mu);
-    ++g_serving;
-  }
+  ServingScope() { g_serving.fetch_add(1); }
   ~ServingScope() {
-    std::lock_guard<std::mutex> l(g_serving_mu);
-    if (--g_serving == 0) g_serving_done->notify_all();
+    if (g_serving.fetch_sub(1) == 1 && g_serving_waiters.load() > 0) {
+      std::lock_guard<std::mutex> l(g_serving_mu);
+      g_serving_done->notify_all();
+    }
   }
 };
 
 }  // namespace
 
 bool WaitRequestsDone(int timeout_ms) {
-  std::unique_lock<std::mutex> l(g_serving_mu);
-  return g_serving_done->wait_for(l, std::chrono::milliseconds(timeout_ms),
-                                  [] { return g_serving == 0; });
+  g_serving_waiters.fetch_add(1);
+  bool done;
+  {
+    std::unique_lock<std::mutex> l(g_serving_mu);
+    done = g_serving_done->wait_for(l, std::chrono::milliseconds(timeout_ms),
+                                    [] { return g_serving.load() == 0; });
+  }
+  g_serving_waiters.fetch_sub(1);
+  return done;
 }
 
 void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
@@ -2115,6 +2255,8 @@ void Connection::ServeRequest(std::unique_ptr<Incoming> msg) {
   if (ts->linger_holding) {
     ts->linger_holding = false;
     ReleaseReader();
+  } else {
+    FinishUnarmed();  // a one-way request's
   }
   after(arg);
 }

@@ -104,6 +104,11 @@ struct CallContext {
 };
 
 // A received request or reply, converted into a parcel.
+// How often idle pool workers check handlers that run with their socket
+// unarmed (Connection::Linger): such a handler holds up other requests on
+// its connection for at most two ticks.
+inline constexpr int kArmTickMs = 5;
+
 struct Incoming {
   wire::WireHeader header{};
   OHIPCParcel parcel;
@@ -250,15 +255,31 @@ class Connection final : public RefCounted {
   // sent with the reader role already taken (TakeReaderToLinger), so the
   // next request cannot wake another worker through epoll: on a shared CPU
   // the peer usually runs, and sends it, before this worker gets back. Each
-  // request read is served with the role released and the socket armed, as
-  // in OnReadable, so a handler that blocks never holds up the connection.
+  // request read is served with the role released but the socket left
+  // unarmed (ReleaseReaderUnarmed): no epoll_ctl pair per request. A
+  // handler that blocks holds up the connection's other requests for at
+  // most two ticks (kArmTickMs): the idle worker then arms the socket.
   // `holding`: the reply's sender kept the role. Ends on anything that is
   // not a request to serve here, on EOF, or when a caller of this process
   // found the role taken by a lingering worker (linger_off_: its reply had
   // to be handed over; the worker no longer lingers on this connection).
   void Linger(bool holding);
-  // Takes the reader role for Linger, if the connection allows it.
+  // Takes the reader role for Linger, if the connection allows it. Ends a
+  // request served unarmed either way (arming the socket if nobody takes
+  // the role).
   bool TakeReaderToLinger();
+  // Linger's release of the role before serving a request it read: the
+  // socket is left unarmed (no epoll_ctl pair around the handler), and the
+  // runtime's idle worker watches this connection (Runtime::WorkerLoop).
+  void ReleaseReaderUnarmed();
+  // Ends a request served unarmed without taking the role (before a
+  // handler's after-reply step): arms the socket if nobody reads it.
+  void FinishUnarmed();
+  // Called by the runtime's idle worker every kArmTickMs while this
+  // connection is watched: arms the socket if the same handler has run
+  // unarmed since the last tick; stops the watch after kWatchIdleTicks
+  // ticks without such a request. Returns nothing; keeps the count.
+  void TickUnarmed();
   // Whether the peer can send what must be read even when no caller waits
   // for a reply: its HELLO, requests to and releases of our exports (a
   // retired root until the peer releases it), dead notices for the relayed
@@ -271,6 +292,9 @@ class Connection final : public RefCounted {
   // (returned), else registers the socket for input if NeedsWatchLocked(),
   // else re-enables the EOF watch if an event disabled it.
   Ref<ThreadState> HandOverLocked();
+  // With mu_ held: whether a waiting caller is idle (HandOverLocked would
+  // wake it to read).
+  bool HasIdleWaiterLocked();
   // Sends one message (header + parcel) with a deadline. OH code.
   // `*holding_reader` (may be NULL): the caller holds the reader role; it
   // is given back before waiting for buffer space, so that the peer's
@@ -331,7 +355,15 @@ class Connection final : public RefCounted {
   bool never_armed_ = false;   // guarded by mu_
   bool rearm_needed_ = false;  // an event disabled the registration
   bool lingering_ = false;     // the reader is a worker in Linger
-  bool linger_off_ = false;    // see Linger
+  // A lingering worker serves a request it read with the socket neither
+  // read nor armed (ReleaseReaderUnarmed); the pool's idle worker arms it if
+  // that handler runs for a whole tick (TickUnarmed).
+  bool unarmed_serving_ = false;
+  bool watched_ = false;     // counted in Runtime::watched_connections_
+  uint64_t serve_seq_ = 0;   // requests served unarmed
+  uint64_t seen_seq_ = 0;    // serve_seq_ at the last tick
+  int idle_ticks_ = 0;       // ticks since the last such request
+  bool linger_off_ = false;  // see Linger
   bool hello_ = false;
   bool peer_has_root_ = true;
   int32_t peer_pid_ = -1;
@@ -435,6 +467,12 @@ class Runtime {
   bool MayLinger() const;
   // Pool workers in Connection::Linger.
   std::atomic<int> lingering_workers_{0};
+  // Connections whose handlers may run unarmed (Connection::watched_):
+  // while there are any, idle workers wait in epoll_wait for at most
+  // kArmTickMs and tick them (Connection::TickUnarmed).
+  std::atomic<int> watched_connections_{0};
+  // Wakes a worker waiting in epoll_wait (to start ticking).
+  void WakeIdleWorker();
   // Threads in WorkerLoop through OH_IPCSkeleton_JoinWorkThread.
   std::atomic<int> joined_{0};
 

@@ -25,19 +25,27 @@ std::string ReadLine(const std::string& path) {
   return text;
 }
 
-// "<number> <arg1> ..." (hexadecimal arguments) while blocked; "running"
-// (or "-1 ...") otherwise: false then.
-bool ParseSyscall(const std::string& line, long* number, long* first_arg) {
+constexpr int kSyscallArgs = 6;
+
+// "<number> <arg1> ... <arg6> <sp> <pc>" (arguments in hexadecimal) while
+// blocked; "running" (or "-1 ...") otherwise: false then.
+bool ParseSyscall(const std::string& line, long* number,
+                  unsigned long args[kSyscallArgs]) {
   char* end = nullptr;
   *number = strtol(line.c_str(), &end, 10);
   if (end == line.c_str() || *number < 0) return false;
-  if (first_arg != nullptr) *first_arg = strtol(end, nullptr, 16);
+  for (int i = 0; i < kSyscallArgs; ++i) {
+    const char* from = end;
+    args[i] = strtoul(from, &end, 16);
+    if (end == from) return false;
+  }
   return true;
 }
 
 }  // namespace
 
-int ThreadsBlockedIn(pid_t pid, const char* comm, long number, long first_arg) {
+int ThreadsBlockedInWith(pid_t pid, const char* comm, long number,
+                         int arg_index, unsigned long value) {
   const std::string base =
       pid == 0 ? "/proc/self/task" : "/proc/" + std::to_string(pid) + "/task";
   DIR* dir = opendir(base.c_str());
@@ -48,22 +56,32 @@ int ThreadsBlockedIn(pid_t pid, const char* comm, long number, long first_arg) {
     const std::string task = base + "/" + e->d_name;
     if (comm != nullptr && ReadLine(task + "/comm") != comm) continue;
     long nr = -1;
-    long arg = -1;
-    if (!ParseSyscall(ReadLine(task + "/syscall"), &nr, &arg) || nr != number) {
+    unsigned long args[kSyscallArgs];
+    if (!ParseSyscall(ReadLine(task + "/syscall"), &nr, args) || nr != number) {
       continue;
     }
-    if (first_arg < 0 || arg == first_arg) ++count;
+    if (arg_index < 0 || arg_index >= kSyscallArgs ||
+        args[arg_index] == value) {
+      ++count;
+    }
   }
   closedir(dir);
   return count;
+}
+
+int ThreadsBlockedIn(pid_t pid, const char* comm, long number, long first_arg) {
+  return first_arg < 0
+             ? ThreadsBlockedInWith(pid, comm, number, -1, 0)
+             : ThreadsBlockedInWith(pid, comm, number, 0,
+                                    static_cast<unsigned long>(first_arg));
 }
 
 long BlockedSyscall(pid_t tid) {
   const std::string task = "/proc/self/task/" + std::to_string(tid);
   if (access(task.c_str(), F_OK) != 0) return -2;
   long number = -1;
-  return ParseSyscall(ReadLine(task + "/syscall"), &number, nullptr) ? number
-                                                                     : -1;
+  unsigned long args[kSyscallArgs];
+  return ParseSyscall(ReadLine(task + "/syscall"), &number, args) ? number : -1;
 }
 
 }  // namespace ncp::testing

@@ -19,6 +19,11 @@ long BlockedSyscall(pid_t tid);
 int ThreadsBlockedIn(pid_t pid, const char* comm, long number,
                      long first_arg = -1);
 
+// The same, matching argument `arg_index` (0-5; -1: any) against `value`
+// (as the kernel shows it, unsigned: an int -1 is 0xffffffff).
+int ThreadsBlockedInWith(pid_t pid, const char* comm, long number,
+                         int arg_index, unsigned long value);
+
 }  // namespace ncp::testing
 
 #endif  // NCP_BASE_TESTING_TASK_VIEW_H_
