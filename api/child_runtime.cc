@@ -211,8 +211,18 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
     }
     children_[pid] = std::move(record);
   }
-  spawner::Supervisor::Get().Watch(
-      pid, pidfd, [this](const spawner::ChildExit& exit) { OnExit(exit); });
+  if (!spawner::Supervisor::Get().Watch(
+          pid, pidfd,
+          [this](const spawner::ChildExit& exit) { OnExit(exit); })) {
+    // Nobody would ever hear of its end: it ends now, and its record with
+    // it (OnExit on this thread), unreported.
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      children_[pid]->unreported = true;
+    }
+    OnExit(spawner::KillAndReap(pid, pidfd));
+    return NcpError(NCP_ERR_INTERNAL, "cannot watch the child (epoll_ctl)");
+  }
   if (trace != nullptr) {
     trace->Stamp(NCP_STAGE_RETURNED);
     SpawnTrace::Register(pid, std::move(trace));
@@ -261,7 +271,7 @@ absl::Status ChildRuntime::Create(
   OHIPCRemoteStub* registrar = CreateSession::MakeRegistrar(session);
   if (registrar == nullptr || !ours.valid()) {
     session->Claim();  // a call that fails calls nothing back
-    Signal(child, SIGKILL);
+    Abandon(child);
     if (registrar != nullptr) OH_IPCRemoteStub_Destroy(registrar);
     return NcpError(NCP_ERR_INTERNAL,
                     registrar == nullptr ? "registrar stub" : "IPC channel");
@@ -280,7 +290,7 @@ absl::Status ChildRuntime::Create(
                                                  ipc::kAdoptNeverLinger);
       rc != 0) {
     session->Claim();  // a call that fails calls nothing back
-    Signal(child, SIGKILL);
+    Abandon(child);
     OH_IPCRemoteStub_Destroy(registrar);
     return NcpError(NCP_ERR_INTERNAL, absl::StrCat("adopt_connection: ", rc));
   }
@@ -321,8 +331,16 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
     if (record->kind == Kind::kCreate) --live_ipc_;
     if (record->uid_slot >= 0)
       uid_slots_[static_cast<size_t>(record->uid_slot)] = false;
-    if (record->kind == Kind::kStart) callbacks = exit_callbacks_;
+    if (record->kind == Kind::kStart && !record->unreported) {
+      callbacks = exit_callbacks_;
+    }
     child_gone_.notify_all();
+  }
+  if (record->unreported) {
+    if (record->registrar != nullptr) {
+      OH_IPCRemoteStub_Destroy(record->registrar);
+    }
+    return;  // its fds are closed with the record
   }
 
   NCP_ChildExitInfo info = {};
@@ -416,6 +434,14 @@ absl::Status ChildRuntime::RemoveExitListener(NCP_OnChildExit listener,
   }
   exit_listeners_.erase(it);
   return absl::OkStatus();
+}
+
+void ChildRuntime::Abandon(pid_t pid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = children_.find(pid);
+  if (it == children_.end()) return;
+  it->second->unreported = true;
+  syscall(__NR_pidfd_send_signal, it->second->pidfd.get(), SIGKILL, nullptr, 0);
 }
 
 void ChildRuntime::Signal(pid_t pid, int signal) {

@@ -80,6 +80,10 @@ class ChildRuntime {
     int uid_slot = -1;   // isolated with its own uid
     bool isolated = false;
     bool timed_out = false;  // Create*: killed by the start timeout
+    // The call that launched it failed after the launch (it was killed):
+    // its end is nobody's news (no exit callback, listener or start
+    // callback), since the caller never got its pid.
+    bool unreported = false;
     // Create*: the start callback's state, and our reference to the
     // registrar stub offered to the child (set by Create once its end of
     // the channel is adopted, after the launch).
@@ -95,6 +99,10 @@ class ChildRuntime {
                                const ChildOptions& options, UniqueFd* channel,
                                std::shared_ptr<CreateSession> session,
                                std::shared_ptr<SpawnTrace> trace);
+
+  // For a call that fails after its child was launched: marks the child
+  // unreported and kills it (the supervisor reaps it).
+  void Abandon(pid_t pid);
 
   // Waits until one Create*-type child has exited (not necessarily been
   // processed), at most `timeout`.

@@ -2,6 +2,7 @@
 // code, with no hang and no leak. Faults that change the process (seccomp
 // filters, rlimits, namespaces) run in fresh processes: "threadsafe" death
 // tests re-execute this binary for each.
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -9,11 +10,13 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -21,6 +24,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "AbilityKit/native_child_process.h"
 #include "IPCKit/ipc_kit.h"
@@ -30,8 +35,10 @@
 #include "api/testing/child_exits.h"
 #include "api/testing/child_test_util.h"
 #include "base/notification.h"
+#include "base/testing/eventually.h"
 #include "gtest/gtest.h"
 #include "ncp/child_exit.h"
+#include "spawner/supervisor.h"
 
 extern char** environ;
 
@@ -243,6 +250,179 @@ int StartWithNoFdsLeft() {
 
 TEST(FaultDeathTest, NoFdsLeftIsInternalAndRecovers) {
   EXPECT_EXIT(_exit(StartWithNoFdsLeft()), ::testing::ExitedWithCode(0), "");
+}
+
+// ------------------------------------------------ a child nobody can watch
+
+// The epoll set of this process one of whose targets' fd links (readlink
+// of /proc/self/fd/N) starts with `kind` ("anon_inode:[timerfd]": the
+// supervisor's; "socket:": the IPC runtime's), -1 if none.
+int EpollSetWatching(const std::string& kind) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return -1;
+  int found = -1;
+  while (struct dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string fd = e->d_name;
+    char link[256] = {};
+    if (readlink(("/proc/self/fd/" + fd).c_str(), link, sizeof(link) - 1) <=
+            0 ||
+        std::string(link) != "anon_inode:[eventpoll]") {
+      continue;
+    }
+    std::ifstream info("/proc/self/fdinfo/" + fd);
+    std::string line;
+    while (found < 0 && std::getline(info, line)) {
+      int target = -1;
+      if (sscanf(line.c_str(), "tfd: %d", &target) != 1) continue;
+      char target_link[256] = {};
+      if (readlink(("/proc/self/fd/" + std::to_string(target)).c_str(),
+                   target_link, sizeof(target_link) - 1) > 0 &&
+          std::string(target_link).rfind(kind, 0) == 0) {
+        found = std::stoi(fd);
+      }
+    }
+    if (found >= 0) break;
+  }
+  closedir(dir);
+  return found;
+}
+
+// This process's children that are zombies (exited, not reaped).
+int ZombieChildren() {
+  int zombies = 0;
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return -1;
+  while (struct dirent* e = readdir(dir)) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)),
+                     std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (sscanf(text.c_str() + close + 1, " %c %d", &state, &ppid) == 2 &&
+        ppid == getpid() && state == 'Z') {
+      ++zombies;
+    }
+  }
+  closedir(dir);
+  return zombies;
+}
+
+// Refuses epoll_ctl(ADD) on the epoll set `epfd` with `err`, on this thread
+// (and the threads it creates from now on).
+bool RefuseEpollAdd(int epfd, int err) {
+  scmp_filter_ctx ctx = AllowAll();
+  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(err), SCMP_SYS(epoll_ctl), 2,
+                   SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(epfd)),
+                   SCMP_A1(SCMP_CMP_EQ, EPOLL_CTL_ADD));
+  const bool loaded = seccomp_load(ctx) == 0;
+  seccomp_release(ctx);
+  return loaded;
+}
+
+// A child whose exit the supervisor cannot watch (epoll_ctl refused: past
+// fs.epoll.max_user_watches, say) is killed and reaped before the call
+// returns NCP_ERR_INTERNAL: no zombie, and nobody hears of a pid the caller
+// never got. The barrier: a later child's end, reported in order after
+// whatever the first one would have been.
+int StartWithWatchRefused() {
+  g_exits.Register();
+  const int32_t warm = StartEntry("libncp_reporter.so", "ReturnNormally");
+  if (warm <= 0) return 20;
+  g_exits.Of(warm);
+  const int supervisor = EpollSetWatching("anon_inode:[timerfd]");
+  if (supervisor < 0) return 21;
+  // Made before the filter, so not under it (seccomp_load without TSYNC).
+  ncp::Notification go;
+  ncp::Notification done;
+  int32_t later = 0;
+  std::thread helper([&] {
+    go.Wait();
+    later = StartEntry("libncp_reporter.so", "ExitWith3");
+    done.Notify();
+  });
+  if (!RefuseEpollAdd(supervisor, ENOSPC)) return 22;
+  const int32_t refused = StartEntry("libncp_reporter.so", "ExitWith3");
+  const int zombies = ZombieChildren();
+  go.Notify();
+  done.Wait();
+  helper.join();
+  if (refused != -NCP_ERR_INTERNAL) {
+    fprintf(stderr, "Start gave %d\n", refused);
+    return 23;
+  }
+  if (zombies != 0) return 24;
+  if (later <= 0) return 25;
+  NCP_ChildExitInfo end = g_exits.Of(later);
+  if (end.kind != NCP_CHILD_EXITED || end.exit_code != 3) return 26;
+  std::vector<int32_t> heard = g_exits.Pids();
+  std::vector<int32_t> expected = {warm, later};
+  std::sort(expected.begin(), expected.end());
+  if (heard != expected) return 27;
+  return 0;
+}
+
+TEST(FaultDeathTest, AChildNobodyCanWatchIsEndedAndUnreported) {
+  EXPECT_EXIT(_exit(StartWithWatchRefused()), ::testing::ExitedWithCode(0), "");
+}
+
+// A Create* whose channel the IPC runtime cannot adopt (epoll_ctl refused)
+// fails with NCP_ERR_INTERNAL after its child was launched: the child is
+// killed, its callback never fires, and its end is nobody's news either.
+int CreateWithAdoptRefused() {
+  g_exits.Register();
+  Started warm = Create(FixturePath("libncp_add_service.so"));
+  if (warm.code != NCP_NO_ERROR) return 30;
+  const int ipc = EpollSetWatching("socket:");
+  if (ipc < 0) return 31;
+  const int watched = ncp::spawner::Supervisor::Get().WatchedCount();
+  ncp::Notification go;
+  ncp::Notification done;
+  int32_t later = 0;
+  std::thread helper([&] {
+    go.Wait();
+    later = StartEntry("libncp_reporter.so", "ExitWith3");
+    done.Notify();
+  });
+  {
+    std::lock_guard<std::mutex> lock(g_start_mu);
+    g_started.reset();
+  }
+  if (!RefuseEpollAdd(ipc, ENOMEM)) return 32;
+  const int rc = OH_Ability_CreateNativeChildProcess(
+      FixturePath("libncp_add_service.so").c_str(), &OnStarted);
+  // Its child is reaped by the supervisor, which then watches no more
+  // children than before.
+  const bool reaped = ncp::testing::Eventually([&] {
+    return ncp::spawner::Supervisor::Get().WatchedCount() <= watched;
+  });
+  go.Notify();
+  done.Wait();
+  helper.join();
+  if (rc != NCP_ERR_INTERNAL) {
+    fprintf(stderr, "Create gave %d\n", rc);
+    return 33;
+  }
+  if (!reaped) return 34;
+  if (later <= 0) return 35;
+  NCP_ChildExitInfo end = g_exits.Of(later);
+  if (end.kind != NCP_CHILD_EXITED || end.exit_code != 3) return 36;
+  if (g_exits.Pids() != std::vector<int32_t>{later}) return 37;
+  {
+    std::lock_guard<std::mutex> lock(g_start_mu);
+    if (g_started.has_value()) return 38;
+  }
+  if (ZombieChildren() != 0) return 39;
+  OH_IPCRemoteProxy_Destroy(warm.proxy);
+  return 0;
+}
+
+TEST(FaultDeathTest, ACreateWhoseChannelCannotBeAdoptedIsEndedAndUnreported) {
+  EXPECT_EXIT(_exit(CreateWithAdoptRefused()), ::testing::ExitedWithCode(0),
+              "");
 }
 
 // ------------------------------------------------ crashing children

@@ -658,9 +658,12 @@ class ZygoteLauncher : public Launcher {
     if (!pidfd.valid()) pidfd = OpenPidfd(pid);
     if (!pidfd.valid()) return;
     auto* owned = new UniqueFd(std::move(pidfd));
-    spawner::Supervisor::Get().Watch(
-        pid, owned->get(),
-        [owned](const spawner::ChildExit&) { delete owned; });
+    if (!spawner::Supervisor::Get().Watch(
+            pid, owned->get(),
+            [owned](const spawner::ChildExit&) { delete owned; })) {
+      spawner::KillAndReap(pid, owned->get());  // no zombie left behind
+      delete owned;
+    }
   }
 
   // The request's plan as sent to the zygote: encoded without the trace fd

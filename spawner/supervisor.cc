@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,10 @@
 #include "base/errno_status.h"
 #include "base/per_process.h"
 #include "base/unique_fd.h"
+
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
 
 namespace ncp::spawner {
 
@@ -106,7 +111,7 @@ class Supervisor::Impl {
     return std::move(request.result);
   }
 
-  void Watch(pid_t pid, int pidfd,
+  bool Watch(pid_t pid, int pidfd,
              std::function<void(const ChildExit&)> on_exit) {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -115,7 +120,11 @@ class Supervisor::Impl {
     epoll_event ev = {};
     ev.events = EPOLLIN;
     ev.data.u64 = static_cast<uint64_t>(pidfd);
-    epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, pidfd, &ev);
+    if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, pidfd, &ev) == 0) return true;
+    // Not registered, so no event can have found the entry: drop it.
+    std::lock_guard<std::mutex> lock(mu_);
+    watched_.erase(pidfd);
+    return false;
   }
 
   uint64_t AddTimer(absl::Time deadline, std::function<void()> fn) {
@@ -334,9 +343,26 @@ Supervisor& Supervisor::Get() { return PerProcess<Supervisor>::Get(); }
 absl::StatusOr<SpawnedChild> Supervisor::Spawn(SpawnPlan& plan) {
   return impl_->Spawn(plan);
 }
-void Supervisor::Watch(pid_t pid, int pidfd,
+bool Supervisor::Watch(pid_t pid, int pidfd,
                        std::function<void(const ChildExit&)> on_exit) {
-  impl_->Watch(pid, pidfd, std::move(on_exit));
+  return impl_->Watch(pid, pidfd, std::move(on_exit));
+}
+
+ChildExit KillAndReap(pid_t pid, int pidfd) {
+  syscall(__NR_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+  siginfo_t info = {};
+  int r;
+  do {
+    r = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
+               WEXITED | __WALL);
+  } while (r != 0 && errno == EINTR);
+  ChildExit exit;
+  exit.pid = pid;
+  exit.signaled = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
+  exit.core_dumped = info.si_code == CLD_DUMPED;
+  exit.status = info.si_status;
+  exit.status_unknown = r != 0;  // ECHILD: reaped by someone else
+  return exit;
 }
 uint64_t Supervisor::AddTimer(absl::Time deadline, std::function<void()> fn) {
   return impl_->AddTimer(deadline, std::move(fn));

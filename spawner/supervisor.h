@@ -36,6 +36,12 @@ struct ChildExit {
   bool status_unknown = false;  // reaped by someone else (see Reap)
 };
 
+// Kills the child behind `pidfd` (SIGKILL) and waits until it is reaped,
+// on the calling thread: for a child nobody watches (Supervisor::Watch
+// failed). An isolated child's pid is its namespace's init: its namespace
+// dies with it.
+ChildExit KillAndReap(pid_t pid, int pidfd);
+
 class Supervisor {
  public:
   // The process-wide supervisor; its threads start on first use. In a
@@ -49,9 +55,12 @@ class Supervisor {
   // Calls `on_exit` on the supervisor thread once the child behind `pidfd`
   // has exited and has been reaped. `pidfd` must stay open until then.
   // `on_exit` must be quick and must not block on the supervisor (it may
-  // call Post, AddTimer, CancelTimer).
-  void Watch(pid_t pid, int pidfd,
-             std::function<void(const ChildExit&)> on_exit);
+  // call Post, AddTimer, CancelTimer). False if the pidfd cannot be watched
+  // (epoll_ctl: ENOSPC past fs.epoll.max_user_watches, ENOMEM): nothing
+  // will be called then, and the caller must end the child itself
+  // (KillAndReap).
+  [[nodiscard]] bool Watch(pid_t pid, int pidfd,
+                           std::function<void(const ChildExit&)> on_exit);
 
   // Runs `fn` on the supervisor thread at `deadline` unless cancelled
   // first. Same rules as on_exit. Returns a non-zero timer id.

@@ -36,12 +36,12 @@ TEST(SupervisorTest, ReportsExitCodeOnSupervisorThread) {
   ncp::Notification done;
   ChildExit seen;
   bool on_thread = false;
-  Supervisor::Get().Watch(child->pid, child->pidfd.get(),
-                          [&](const ChildExit& e) {
-                            seen = e;
-                            on_thread = Supervisor::Get().OnSupervisorThread();
-                            done.Notify();
-                          });
+  ASSERT_TRUE(Supervisor::Get().Watch(
+      child->pid, child->pidfd.get(), [&](const ChildExit& e) {
+        seen = e;
+        on_thread = Supervisor::Get().OnSupervisorThread();
+        done.Notify();
+      }));
   done.Wait();
   EXPECT_TRUE(on_thread);
   EXPECT_EQ(seen.pid, child->pid);
@@ -54,11 +54,11 @@ TEST(SupervisorTest, ReportsSignal) {
   ASSERT_TRUE(child.ok()) << child.status();
   ncp::Notification done;
   ChildExit seen;
-  Supervisor::Get().Watch(child->pid, child->pidfd.get(),
-                          [&](const ChildExit& e) {
-                            seen = e;
-                            done.Notify();
-                          });
+  ASSERT_TRUE(Supervisor::Get().Watch(child->pid, child->pidfd.get(),
+                                      [&](const ChildExit& e) {
+                                        seen = e;
+                                        done.Notify();
+                                      }));
   done.Wait();
   EXPECT_TRUE(seen.signaled);
   EXPECT_EQ(seen.status, SIGSEGV);
@@ -74,10 +74,11 @@ TEST(SupervisorTest, SpawnFromManyThreads) {
         ASSERT_TRUE(child.ok()) << child.status();
         ncp::Notification done;
         int fd = child->pidfd.get();
-        Supervisor::Get().Watch(child->pid, fd, [&](const ChildExit& e) {
-          if (!e.signaled && e.status == 0) exits.fetch_add(1);
-          done.Notify();
-        });
+        ASSERT_TRUE(
+            Supervisor::Get().Watch(child->pid, fd, [&](const ChildExit& e) {
+              if (!e.signaled && e.status == 0) exits.fetch_add(1);
+              done.Notify();
+            }));
         done.Wait();
       }
     });
@@ -159,6 +160,28 @@ TEST(SupervisorTest, PostRunsOnCallbackThread) {
 namespace ncp::spawner {
 namespace {
 
+// A pidfd that epoll refuses (here: not an fd at all) is not watched, and
+// says so; KillAndReap then ends the child on the calling thread, leaving
+// no zombie behind (the kernel no longer knows the pid as our child).
+TEST(SupervisorTest, AnUnwatchableChildIsKilledAndReapedByTheCaller) {
+  bool called = false;
+  EXPECT_FALSE(Supervisor::Get().Watch(
+      12345, -1, [&](const ChildExit&) { called = true; }));
+  absl::StatusOr<SpawnedChild> child = SpawnShell("sleep 100");
+  ASSERT_TRUE(child.ok()) << child.status();
+  const ChildExit end = KillAndReap(child->pid, child->pidfd.get());
+  EXPECT_EQ(end.pid, child->pid);
+  EXPECT_TRUE(end.signaled);
+  EXPECT_EQ(end.status, SIGKILL);
+  EXPECT_FALSE(end.status_unknown);
+  siginfo_t info = {};
+  EXPECT_EQ(waitid(P_PID, static_cast<id_t>(child->pid), &info,
+                   WEXITED | WNOHANG | __WALL),
+            -1);
+  EXPECT_EQ(errno, ECHILD);
+  EXPECT_FALSE(called);
+}
+
 TEST(SupervisorTest, NeverReapsTheAppsOwnChildren) {
   pid_t own = fork();  // the app's own child, exiting with 42
   if (own == 0) _exit(42);
@@ -168,8 +191,9 @@ TEST(SupervisorTest, NeverReapsTheAppsOwnChildren) {
     absl::StatusOr<SpawnedChild> child = SpawnShell("exit 0");
     ASSERT_TRUE(child.ok()) << child.status();
     ncp::Notification done;
-    Supervisor::Get().Watch(child->pid, child->pidfd.get(),
-                            [&](const ChildExit&) { done.Notify(); });
+    ASSERT_TRUE(
+        Supervisor::Get().Watch(child->pid, child->pidfd.get(),
+                                [&](const ChildExit&) { done.Notify(); }));
     done.Wait();
   }
   int status = 0;

@@ -38,4 +38,11 @@ NCP_ChildExitInfo ChildExits::TakeAny() {
   return info;
 }
 
+std::vector<int32_t> ChildExits::Pids() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int32_t> pids;
+  for (const auto& [pid, info] : ends_) pids.push_back(pid);
+  return pids;
+}
+
 }  // namespace ncp::testing

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include "ncp/child_exit.h"
 
@@ -26,6 +27,8 @@ class ChildExits {
   // The end with the lowest pid, removed; waits up to 10 s for one; all
   // zero if none came (for children whose pid the test does not know).
   NCP_ChildExitInfo TakeAny();
+  // The pids whose end came so far, in increasing order (no wait).
+  std::vector<int32_t> Pids();
 
  private:
   std::mutex mu_;
