@@ -191,8 +191,12 @@ absl::StatusOr<pid_t> ChildRuntime::Launch(
     return launched.status();
   }
 
-  if (channel != nullptr) *channel = std::move(launched->channel);
   auto record = std::make_unique<Record>();
+  if (channel != nullptr) {
+    *channel = std::move(launched->channel);
+    // If this fails (no fd left), the child's death decides (OnExit).
+    record->channel.Reset(fcntl(channel->get(), F_DUPFD_CLOEXEC, 0));
+  }
   record->pid = launched->pid;
   record->kind = kind;
   record->pidfd = std::move(launched->pidfd);
@@ -280,10 +284,14 @@ absl::Status ChildRuntime::Create(
   // the socket): off the path to its start. The connection keeps a
   // reference to the registrar for as long as the child is connected; the
   // child's record then takes ours (unless the child is gone already). Its
-  // HELLO goes with the reply to the child's report, in one datagram: no
-  // system call here for it (ipc::kAdoptDeferHello). The app calls the
-  // child through this connection: no pool worker keeps reading it after
-  // serving the report (ipc::kAdoptNeverLinger).
+  // HELLO goes with the first message it sends the child: the reply to a
+  // sync report, or (one-way report, api/child_main.cc) its first call, so
+  // no system call here for it, and nothing to fail if the child is already
+  // gone (ipc::kAdoptDeferHello). Until then the child holds back the
+  // release of its proxy of the registrar (it learns from the HELLO that
+  // there is a root), and the app's pool watches the socket. The app calls
+  // the child through this connection: no pool worker keeps reading it
+  // after serving the report (ipc::kAdoptNeverLinger).
   if (int rc = bridge->adopt_connection_with(ours.Release(), registrar, nullptr,
                                              ipc::kAdoptDeferHello |
                                                  ipc::kAdoptOwnSocket |
@@ -384,10 +392,17 @@ void ChildRuntime::OnExit(const spawner::ChildExit& exit) {
   // reaped the child itself (waitpid(-1)).
   if (exit.status_unknown) status = -1;
   std::shared_ptr<CreateSession> session = std::move(record->session);
+  // A Create* child's report may still be unread (a one-way report, just
+  // before the child died): what decides "died before connecting" is the
+  // end of its connection, once everything it sent has been read
+  // (create_session.cc, OnRegistrarDestroy). Shut down for reading, the
+  // connection ends even if a process the child started holds its end.
+  const bool connection_decides = record->channel.valid();
+  if (connection_decides) shutdown(record->channel.get(), SHUT_RD);
   if (record->registrar != nullptr) OH_IPCRemoteStub_Destroy(record->registrar);
   record.reset();  // its fds are closed before anyone hears of the exit
 
-  if (session != nullptr && session->Claim()) {
+  if (session != nullptr && !connection_decides && session->Claim()) {
     // It died before it reported.
     spawner::Supervisor::Get().Post(
         [session] { session->Fire(NCP_ERR_INTERNAL, nullptr); });

@@ -89,6 +89,9 @@ class ChildRuntime {
     // the channel is adopted, after the launch).
     std::shared_ptr<CreateSession> session;
     OHIPCRemoteStub* registrar = nullptr;
+    // Create*: a duplicate of this process's end of the child's IPC socket,
+    // shut down for reading when the child exits (OnExit).
+    UniqueFd channel;
   };
 
   // What Start and Create share: reserve, name, isolate, launch, record,

@@ -23,13 +23,14 @@ void FireReport(void* arg) {
   report->session->Fire(report->result, report->proxy);
 }
 
-// Runs on an IPC worker thread of this process when the child reports. The
-// child waits for this handler to return (a sync request), so a child that
-// dies right after reporting - in MainProc, say - cannot make its death look
-// like a failure to connect: the session is claimed before the reply. The
-// user's callback runs once the reply is sent (on this worker: the child's
-// MainProc does not wait for it, and the pool grows if other requests come
-// meanwhile); failures go to the library's callback thread.
+// Runs on an IPC worker thread of this process when the child reports
+// (one-way, or sync on one CPU: api/child_main.cc). A child that dies right
+// after reporting - in MainProc, say - cannot make its death look like a
+// failure to connect: that is decided only when the registrar goes
+// (OnRegistrarDestroy), after this handler. The user's callback runs on
+// this worker once the handler is done (after the reply, if sync: the
+// child's MainProc never waits for the callback; the pool grows if other
+// requests come meanwhile); failures go to the library's callback thread.
 int OnRegistrarRequest(uint32_t code, const OHIPCParcel* data,
                        OHIPCParcel* /*reply*/, void* user_data) {
   SessionRef session = *static_cast<SessionRef*>(user_data);
@@ -76,8 +77,18 @@ int OnRegistrarRequest(uint32_t code, const OHIPCParcel* data,
   return OH_IPC_CODE_OUT_OF_RANGE;
 }
 
+// The registrar goes once nothing can report into it any more: its
+// connection has ended (EOF, read after everything the child sent, so
+// after any report, whose handler holds the stub while it runs) and the
+// child's record has let it go. A session nobody has claimed by then is a
+// child that died before it connected.
 void OnRegistrarDestroy(void* user_data) {
+  SessionRef session = std::move(*static_cast<SessionRef*>(user_data));
   delete static_cast<SessionRef*>(user_data);
+  if (session->Claim()) {
+    spawner::Supervisor::Get().Post(
+        [session] { session->Fire(NCP_ERR_INTERNAL, nullptr); });
+  }
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // End-to-end tests of the Create* flavour (spec §1.4-1.5.1, §1.13) through
 // the shipped libraries, with real children running //testdata fixtures.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -230,6 +232,41 @@ TEST_F(CreateTest, ChildDyingBeforeItConnectsIsInternal) {
   Started s = CreateOk(Lib("libncp_crash_connect.so"));
   EXPECT_EQ(s.code, NCP_ERR_INTERNAL);
   EXPECT_EQ(s.proxy, nullptr);
+}
+
+// The same, while a process the child started still holds its end of the
+// channel (so no EOF comes from it): when the child exits, the app ends
+// that connection itself, after reading whatever the child sent, and the
+// callback says NCP_ERR_INTERNAL at once rather than NCP_ERR_TIMEOUT when
+// the start timeout (10 s) fires.
+TEST_F(CreateTest,
+       ChildDyingBeforeItConnectsIsInternalWhileADescendantHoldsItsSocket) {
+  // Named after this process (testdata/add_service.c): not another test's.
+  const std::string holder = "hold-" + std::to_string(getpid()) + "\n";
+  auto kill_holders = [&holder] {
+    int killed = 0;
+    DIR* dir = opendir("/proc");
+    if (dir == nullptr) return killed;
+    while (struct dirent* e = readdir(dir)) {
+      if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+      char path[300];
+      snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+      FILE* f = fopen(path, "re");
+      if (f == nullptr) continue;
+      char comm[32] = {};
+      if (fgets(comm, sizeof(comm), f) != nullptr && holder == comm) {
+        killed += kill(atoi(e->d_name), SIGKILL) == 0 ? 1 : 0;
+      }
+      fclose(f);
+    }
+    closedir(dir);
+    return killed;
+  };
+  Started s = CreateOk(Lib("libncp_crash_connect_holder.so"));
+  EXPECT_EQ(s.code, NCP_ERR_INTERNAL);
+  EXPECT_EQ(s.proxy, nullptr);
+  // The holder was there all along (it sleeps for 60 s).
+  EXPECT_EQ(kill_holders(), 1);
 }
 
 TEST_F(CreateTest, SecondCreateWhileTheFirstIsStillConnecting) {

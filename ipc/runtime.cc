@@ -1150,8 +1150,15 @@ int Connection::SendMsgWithDeadline(msghdr* m, int64_t timeout_ms,
     std::lock_guard<std::mutex> l(hello_mu_);
     if (hello_pending_.load(std::memory_order_relaxed)) {
       bool sent = false;
-      const int rc = SendHello(m, timeout_ms, holding_reader, &sent);
+      // Releases held back until the HELLO (FlushReleases) go between it
+      // and this message, which they must precede: the HELLO then goes
+      // alone.
+      const bool releases =
+          has_pending_releases_.load(std::memory_order_acquire);
+      const int rc =
+          SendHello(releases ? nullptr : m, timeout_ms, holding_reader, &sent);
       hello_pending_.store(false, std::memory_order_release);
+      if (rc == OH_IPC_SUCCESS && releases) FlushReleases();
       if (rc != OH_IPC_SUCCESS || sent) return rc;
     }
   }
@@ -1189,6 +1196,9 @@ int Connection::SendLoop(msghdr* m, int64_t timeout_ms, bool* holding_reader) {
 }
 
 void Connection::FlushReleases() {
+  // Nothing goes before this side's HELLO: a deferred one takes them along
+  // (SendMsgWithDeadline).
+  if (hello_pending_.load(std::memory_order_acquire)) return;
   std::vector<WireRelease> batch;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -1239,6 +1249,12 @@ void Connection::ReleaseImport(Proxy* proxy) {
     // was not received in a message): a peer that retired its root watches
     // the connection until then, for requests still on their way to it.
     const bool is_root = proxy->handle() == 0;
+    if (is_root && !hello_ && !dead()) {
+      // Whether the peer offers a root is in its HELLO, not read yet: the
+      // release goes once it is (ReadOne), if there is a root to release.
+      root_release_pending_ = true;
+      return;
+    }
     if (dead() ||
         (is_root ? !(hello_ && peer_has_root_) : proxy->recv_count == 0)) {
       return;
@@ -1450,12 +1466,19 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
       return ReadResult::kFailed;
     }
     Ref<Proxy> root;
+    bool release_root = false;
     {
       std::lock_guard<std::mutex> l(mu_);
       hello_ = true;
       peer_pid_ = creds.pid;
       peer_uid_ = creds.uid;
       peer_has_root_ = (h.flags & wire::kFlagHasRoot) != 0;
+      if (root_release_pending_ && peer_has_root_) {
+        pending_releases_.push_back(WireRelease{0, 0, 0});
+        has_pending_releases_.store(true, std::memory_order_release);
+        release_root = true;
+      }
+      root_release_pending_ = false;
       if (!peer_has_root_) {
         auto it = imports_.find(0);
         if (it != imports_.end() && it->second->TryAddRef()) {
@@ -1466,6 +1489,7 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
     int off = 0;
     setsockopt(sock_.get(), SOL_SOCKET, SO_PASSCRED, &off, sizeof(off));
     if (root) root->MarkDead();
+    if (release_root) FlushReleases();  // never blocks
     if (message_offset == 0) return ReadResult::kNothing;
     datagram += message_offset;
     datagram_len -= message_offset;

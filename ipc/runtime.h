@@ -379,9 +379,12 @@ class Connection final : public RefCounted {
   std::unordered_map<const RemoteObject*, uint32_t> export_index_;
   uint32_t next_handle_ = 1;
   std::unordered_map<uint32_t, Proxy*> imports_;  // weak
-  uint32_t relayed_imports_ = 0;    // imports_ entries with `relayed` set
-  bool root_retired_ = false;       // RetireRoot() dropped export 0
-  bool root_released_ = false;      // and the peer released its root proxy
+  uint32_t relayed_imports_ = 0;  // imports_ entries with `relayed` set
+  bool root_retired_ = false;     // RetireRoot() dropped export 0
+  bool root_released_ = false;    // and the peer released its root proxy
+  // Our proxy of the peer's root went before the peer's HELLO: its release
+  // is sent once the HELLO says there is a root (ReadOne).
+  bool root_release_pending_ = false;
   std::deque<uint64_t> timed_out_;  // recent abandoned txns
   std::vector<wire::WireRelease> pending_releases_;
   std::atomic<bool> has_pending_releases_{false};

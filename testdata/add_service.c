@@ -12,15 +12,21 @@
 //   8 Vanish     the child _exit()s in the middle of the request
 //   9 Block      never returns (until the process dies)
 // Build variants: NCP_SLOW_CONNECT sleeps 200 ms in OnConnect,
-// NCP_HANG_CONNECT never returns from it, NCP_CRASH_CONNECT crashes in it,
+// NCP_HANG_CONNECT never returns from it, NCP_CRASH_CONNECT crashes in it
+// (with NCP_FORK_HOLDER, after forking, without the atfork handlers, a
+// process named hold-<the app's pid> that keeps the child's fds, its IPC
+// socket among them, for 60 s),
 // NCP_NULL_STUB returns NULL, NCP_NO_MAINPROC lacks MainProc,
 // NCP_CRASH_MAINPROC crashes in MainProc (after OnConnect succeeded),
 // NCP_CRASH_CONSTRUCTOR crashes while the library loads.
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -120,6 +126,18 @@ OHIPCRemoteStub* NativeChildProcess_OnConnect(void) {
 #elif defined(NCP_HANG_CONNECT)
   for (;;) pause();
 #elif defined(NCP_CRASH_CONNECT)
+#if defined(NCP_FORK_HOLDER)
+  // A raw fork: fork() would run libipc_capi's atfork handler, which closes
+  // the IPC runtime's fds in the new process.
+  char name[16];
+  snprintf(name, sizeof(name), "hold-%d", (int)getppid());  // the app's pid
+  if (syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) == 0) {
+    prctl(PR_SET_NAME, name);
+    struct timespec hold = {60, 0};
+    nanosleep(&hold, NULL);
+    _exit(0);
+  }
+#endif
   volatile int* page = (volatile int*)mmap(NULL, 4096, PROT_NONE,
                                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   *page = 1;
