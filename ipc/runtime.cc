@@ -673,26 +673,29 @@ void Runtime::WorkerLoop(ThreadState* ts) {
     }
     idle_.fetch_add(1);
     epoll_event ev{};
-    // Pool workers beyond the first retire after a while without work, so
-    // a burst of concurrent requests does not leave threads behind.
-    int timeout_ms = ts->is_pool_worker ? IdleRetireMs() : -1;
-    const bool ticking =
-        watched_connections_.load(std::memory_order_relaxed) > 0;
-    if (ticking && (timeout_ms < 0 || timeout_ms > kArmTickMs)) {
-      timeout_ms = kArmTickMs;
+    int n;
+    for (;;) {
+      // Pool workers beyond the first retire after a while without work, so
+      // a burst of concurrent requests does not leave threads behind.
+      int timeout_ms = ts->is_pool_worker ? IdleRetireMs() : -1;
+      const bool ticking =
+          watched_connections_.load(std::memory_order_relaxed) > 0;
+      if (ticking && (timeout_ms < 0 || timeout_ms > kArmTickMs)) {
+        timeout_ms = kArmTickMs;
+      }
+      n = epoll_wait(epfd_.get(), &ev, 1, timeout_ms);
+      if (n != 0 || !ticking) break;
+      // A tick, counted idle all the while: a lingering worker that asks
+      // MayLinger now must not find nobody else waiting.
+      ForEachConnection([](Connection* c) { c->TickUnarmed(); });
+      if (ts->is_pool_worker && NowMs() - idle_since >= IdleRetireMs()) {
+        break;  // idle for the retirement delay (n == 0)
+      }
     }
-    int n = epoll_wait(epfd_.get(), &ev, 1, timeout_ms);
     // Sequentially consistent with MayLinger's load of idle_ after a
     // lingering worker's increment of lingering_workers_ (Linger): one of the
     // two sees the other.
     idle_.fetch_sub(1);
-    if (n == 0 && ticking) {
-      ForEachConnection([](Connection* c) { c->TickUnarmed(); });
-      // Not yet idle for the retirement delay.
-      if (!ts->is_pool_worker || NowMs() - idle_since < IdleRetireMs()) {
-        continue;
-      }
-    }
     if (n == 0) {
       int w = workers_.load();
       if (w - lingering_workers_.load() > 1 &&
