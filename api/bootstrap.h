@@ -24,6 +24,9 @@ struct Bootstrap {
     // The child is pid 1 of a new pid namespace: fork the real child and
     // stay as its init, reporting its status on status_fd.
     kRunAsInit = 1u << 0,
+    // Create*: report sync even where the child could run on another CPU
+    // (the app's thread can run on one CPU only; api/child_main.cc).
+    kSyncReport = 1u << 1,
   };
 
   uint32_t kind = kStart;

@@ -359,7 +359,10 @@ const Ipc* IpcOf(void* library) {
   // while MainProc runs), and the app runs its callback as soon as it has
   // read the report, with no reply to send first (~15 us of every Create,
   // measured). On one CPU it stays sync: the app must get the CPU before
-  // MainProc, the pool's first thread and the zygote's refill do. Either
+  // MainProc, the pool's first thread and the zygote's refill do; so it
+  // does when the app's thread is confined to one CPU (kSyncReport: in ncp
+  // bench's pinned pass, the children not pinned, one-way measured
+  // 1.46-1.48x Start NORMAL against 1.31-1.36x). Either
   // way a child that dies right after is not "died before connecting": the
   // app decides that only once it has read everything the child sent
   // (api/create_session.cc). The stub is served by the IPC workers from
@@ -372,7 +375,8 @@ const Ipc* IpcOf(void* library) {
   }
   cpu_set_t cpus;
   const bool one_cpu =
-      sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) == 1;
+      (boot.flags & Bootstrap::kSyncReport) != 0 ||
+      (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) == 1);
   OH_IPC_MessageOption option = {
       one_cpu ? OH_IPC_REQUEST_MODE_SYNC : OH_IPC_REQUEST_MODE_ASYNC, 0,
       nullptr};
