@@ -1701,8 +1701,17 @@ bool Connection::BuildIncoming(const WireHeader& h,
   // Set with hello_ by a reader (ReadOne): this thread reads them unlocked.
   msg->peer_pid = static_cast<uint64_t>(static_cast<int64_t>(peer_pid_));
   msg->peer_uid = peer_uid_;
-  if (h.object_count > 0) {
+  const bool request = h.type == wire::kRequest;
+  if (h.object_count > 0 || request) {
     std::lock_guard<std::mutex> l(mu_);
+    // A request's target is taken as it is read: a request that arrived
+    // before the connection ended (its sender gone right after sending it
+    // one-way, say) is still served, though Kill() has dropped the exports
+    // by the time a worker gets to it.
+    if (request) {
+      auto it = exports_.find(h.handle);
+      if (it != exports_.end()) msg->target = it->second.object;
+    }
     for (uint32_t i = 0; i < h.object_count && ok; ++i) {
       WireObject o = wire::ObjectAt(layout, i);
       ParcelObject& po = objects[i];
@@ -2318,16 +2327,12 @@ std::pair<void (*)(void*), void*> Connection::ServeAndReply(
   std::pair<void (*)(void*), void*> after = {nullptr, nullptr};
   const WireHeader h = msg->header;
   const bool one_way = (h.flags & wire::kFlagOneWay) != 0;
-  Ref<RemoteObject> target;
-  {
+  Ref<RemoteObject> target = std::move(msg->target);  // BuildIncoming's
+  if (msg->queued) {
     std::lock_guard<std::mutex> l(mu_);
-    if (msg->queued) {
-      --queued_messages_;
-      queued_fds_ -= msg->fds;
-      msg->queued = false;
-    }
-    auto it = exports_.find(h.handle);
-    if (it != exports_.end()) target = it->second.object;
+    --queued_messages_;
+    queued_fds_ -= msg->fds;
+    msg->queued = false;
   }
   OHIPCParcel reply;
   int status;

@@ -113,6 +113,7 @@ struct Incoming {
   wire::WireHeader header{};
   OHIPCParcel parcel;
   Ref<Connection> conn;
+  Ref<RemoteObject> target;  // a request's, taken when it was read
   uint64_t peer_pid = 0;
   uint64_t peer_uid = 0;
   uint32_t fds = 0;  // for flood accounting
