@@ -242,22 +242,16 @@ TEST_F(CreateTest, ChildDyingBeforeItConnectsIsInternal) {
 TEST_F(CreateTest,
        ChildDyingBeforeItConnectsIsInternalWhileADescendantHoldsItsSocket) {
   // Named after this process (testdata/add_service.c): not another test's.
-  const std::string holder = "hold-" + std::to_string(getpid()) + "\n";
+  const std::string holder = "hold-" + std::to_string(getpid());
   auto kill_holders = [&holder] {
     int killed = 0;
     DIR* dir = opendir("/proc");
     if (dir == nullptr) return killed;
     while (struct dirent* e = readdir(dir)) {
-      if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-      char path[300];
-      snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
-      FILE* f = fopen(path, "re");
-      if (f == nullptr) continue;
-      char comm[32] = {};
-      if (fgets(comm, sizeof(comm), f) != nullptr && holder == comm) {
-        killed += kill(atoi(e->d_name), SIGKILL) == 0 ? 1 : 0;
+      const pid_t pid = atoi(e->d_name);
+      if (pid > 0 && ncp::testing::ReadComm(pid) == holder) {
+        killed += kill(pid, SIGKILL) == 0 ? 1 : 0;
       }
-      fclose(f);
     }
     closedir(dir);
     return killed;

@@ -288,29 +288,6 @@ int EpollSetWatching(const std::string& kind) {
   return found;
 }
 
-// This process's children that are zombies (exited, not reaped).
-int ZombieChildren() {
-  int zombies = 0;
-  DIR* dir = opendir("/proc");
-  if (dir == nullptr) return -1;
-  while (struct dirent* e = readdir(dir)) {
-    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-    std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)),
-                     std::istreambuf_iterator<char>());
-    const size_t close = text.rfind(')');
-    if (close == std::string::npos) continue;
-    char state = 0;
-    int ppid = 0;
-    if (sscanf(text.c_str() + close + 1, " %c %d", &state, &ppid) == 2 &&
-        ppid == getpid() && state == 'Z') {
-      ++zombies;
-    }
-  }
-  closedir(dir);
-  return zombies;
-}
-
 // Refuses epoll_ctl(ADD) on the epoll set `epfd` with `err`, on this thread
 // (and the threads it creates from now on).
 bool RefuseEpollAdd(int epfd, int err) {
@@ -322,6 +299,31 @@ bool RefuseEpollAdd(int epfd, int err) {
   seccomp_release(ctx);
   return loaded;
 }
+
+// A Start* of a child that exits with 3, made later (Run) on a thread
+// made now: before a seccomp filter, so not under it (seccomp_load
+// without TSYNC). Returns its pid (or minus the error code).
+class LaterStart {
+ public:
+  LaterStart()
+      : thread_([this] {
+          go_.Wait();
+          pid_ = StartEntry("libncp_reporter.so", "ExitWith3");
+          done_.Notify();
+        }) {}
+  int32_t Run() {
+    go_.Notify();
+    done_.Wait();
+    thread_.join();
+    return pid_;
+  }
+
+ private:
+  ncp::Notification go_;
+  ncp::Notification done_;
+  int32_t pid_ = 0;
+  std::thread thread_;  // last: started once the rest is constructed
+};
 
 // A child whose exit the supervisor cannot watch (epoll_ctl refused: past
 // fs.epoll.max_user_watches, say) is killed and reaped before the call
@@ -335,21 +337,11 @@ int StartWithWatchRefused() {
   g_exits.Of(warm);
   const int supervisor = EpollSetWatching("anon_inode:[timerfd]");
   if (supervisor < 0) return 21;
-  // Made before the filter, so not under it (seccomp_load without TSYNC).
-  ncp::Notification go;
-  ncp::Notification done;
-  int32_t later = 0;
-  std::thread helper([&] {
-    go.Wait();
-    later = StartEntry("libncp_reporter.so", "ExitWith3");
-    done.Notify();
-  });
+  LaterStart later_start;
   if (!RefuseEpollAdd(supervisor, ENOSPC)) return 22;
   const int32_t refused = StartEntry("libncp_reporter.so", "ExitWith3");
-  const int zombies = ZombieChildren();
-  go.Notify();
-  done.Wait();
-  helper.join();
+  const int zombies = ncp::testing::CountZombieChildren();
+  const int32_t later = later_start.Run();
   if (refused != -NCP_ERR_INTERNAL) {
     fprintf(stderr, "Start gave %d\n", refused);
     return 23;
@@ -379,14 +371,7 @@ int CreateWithAdoptRefused() {
   const int ipc = EpollSetWatching("socket:");
   if (ipc < 0) return 31;
   const int watched = ncp::spawner::Supervisor::Get().WatchedCount();
-  ncp::Notification go;
-  ncp::Notification done;
-  int32_t later = 0;
-  std::thread helper([&] {
-    go.Wait();
-    later = StartEntry("libncp_reporter.so", "ExitWith3");
-    done.Notify();
-  });
+  LaterStart later_start;
   {
     std::lock_guard<std::mutex> lock(g_start_mu);
     g_started.reset();
@@ -399,9 +384,7 @@ int CreateWithAdoptRefused() {
   const bool reaped = ncp::testing::Eventually([&] {
     return ncp::spawner::Supervisor::Get().WatchedCount() <= watched;
   });
-  go.Notify();
-  done.Wait();
-  helper.join();
+  const int32_t later = later_start.Run();
   if (rc != NCP_ERR_INTERNAL) {
     fprintf(stderr, "Create gave %d\n", rc);
     return 33;
@@ -415,7 +398,7 @@ int CreateWithAdoptRefused() {
     std::lock_guard<std::mutex> lock(g_start_mu);
     if (g_started.has_value()) return 38;
   }
-  if (ZombieChildren() != 0) return 39;
+  if (ncp::testing::CountZombieChildren() != 0) return 39;
   OH_IPCRemoteProxy_Destroy(warm.proxy);
   return 0;
 }

@@ -276,10 +276,11 @@ class Connection final : public RefCounted {
   // Ends a request served unarmed without taking the role (before a
   // handler's after-reply step): arms the socket if nobody reads it.
   void FinishUnarmed();
-  // Called by the runtime's idle worker every kArmTickMs while this
+  // Called by the runtime's idle workers every kArmTickMs while this
   // connection is watched: arms the socket if the same handler has run
-  // unarmed since the last tick; stops the watch after kWatchIdleTicks
-  // ticks without such a request. Returns nothing; keeps the count.
+  // unarmed since the last tick; ends the watch (and its count in
+  // Runtime::watched_connections_) after kWatchIdleTicks ticks with no
+  // such handler running and no new one.
   void TickUnarmed();
   // Whether the peer can send what must be read even when no caller waits
   // for a reply: its HELLO, requests to and releases of our exports (a
