@@ -1474,6 +1474,22 @@ void PeerCallsOurRoot(OHIPCRemoteProxy* proxy, int n) {
   close(pipefd[0]);
 }
 
+// Connects `peer` to this process, which offers it `root`, and has it call
+// that root twice: the worker that served the calls then lingers on the
+// connection (one ncp-ipc thread in recvmsg on it, another in epoll_wait).
+// Sets the socket and the peer's root proxy.
+void ConnectAndLinger(PeerProcess& peer, OHIPCRemoteStub* root, int* sock,
+                      OHIPCRemoteProxy** proxy) {
+  ASSERT_GT(peer.pid(), 0);
+  *sock = peer.TakeFd();
+  ASSERT_EQ(GetBridge()->adopt_connection(*sock, root, proxy), 0);
+  PeerCallsOurRoot(*proxy, 2);
+  ASSERT_TRUE(Eventually([&] {
+    return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, *sock) == 1 &&
+           ThreadsBlockedIn(0, "ncp-ipc", SYS_epoll_wait) >= 1;
+  }));
+}
+
 // A pool worker that has served a request on the process's only
 // connection keeps reading that socket, blocked in recvmsg, with the
 // socket's epoll registration disabled (so the next request cannot wake
@@ -1487,15 +1503,9 @@ TEST(CrossProcessTest, AWorkerLingersOnTheSoleConnectionUntilThisProcessCalls) {
       "ncp.test.Answering", AnsweringRoot, nullptr, nullptr);
   ASSERT_NE(root, nullptr);
   PeerProcess peer({"serve"});
-  ASSERT_GT(peer.pid(), 0);
-  const int sock = peer.TakeFd();
+  int sock = -1;
   OHIPCRemoteProxy* proxy = nullptr;
-  ASSERT_EQ(GetBridge()->adopt_connection(sock, root, &proxy), 0);
-  PeerCallsOurRoot(proxy, 2);
-  ASSERT_TRUE(Eventually([&] {
-    return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) == 1 &&
-           ThreadsBlockedIn(0, "ncp-ipc", SYS_epoll_wait) >= 1;
-  }));
+  ASSERT_NO_FATAL_FAILURE(ConnectAndLinger(peer, root, &sock, &proxy));
   ExpectWatchedForInput(sock, false);
 
   // A second connection, whose peer calls us too: served by the worker in
@@ -1597,14 +1607,10 @@ TEST(CrossProcessTest,
       OH_IPCRemoteStub_Create("ncp.test.Blocking", BlockingRoot, nullptr, &st);
   ASSERT_NE(root, nullptr);
   PeerProcess peer({"serve"});
-  ASSERT_GT(peer.pid(), 0);
-  const int sock = peer.TakeFd();
+  int sock = -1;
   OHIPCRemoteProxy* proxy = nullptr;
-  ASSERT_EQ(GetBridge()->adopt_connection(sock, root, &proxy), 0);
   // Served on the sole connection: a worker lingers on it.
-  PeerCallsOurRoot(proxy, 2);
-  ASSERT_TRUE(Eventually(
-      [&] { return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) == 1; }));
+  ASSERT_NO_FATAL_FAILURE(ConnectAndLinger(peer, root, &sock, &proxy));
   {
     std::lock_guard<std::mutex> l(st.mu);
     st.block_first = true;

@@ -525,22 +525,24 @@ void Runtime::Post(Task task) {
   {
     std::lock_guard<std::mutex> l(mu_);
     tasks_.push_back(std::move(task));
-    uint64_t one = 1;
-    while (write(queue_fd_.get(), &one, sizeof(one)) < 0 && errno == EINTR) {
-    }
+    SignalQueueLocked();
   }
   // Work for the pool of a runtime that has not started it yet (a lazily
   // adopted connection whose first call still waits for its reply).
   StartPool();
 }
 
+void Runtime::SignalQueueLocked() {
+  uint64_t one = 1;
+  while (write(queue_fd_.get(), &one, sizeof(one)) < 0 && errno == EINTR) {
+  }
+}
+
 void Runtime::WakeIdleWorker() {
   // The queue's eventfd without a task: RunTask finds none and the worker
   // waits again, now with a tick.
   std::lock_guard<std::mutex> l(mu_);
-  uint64_t one = 1;
-  while (write(queue_fd_.get(), &one, sizeof(one)) < 0 && errno == EINTR) {
-  }
+  SignalQueueLocked();
 }
 
 void Runtime::PostRequest(std::unique_ptr<Incoming> msg) {

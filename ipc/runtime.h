@@ -507,6 +507,8 @@ class Runtime {
   bool RegisterQueue();
   void SpawnWorker();
   void Post(Task task);
+  // With mu_ held: makes the queue's eventfd readable (wakes a worker).
+  void SignalQueueLocked();
   bool RunTask();
 
   std::atomic<bool> abandoned_{false};

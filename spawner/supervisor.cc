@@ -31,6 +31,17 @@ namespace ncp::spawner {
 
 namespace {
 
+// How `pid` ended, from waitid's `info`; `unknown`: someone else reaped it.
+ChildExit ExitOf(pid_t pid, const siginfo_t& info, bool unknown) {
+  ChildExit exit;
+  exit.pid = pid;
+  exit.signaled = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
+  exit.core_dumped = info.si_code == CLD_DUMPED;
+  exit.status = info.si_status;
+  exit.status_unknown = unknown;
+  return exit;
+}
+
 constexpr uint64_t kWakeTag = ~0ULL;
 constexpr uint64_t kTimerTag = ~0ULL - 1;
 
@@ -262,13 +273,7 @@ class Supervisor::Impl {
       watched = std::move(it->second);
       watched_.erase(it);
     }
-    ChildExit exit;
-    exit.pid = watched.pid;
-    exit.signaled = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
-    exit.core_dumped = info.si_code == CLD_DUMPED;
-    exit.status = info.si_status;
-    exit.status_unknown = r != 0;
-    watched.on_exit(exit);
+    watched.on_exit(ExitOf(watched.pid, info, r != 0));
   }
 
   void Loop() {
@@ -356,13 +361,7 @@ ChildExit KillAndReap(pid_t pid, int pidfd) {
     r = waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info,
                WEXITED | __WALL);
   } while (r != 0 && errno == EINTR);
-  ChildExit exit;
-  exit.pid = pid;
-  exit.signaled = info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED;
-  exit.core_dumped = info.si_code == CLD_DUMPED;
-  exit.status = info.si_status;
-  exit.status_unknown = r != 0;  // ECHILD: reaped by someone else
-  return exit;
+  return ExitOf(pid, info, r != 0);  // r != 0: ECHILD, reaped by someone else
 }
 uint64_t Supervisor::AddTimer(absl::Time deadline, std::function<void()> fn) {
   return impl_->AddTimer(deadline, std::move(fn));
