@@ -787,12 +787,12 @@ class HangingCall {
   }
 
   // The system call the caller blocks in once it waits for its reply:
-  // recvmsg, or poll/ppoll; -1 if it is in neither within 10 s.
+  // recvfrom, or poll/ppoll; -1 if it is in neither within 10 s.
   long Wait() {
     for (int i = 0; i < 10000; ++i) {
       const pid_t tid = tid_.load();
       const long call = tid > 0 ? ncp::testing::BlockedSyscall(tid) : -1;
-      if (call == SYS_recvmsg || IsPoll(call)) return call;
+      if (call == SYS_recvfrom || IsPoll(call)) return call;
       struct timespec ms = {0, 1000000};
       nanosleep(&ms, nullptr);
     }
@@ -818,14 +818,14 @@ class HangingCall {
   std::thread thread_;
 };
 
-// With one connection in the process, a caller waits in recvmsg on the
+// With one connection in the process, a caller waits in recvfrom on the
 // socket itself (no poll), and the call's own timeout still holds: the
 // socket's receive timeout follows it, here from the default 30 s of the
 // call before (see Echo) to 1 s.
-TEST_F(PeerFixture, ASoleConnectionsCallerWaitsInRecvmsgWithItsTimeout) {
+TEST_F(PeerFixture, ASoleConnectionsCallerWaitsInItsReadWithItsTimeout) {
   ASSERT_EQ(Echo(), 0);
   HangingCall call(proxy_, 1);
-  EXPECT_EQ(call.Wait(), SYS_recvmsg);
+  EXPECT_EQ(call.Wait(), SYS_recvfrom);
   std::chrono::steady_clock::duration took;
   EXPECT_EQ(call.Result(&took), OH_IPC_INNER_ERROR);
   // Deadlines are kept in whole milliseconds (NowMs): the call may end up
@@ -835,11 +835,11 @@ TEST_F(PeerFixture, ASoleConnectionsCallerWaitsInRecvmsgWithItsTimeout) {
   ASSERT_EQ(Echo(), 0);
 }
 
-// A caller blocked in recvmsg learns of the peer's death at once.
-TEST_F(PeerFixture, ACallerBlockedInRecvmsgSeesThePeerDie) {
+// A caller blocked in recvfrom learns of the peer's death at once.
+TEST_F(PeerFixture, ACallerBlockedInItsReadSeesThePeerDie) {
   ASSERT_EQ(Echo(), 0);  // see Echo
   HangingCall call(proxy_, 30);
-  ASSERT_EQ(call.Wait(), SYS_recvmsg);
+  ASSERT_EQ(call.Wait(), SYS_recvfrom);
   peer_->Kill();
   std::chrono::steady_clock::duration took;
   EXPECT_EQ(call.Result(&took), OH_IPC_DEAD_REMOTE_OBJECT);
@@ -1124,12 +1124,12 @@ using ::ncp::testing::ThreadsBlockedIn;
 using ::ncp::testing::ThreadsBlockedInWith;
 
 // Whether `sock` is read for the pool: registered for input, or a library
-// thread of this process waits in recvmsg on it (a worker lingering after
+// thread of this process waits in recvfrom on it (a worker lingering after
 // serving on the sole connection: runtime.h, Connection::Linger).
 bool ReadForThePool(int sock) {
   const int64_t events = EpollEventsOf(sock);
   return (events >= 0 && (events & EPOLLIN) != 0) ||
-         ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) > 0;
+         ThreadsBlockedIn(0, "ncp-ipc", SYS_recvfrom, sock) > 0;
 }
 
 using ::ncp::testing::Eventually;
@@ -1476,7 +1476,7 @@ void PeerCallsOurRoot(OHIPCRemoteProxy* proxy, int n) {
 
 // Connects `peer` to this process, which offers it `root`, and has it call
 // that root twice: the worker that served the calls then lingers on the
-// connection (one ncp-ipc thread in recvmsg on it, another in epoll_wait).
+// connection (one ncp-ipc thread in recvfrom on it, another in epoll_wait).
 // Sets the socket and the peer's root proxy.
 void ConnectAndLinger(PeerProcess& peer, OHIPCRemoteStub* root, int* sock,
                       OHIPCRemoteProxy** proxy) {
@@ -1485,13 +1485,13 @@ void ConnectAndLinger(PeerProcess& peer, OHIPCRemoteStub* root, int* sock,
   ASSERT_EQ(GetBridge()->adopt_connection(*sock, root, proxy), 0);
   PeerCallsOurRoot(*proxy, 2);
   ASSERT_TRUE(Eventually([&] {
-    return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, *sock) == 1 &&
+    return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvfrom, *sock) == 1 &&
            ThreadsBlockedIn(0, "ncp-ipc", SYS_epoll_wait) >= 1;
   }));
 }
 
 // A pool worker that has served a request on the process's only
-// connection keeps reading that socket, blocked in recvmsg, with the
+// connection keeps reading that socket, blocked in recvfrom, with the
 // socket's epoll registration disabled (so the next request cannot wake
 // another worker), while another worker waits in epoll_wait for the rest:
 // a second connection's requests are served meanwhile. Once a call of this
@@ -1516,7 +1516,7 @@ TEST(CrossProcessTest, AWorkerLingersOnTheSoleConnectionUntilThisProcessCalls) {
   ASSERT_EQ(GetBridge()->adopt_connection(other.TakeFd(), root, &other_proxy),
             0);
   PeerCallsOurRoot(other_proxy, 1);
-  EXPECT_EQ(ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock), 1);
+  EXPECT_EQ(ThreadsBlockedIn(0, "ncp-ipc", SYS_recvfrom, sock), 1);
 
   // This process calls on the first connection: the lingering worker reads
   // the reply and hands it over.
@@ -1539,7 +1539,7 @@ TEST(CrossProcessTest, AWorkerLingersOnTheSoleConnectionUntilThisProcessCalls) {
   EXPECT_TRUE(Eventually([&] {
     const int64_t events = EpollEventsOf(sock);
     return events >= 0 && (events & EPOLLIN) != 0 &&
-           ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sock) == 0;
+           ThreadsBlockedIn(0, "ncp-ipc", SYS_recvfrom, sock) == 0;
   }));
   OH_IPCRemoteProxy_Destroy(proxy);
   OH_IPCRemoteStub_Destroy(root);
@@ -1657,7 +1657,7 @@ TEST(CrossProcessTest,
 }
 
 // The other side: a process that only serves (a Create child) reads its
-// only socket directly between requests, one worker in recvmsg, another in
+// only socket directly between requests, one worker in recvfrom, another in
 // epoll_wait.
 TEST(CrossProcessTest, AServingPeerReadsItsOnlySocketBetweenRequests) {
   PeerProcess peer({"serve"});
@@ -1676,7 +1676,7 @@ TEST(CrossProcessTest, AServingPeerReadsItsOnlySocketBetweenRequests) {
     EXPECT_EQ(v, 30 + i);
   }
   EXPECT_TRUE(Eventually([&] {
-    return ThreadsBlockedIn(peer.pid(), "ncp-ipc", SYS_recvmsg) == 1 &&
+    return ThreadsBlockedIn(peer.pid(), "ncp-ipc", SYS_recvfrom) == 1 &&
            ThreadsBlockedIn(peer.pid(), "ncp-ipc", SYS_epoll_wait) >= 1;
   }));
   OH_IPCRemoteProxy_Destroy(proxy);
@@ -1872,11 +1872,11 @@ TEST(LazyAdoptionTest, TheAppsEndOfACreateChannelNeverLingers) {
       EXPECT_TRUE(Eventually([&] {
         const int64_t events = EpollEventsOf(sv[0]);
         return events >= 0 && (events & EPOLLIN) != 0 &&
-               ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sv[0]) == 0;
+               ThreadsBlockedIn(0, "ncp-ipc", SYS_recvfrom, sv[0]) == 0;
       }));
     } else {
       EXPECT_TRUE(Eventually([&] {
-        return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvmsg, sv[0]) == 1;
+        return ThreadsBlockedIn(0, "ncp-ipc", SYS_recvfrom, sv[0]) == 1;
       }));
     }
     close(sv[1]);

@@ -58,7 +58,9 @@ struct Expectation {
 };
 
 Expectation Expect(const std::string& s) {
-  if (s == "never-reply") return {OH_IPC_INNER_ERROR, false};
+  if (s == "never-reply" || s == "stray-fds") {
+    return {OH_IPC_INNER_ERROR, false};
+  }
   return {OH_IPC_DEAD_REMOTE_OBJECT, true};
 }
 
@@ -118,7 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
         "unsealed-memfd", "pipe-as-memfd", "ring-unsealed", "ring-wrong-size",
         "ring-bad-position", "ring-without-setup", "ring-pending-then-exit",
         "object-out-of-range", "unknown-handle", "overlapping", "more-fds",
-        "fewer-fds", "fds-on-release", "unknown-reply", "bad-version",
+        "fewer-fds", "fds-on-release", "unannounced-fd", "stray-fds",
+        "announcements-flood", "unknown-reply", "bad-version",
         "oversized-datagram", "never-reply", "flood"),
     [](const ::testing::TestParamInfo<const char*>& param_info) {
       std::string name = param_info.param;

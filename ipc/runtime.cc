@@ -49,6 +49,35 @@ constexpr uint64_t kQueueToken = 0;
 
 std::atomic<int> g_max_threads{16};
 
+// The socket's sends and reads go straight to the kernel: libc's wrappers
+// are cancellation points, so a pthread_cancel() of an app thread in
+// SendRequest would unwind it through the runtime's locks and leave its
+// waiter registered, and their cancellation bookkeeping costs two atomic
+// operations on every call.
+ssize_t SysSendmsg(int fd, const msghdr* m, int flags) {
+  return syscall(SYS_sendmsg, fd, m, flags);
+}
+
+ssize_t SysRecvmsg(int fd, msghdr* m, int flags) {
+  return syscall(SYS_recvmsg, fd, m, flags);
+}
+
+ssize_t SysSendto(int fd, const void* buf, size_t len, int flags) {
+  return syscall(SYS_sendto, fd, buf, len, flags, nullptr, 0);
+}
+
+ssize_t SysRecvfrom(int fd, void* buf, size_t len, int flags) {
+  return syscall(SYS_recvfrom, fd, buf, len, flags, nullptr, nullptr);
+}
+
+// Small datagrams without fds are gathered into one buffer and sent with
+// sendto(): the kernel's iovec import costs ~2 % of a small round trip.
+constexpr size_t kGatherMax = 512;
+
+// Reads at most this many announced fd datagrams ahead (wire.h, kFdsNext):
+// more is a peer keeping this side on the slower read.
+constexpr uint32_t kMaxFdsAnnounced = 1024;
+
 // ---------------------------------------------------------------------------
 // Fork support: every fd the runtime creates is listed here (lock-free, so
 // the atfork child handler can walk it although other threads of the parent
@@ -129,6 +158,44 @@ constexpr int64_t kPendingSliceNs = 10 * 1000 * 1000;
 // A pending body is published in parts of this size (the receiver copies
 // each out while the sender writes the next).
 constexpr uint32_t kPublishedPart = 32 * 1024;
+
+// One datagram read with a control buffer into `buf` (wire::kMaxDatagram
+// bytes): its fds (owned first, so that any failure closes them) and
+// credentials. Returns its length, -2 for EAGAIN/EINTR, -1 when the peer is
+// gone or broken: EOF (or an empty datagram, which is never valid), an
+// error, truncated data or truncated control data (fds the kernel dropped).
+ssize_t ReadWithControl(int sock, uint8_t* buf, int flags,
+                        std::vector<UniqueFd>* fds, bool* have_creds,
+                        ucred* creds) {
+  alignas(cmsghdr) char
+      control[CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1)) +
+              CMSG_SPACE(sizeof(ucred))];
+  iovec iov = {buf, wire::kMaxDatagram};
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof(control);
+  const ssize_t n = SysRecvmsg(sock, &m, flags | MSG_CMSG_CLOEXEC);
+  if (n < 0) return errno == EAGAIN || errno == EINTR ? -2 : -1;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SCM_RIGHTS) {
+      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < count; ++i) {
+        int fd;
+        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        fds->emplace_back(fd);
+      }
+    } else if (c->cmsg_type == SCM_CREDENTIALS &&
+               c->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
+      std::memcpy(creds, CMSG_DATA(c), sizeof(*creds));
+      *have_creds = true;
+    }
+  }
+  if (n == 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) return -1;
+  return n;
+}
 
 // Attaches one control message (`type`: SCM_RIGHTS or SCM_CREDENTIALS, with
 // `len` bytes of `data`) to `m`, in `control` (CMSG_SPACE(len) bytes at
@@ -831,6 +898,9 @@ int Connection::SendHello(msghdr* then, int64_t timeout_ms,
       *then_sent = rc == OH_IPC_SUCCESS;
       return rc;
     }
+    // Not with fds: they need their announcement (SendLoop) between.
+    if (then->msg_controllen > 0)
+      return SendLoop(&m, timeout_ms, holding_reader);
     mmsghdr both[2] = {};
     both[0].msg_hdr = m;
     both[1].msg_hdr = *then;
@@ -1174,9 +1244,43 @@ int Connection::SendLoop(msghdr* m, int64_t timeout_ms, bool* holding_reader) {
   // Taken when the socket is first full: a send that does not wait (nearly
   // all) reads no clock (clock_gettime is ~1 % of a serving process's time
   // in a VM).
+  if (m->msg_controllen > 0 && CMSG_FIRSTHDR(m)->cmsg_type == SCM_RIGHTS) {
+    // Fds (not the HELLO's datagram, whose credentials come first: the
+    // peer reads that one with a control buffer anyway): announced, so
+    // that the peer reads them (wire.h, kFdsNext). With several senders
+    // each datagram with fds has its own announcement before it, which is
+    // all the peer counts on.
+    WireHeader next = NewHeader(wire::kFdsNext);
+    iovec iov = {&next, sizeof(next)};
+    msghdr a{};
+    a.msg_iov = &iov;
+    a.msg_iovlen = 1;
+    const int rc = SendLoop(&a, timeout_ms, holding_reader);
+    if (rc != OH_IPC_SUCCESS) return rc;
+  }
+  uint8_t gathered[kGatherMax];
+  size_t gathered_len = 0;
+  if (m->msg_controllen == 0 && m->msg_iovlen > 1) {
+    for (size_t i = 0; i < m->msg_iovlen; ++i) {
+      gathered_len += m->msg_iov[i].iov_len;
+    }
+    if (gathered_len <= kGatherMax) {
+      size_t at = 0;
+      for (size_t i = 0; i < m->msg_iovlen; ++i) {
+        std::memcpy(gathered + at, m->msg_iov[i].iov_base,
+                    m->msg_iov[i].iov_len);
+        at += m->msg_iov[i].iov_len;
+      }
+    } else {
+      gathered_len = 0;
+    }
+  }
   int64_t deadline = -2;
   for (;;) {
-    ssize_t n = sendmsg(sock_.get(), m, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t n = gathered_len > 0
+                    ? SysSendto(sock_.get(), gathered, gathered_len,
+                                MSG_DONTWAIT | MSG_NOSIGNAL)
+                    : SysSendmsg(sock_.get(), m, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n >= 0) return OH_IPC_SUCCESS;
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
@@ -1223,7 +1327,7 @@ void Connection::FlushReleases() {
     m.msg_iovlen = 2;
     ssize_t r;
     do {
-      r = sendmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+      r = SysSendmsg(sock_.get(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
     } while (r < 0 && errno == EINTR);
     if (r < 0) {
       if (errno == EAGAIN) {
@@ -1412,46 +1516,28 @@ Ref<ThreadState> Connection::HandOverLocked() {
 Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
                                            bool wait, int64_t deadline) {
   uint8_t* buf = ThreadState::Current()->read_buffer();
-  alignas(cmsghdr) char
-      control[CMSG_SPACE(sizeof(int) * (wire::kMaxFdsPerMessage + 1)) +
-              CMSG_SPACE(sizeof(ucred))];
-  iovec iov = {buf, wire::kMaxDatagram};
-  msghdr m{};
-  m.msg_iov = &iov;
-  m.msg_iovlen = 1;
-  m.msg_control = control;
-  m.msg_controllen = sizeof(control);
-  ssize_t n =
-      recvmsg(sock_.get(), &m, (wait ? 0 : MSG_DONTWAIT) | MSG_CMSG_CLOEXEC);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EINTR) return ReadResult::kAgain;
-    return ReadResult::kFailed;
-  }
-  // Take ownership of every fd first, so that any failure below closes
-  // them.
+  const int flags = wait ? 0 : MSG_DONTWAIT;
   std::vector<UniqueFd> fds;
   bool have_creds = false;
   ucred creds{};
-  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
-    if (c->cmsg_level != SOL_SOCKET) continue;
-    if (c->cmsg_type == SCM_RIGHTS) {
-      size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < count; ++i) {
-        int fd;
-        std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-        fds.emplace_back(fd);
-      }
-    } else if (c->cmsg_type == SCM_CREDENTIALS &&
-               c->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
-      std::memcpy(&creds, CMSG_DATA(c), sizeof(creds));
-      have_creds = true;
+  ssize_t n;
+  if (hello_ && fds_announced_ == 0) {
+    // No fds can come (wire.h, kFdsNext): no control buffer. With MSG_TRUNC
+    // the kernel returns the datagram's real length, so a truncated one
+    // shows.
+    n = SysRecvfrom(sock_.get(), buf, wire::kMaxDatagram, flags | MSG_TRUNC);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return ReadResult::kAgain;
+      return ReadResult::kFailed;
     }
-  }
-  // EOF (or an empty datagram, which is never valid), truncated data or
-  // truncated control data (fds dropped by the kernel): the peer is gone or
-  // broken.
-  if (n == 0 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
-    return ReadResult::kFailed;
+    if (n == 0 || static_cast<size_t>(n) > wire::kMaxDatagram) {
+      return ReadResult::kFailed;
+    }
+  } else {
+    n = ReadWithControl(sock_.get(), buf, flags, &fds, &have_creds, &creds);
+    if (n == -2) return ReadResult::kAgain;
+    if (n < 0) return ReadResult::kFailed;
+    if (!fds.empty() && fds_announced_ > 0) --fds_announced_;
   }
   WireHeader h;
   wire::MessageLayout layout;
@@ -1506,6 +1592,9 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
   switch (h.type) {
     case wire::kHello:
       return ReadResult::kFailed;
+    case wire::kFdsNext:
+      return ++fds_announced_ <= kMaxFdsAnnounced ? ReadResult::kNothing
+                                                  : ReadResult::kFailed;
     case wire::kRelease: {
       bool ok = true;
       ApplyReleases(layout.data, h.body_size, &ok);
@@ -2058,7 +2147,7 @@ void Connection::Linger(bool holding) {
 void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
                             bool first) {
   ThreadState* ts = w->ts.get();
-  // The call's first wait blocks in recvmsg when this is the process's only
+  // The call's first wait blocks in its read when this is the process's only
   // connection. Then nothing but this socket can bring this thread anything:
   // its reply and the requests of its call chain come here (a connection
   // added meanwhile has never carried the chain), no other connection has a

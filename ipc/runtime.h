@@ -244,14 +244,14 @@ class Connection final : public RefCounted {
   void QueueRequest(std::unique_ptr<Incoming> msg);
   // A waiting caller reading the socket until something concerns it.
   // `timeout_ms` (0: none) is the call's, `deadline` its end (NowMs; -1:
-  // none). `first`: the call's first wait, which may block in recvmsg (see
+  // none). `first`: the call's first wait, which may block in its read (see
   // the definition).
   void ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms, bool first);
 
   bool TryBecomeReader(Waiter* w);
   void ReleaseReader();
   // A pool worker that has served a request on the process's only
-  // connection keeps reading it, blocked in recvmsg, instead of going back
+  // connection keeps reading it, blocked in its read, instead of going back
   // to epoll_wait (Runtime::MayLinger has the conditions). Its reply is
   // sent with the reader role already taken (TakeReaderToLinger), so the
   // next request cannot wake another worker through epoll: on a shared CPU
@@ -367,6 +367,10 @@ class Connection final : public RefCounted {
   int idle_ticks_ = 0;       // ticks since the last such request
   bool linger_off_ = false;  // see Linger
   bool hello_ = false;
+  // kFdsNext messages read whose datagram with fds has not come yet: the
+  // reader reads with a control buffer while this is not 0 (or before the
+  // HELLO). Owned by the reader, like hello_.
+  uint32_t fds_announced_ = 0;
   bool peer_has_root_ = true;
   int32_t peer_pid_ = -1;
   uint64_t peer_uid_ = 0;

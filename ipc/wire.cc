@@ -66,6 +66,13 @@ bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
         return false;
       }
       return true;
+    case kFdsNext:
+      if (h.flags != 0 || fd_count != 0 || h.body_size != 0 ||
+          h.object_count != 0 || h.data_size != 0 || h.txn_id != 0 ||
+          datagram_len != sizeof(WireHeader)) {
+        return false;
+      }
+      return true;
     case kRingSetup:
       if (h.flags != 0 || fd_count != 1 || h.body_size != 0 ||
           h.object_count != 0 || h.data_size != 0 || h.txn_id != 0 ||

@@ -3,7 +3,8 @@
 //
 // Why SOCK_SEQPACKET: each sendmsg() is one message with its boundaries kept
 // by the kernel, so a reader never reassembles or resynchronises a stream;
-// SCM_RIGHTS fds travel attached to exactly the message that names them; a
+// SCM_RIGHTS fds travel attached to exactly the message that names them
+// (announced by a kFdsNext datagram just before it); a
 // message is delivered whole or not at all, so several threads may send on
 // one socket without a send lock; and EOF/ECONNRESET tells a reader that the
 // peer process is gone (the death signal of the whole design). Its limit is
@@ -55,7 +56,7 @@
 namespace ncp::ipc::wire {
 
 inline constexpr uint32_t kMagic = 0x5750434e;  // "NCPW"
-inline constexpr uint8_t kVersion = 5;
+inline constexpr uint8_t kVersion = 6;
 
 enum MessageType : uint8_t {
   // First message on a connection, sent by each side right after adopting
@@ -75,6 +76,13 @@ enum MessageType : uint8_t {
   // The sender's ring for large bodies: exactly one fd, the ring memfd of
   // kRingFileSize bytes. At most once per connection and direction.
   kRingSetup = 6,
+  // The sender's next datagram with fds attached is on its way (header
+  // only). Fds are the exception: a receiver reads with a control buffer
+  // only before the HELLO and while such announced fds have not arrived,
+  // as recvmsg()'s control handling costs ~3 % of a small round trip. Fds
+  // sent unannounced are closed by the kernel (a read without a control
+  // buffer drops them), and the message naming them then fails validation.
+  kFdsNext = 7,
 };
 
 // Flags.

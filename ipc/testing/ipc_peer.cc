@@ -339,8 +339,15 @@ wire::WireHeader Header(uint8_t type) {
   return h;
 }
 
+// Fds after the HELLO go with a kFdsNext just before them (wire.h), as the
+// runtime sends them, unless `announce` is false.
 void SendWithFds(int sock, const void* buf, size_t len,
-                 const std::vector<int>& fds, bool creds) {
+                 const std::vector<int>& fds, bool creds,
+                 bool announce = true) {
+  if (!fds.empty() && !creds && announce) {
+    const wire::WireHeader next = Header(wire::kFdsNext);
+    send(sock, &next, sizeof(next), MSG_NOSIGNAL);
+  }
   iovec iov = {const_cast<void*>(buf), len};
   msghdr m{};
   m.msg_iov = &iov;
@@ -589,6 +596,36 @@ PendingReply MakePendingReply(const wire::WireHeader& reply) {
     memcpy(bytes.data(), &msg.h, sizeof(msg.h));
     memcpy(bytes.data() + sizeof(msg.h), msg.o, msg.h.object_count * 16);
     SendWithFds(sock, bytes.data(), bytes.size(), {}, false);
+  } else if (scenario == "unannounced-fd") {
+    // The "fewer-fds" reply's fd, attached without its kFdsNext: read
+    // without a control buffer, it never reaches the runtime (the kernel
+    // closes it) and the reply lacks the fd it names.
+    struct {
+      wire::WireHeader h;
+      wire::WireObject o;
+      uint8_t data[24];
+    } msg{};
+    msg.h = r;
+    msg.h.object_count = 1;
+    msg.h.data_size = 24;
+    msg.h.body_size = 16 + 24;
+    msg.h.fd_count = 1;
+    msg.o.kind = wire::kObjectFd;
+    SendWithFds(sock, &msg, sizeof(msg), {DevNull()}, false,
+                /*announce=*/false);
+  } else if (scenario == "stray-fds") {
+    // Fds on a datagram that names none, unannounced: dropped by the
+    // kernel, the message itself is fine. Then no reply (never-reply).
+    wire::WireHeader one_way = Header(wire::kRequest);
+    one_way.flags = wire::kFlagOneWay;
+    one_way.code = 1;
+    SendWithFds(sock, &one_way, sizeof(one_way), {DevNull(), DevNull()}, false,
+                /*announce=*/false);
+  } else if (scenario == "announcements-flood") {
+    // Announced fds that never come, far more than the bound.
+    const wire::WireHeader next = Header(wire::kFdsNext);
+    for (int i = 0; i < 2000; ++i)
+      send(sock, &next, sizeof(next), MSG_NOSIGNAL);
   } else if (scenario == "more-fds") {
     SendWithFds(sock, &r, sizeof(r), {DevNull(), DevNull(), DevNull()}, false);
   } else if (scenario == "fewer-fds") {
