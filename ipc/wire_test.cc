@@ -51,7 +51,8 @@ TEST(WireTest, HelloRules) {
   h = Header(kHello);
   h.flags = kFlagHasRoot | kFlagMessageFollows;
   EXPECT_TRUE(Valid(Pack(h)));
-  for (uint8_t type : {kRequest, kReply, kRelease, kDeadNotice, kRingSetup}) {
+  for (uint8_t type :
+       {kRequest, kReply, kRelease, kDeadNotice, kRingSetup, kFdsNext}) {
     WireHeader other = Header(type);
     size_t body = 0;
     uint32_t fds = 0;
@@ -247,6 +248,28 @@ TEST(WireTest, RingSetup) {
   EXPECT_FALSE(Valid(Pack(h), 0));
   h.fd_count = 2;
   EXPECT_FALSE(Valid(Pack(h), 2));
+}
+
+// An announcement of fds to come is a bare header: no fds, body or ids.
+TEST(WireTest, FdsNextIsAHeaderAlone) {
+  const WireHeader h = Header(kFdsNext);
+  EXPECT_TRUE(Valid(Pack(h)));
+  EXPECT_FALSE(Valid(Pack(h), 1));
+  WireHeader bad = h;
+  bad.fd_count = 1;
+  EXPECT_FALSE(Valid(Pack(bad), 1));
+  bad = h;
+  bad.flags = kFlagOneWay;
+  EXPECT_FALSE(Valid(Pack(bad)));
+  bad = h;
+  bad.txn_id = 1;
+  EXPECT_FALSE(Valid(Pack(bad)));
+  bad = h;
+  bad.body_size = bad.data_size = 4;
+  EXPECT_FALSE(Valid(Pack(bad, {}, 4)));
+  std::vector<uint8_t> trailing = Pack(h);
+  trailing.push_back(0);
+  EXPECT_FALSE(Valid(trailing));
 }
 
 TEST(WireTest, ReleaseMessages) {
