@@ -498,6 +498,7 @@ void Runtime::EnterChain(ThreadState* ts, uint64_t chain) {
   if (ts->chain_depth++ == 0) {
     ts->chain = chain;
     chains_[chain] = Ref<ThreadState>(ts);
+    chain_count_.store(chains_.size(), std::memory_order_release);
   }
 }
 
@@ -510,6 +511,7 @@ void Runtime::LeaveChain(ThreadState* ts) {
     if (--ts->chain_depth > 0) return;
     auto it = chains_.find(ts->chain);
     if (it != chains_.end() && it->second.get() == ts) chains_.erase(it);
+    chain_count_.store(chains_.size(), std::memory_order_release);
     ts->chain = 0;
     std::lock_guard<std::mutex> tl(ts->mu);
     for (auto& m : ts->nested) orphans.push_back(std::move(m));
@@ -534,6 +536,7 @@ bool Runtime::DeliverToChain(uint64_t chain, ThreadState* ts,
 }
 
 Ref<ThreadState> Runtime::ChainWaiter(uint64_t chain) {
+  if (chain_count_.load(std::memory_order_acquire) == 0) return {};
   std::lock_guard<std::mutex> l(chain_mu_);
   auto it = chains_.find(chain);
   return it == chains_.end() ? Ref<ThreadState>() : it->second;
@@ -1450,6 +1453,10 @@ void Connection::Kill() {
 
 bool Connection::TryBecomeReader(Waiter* w) {
   std::lock_guard<std::mutex> l(mu_);
+  return TryBecomeReaderLocked(w);
+}
+
+bool Connection::TryBecomeReaderLocked(Waiter* w) {
   if (dead()) return false;
   if (reading_) {
     // This process calls on the connection too: a lingering worker would
@@ -1923,12 +1930,16 @@ Connection::Route Connection::RouteMessage(std::unique_ptr<Incoming>& msg,
       } else {
         Waiter* w = it->second;
         waiters_.erase(it);
-        std::lock_guard<std::mutex> tl(w->ts->mu);
-        w->reply = std::move(msg);
-        w->done = true;
         if (w == self) {
+          // Only this thread reads its own waiter, and nobody can write it
+          // once it is out of waiters_.
+          w->reply = std::move(msg);
+          w->done = true;
           mine = true;
         } else {
+          std::lock_guard<std::mutex> tl(w->ts->mu);
+          w->reply = std::move(msg);
+          w->done = true;
           wake = w->ts;
         }
       }
@@ -2144,7 +2155,7 @@ void Connection::Linger(bool holding) {
   rt_->lingering_workers_.fetch_sub(1);
 }
 
-void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
+bool Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
                             bool first) {
   ThreadState* ts = w->ts.get();
   // The call's first wait blocks in its read when this is the process's only
@@ -2179,14 +2190,15 @@ void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         ReleaseReader();
-        return;  // timeout (or poll failure): the caller checks its deadline
+        return false;  // timeout (or poll failure): the caller checks its
+                       // deadline
       }
       if (p[1].revents != 0) {
         uint64_t v;
         while (read(p[1].fd, &v, sizeof(v)) < 0 && errno == EINTR) {
         }
         ReleaseReader();
-        return;  // something for this thread (mailbox, or death)
+        return false;  // something for this thread (mailbox, or death)
       }
     }
     read_first = false;
@@ -2195,19 +2207,19 @@ void Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
     block = false;
     if (r == ReadResult::kFailed) {
       Kill();
-      return;
+      return false;
     }
     if (r != ReadResult::kMessage) continue;
     switch (RouteMessage(msg, w)) {
       case Route::kMine:
         ReleaseReader();
-        return;
+        return true;
       case Route::kInline:
         ReleaseReader();
         ServeRequest(std::move(msg));
-        return;
+        return false;
       case Route::kConsumed:
-        if (dead()) return;
+        if (dead()) return false;
         break;
     }
   }
@@ -2246,19 +2258,20 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   if (ts->wake_fd() < 0) return OH_IPC_INNER_ERROR;
   Waiter w;
   w.ts = Ref<ThreadState>(ts);
+  bool reading;
   {
     std::lock_guard<std::mutex> l(mu_);
     if (dead()) return OH_IPC_DEAD_REMOTE_OBJECT;
     w.txn = next_txn_++;
     waiters_[w.txn] = &w;
+    // Take the reader role before sending: otherwise a fast reply can wake
+    // a pool thread first, which then has to hand it over (two more context
+    // switches, the common case when both processes share a CPU).
+    reading = TryBecomeReaderLocked(&w);
   }
   h.txn_id = w.txn;
   rt_->EnterChain(ts, chain);
   const int64_t deadline = timeout_ms == 0 ? -1 : NowMs() + timeout_ms;
-  // Take the reader role before sending: otherwise a fast reply can wake a
-  // pool thread first, which then has to hand it over (two more context
-  // switches, the common case when both processes share a CPU).
-  bool reading = TryBecomeReader(&w);
   int rc = SendMessage(h, &data, timeout_ms, &reading);
   if (rc != OH_IPC_SUCCESS && reading) ReleaseReader();
   bool timed_out = false;
@@ -2267,6 +2280,7 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   bool first_wait = reading;
   std::unique_ptr<Incoming> answer;
   bool dead_remote = false;
+  bool own_reply = false;
   if (rc == OH_IPC_SUCCESS) {
     for (;;) {
       std::unique_ptr<Incoming> nested;
@@ -2299,7 +2313,13 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
       }
       if (reading || TryBecomeReader(&w)) {
         reading = false;  // ReaderLoop gives the role back when it returns
-        ReaderLoop(&w, deadline, timeout_ms, first_wait);
+        if (ReaderLoop(&w, deadline, timeout_ms, first_wait)) {
+          // Its own reply (set by this thread, read without the lock), the
+          // waiter unregistered and the role handed over: nothing to leave.
+          answer = std::move(w.reply);
+          own_reply = true;
+          break;
+        }
         first_wait = false;
       } else {
         ts->WaitForWake(
@@ -2311,7 +2331,7 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   }
   // Leave the wait: unregister unless a reply or death already did.
   Ref<ThreadState> kick;
-  {
+  if (!own_reply) {
     std::lock_guard<std::mutex> l(mu_);
     auto it = waiters_.find(w.txn);
     if (it != waiters_.end() && it->second == &w) {

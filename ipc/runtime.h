@@ -88,6 +88,7 @@ class SmallMap {
   }
   void clear() { entries_.clear(); }
   bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
 
  private:
   std::vector<Entry> entries_;
@@ -245,10 +246,12 @@ class Connection final : public RefCounted {
   // A waiting caller reading the socket until something concerns it.
   // `timeout_ms` (0: none) is the call's, `deadline` its end (NowMs; -1:
   // none). `first`: the call's first wait, which may block in its read (see
-  // the definition).
-  void ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms, bool first);
+  // the definition). True when it has read `w`'s own reply (then w->reply
+  // and w->done are set, the waiter unregistered and the role given back).
+  bool ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms, bool first);
 
   bool TryBecomeReader(Waiter* w);
+  bool TryBecomeReaderLocked(Waiter* w);
   void ReleaseReader();
   // A pool worker that has served a request on the process's only
   // connection keeps reading it, blocked in its read, instead of going back
@@ -535,6 +538,11 @@ class Runtime {
 
   std::mutex chain_mu_;
   SmallMap<uint64_t, Ref<ThreadState>> chains_;  // guarded by chain_mu_
+  // chains_.size(), read without the lock: a process that makes no calls
+  // (a serving child) routes each request without taking chain_mu_. A chain
+  // is registered before its request is sent, so a request of it cannot
+  // come before the count shows it.
+  std::atomic<size_t> chain_count_{0};
 };
 
 template <typename F>
