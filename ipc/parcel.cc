@@ -233,6 +233,25 @@ void Parcel::Adopt(uint8_t* buf, uint32_t alloc, uint32_t size,
   }
 }
 
+bool Parcel::FitsReceived(uint32_t size) const {
+  const uint32_t cap = GrownCapacity(size);
+  return cap != 0 && cap <= alloc_ && alloc_ < kLargeParcelBlock;
+}
+
+void Parcel::AssignReceived(const uint8_t* data, uint32_t size, uint8_t* block,
+                            uint32_t alloc) {
+  Clear();
+  if (block != nullptr) {
+    FreeParcelBlock(buf_, alloc_);
+    buf_ = block;
+    alloc_ = alloc;
+  }
+  if (size > 0) std::memcpy(buf_, data, size);
+  size_ = size;
+  const uint32_t cap = GrownCapacity(size);
+  capacity_ = cap > alloc_ ? alloc_ : cap;
+}
+
 void Parcel::MoveFrom(Parcel& other) {
   Clear();
   FreeParcelBlock(buf_, alloc_);

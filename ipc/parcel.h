@@ -121,6 +121,15 @@ class Parcel {
   // bytes.
   void Adopt(uint8_t* buf, uint32_t alloc, uint32_t size,
              std::vector<ParcelObject> objects);
+  // Whether AssignReceived can keep this parcel's own block for `size`
+  // received bytes (a small block at least as large as Adopt would get).
+  bool FitsReceived(uint32_t size) const;
+  // Replaces the whole content with a copy of `size` received bytes and no
+  // objects: the state Adopt() of a block holding them gives. In this
+  // parcel's own block when FitsReceived(size), else in `block` (from
+  // AllocReceivedData, `alloc` bytes), which it takes.
+  void AssignReceived(const uint8_t* data, uint32_t size, uint8_t* block,
+                      uint32_t alloc);
   // Moves the content of `other` into this parcel (this one's is dropped).
   void MoveFrom(Parcel& other);
   void Clear();

@@ -302,6 +302,12 @@ struct Waiter {
   bool done = false;
   bool dead = false;
   std::unique_ptr<Incoming> reply;
+  // The caller's reply parcel (may be NULL). Its thread, as the reader,
+  // may read the reply straight into it (TakeOwnReply): then `direct` and
+  // the reply's status `code` are set, not `reply`.
+  Parcel* into = nullptr;
+  bool direct = false;
+  uint32_t code = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -1521,7 +1527,8 @@ Ref<ThreadState> Connection::HandOverLocked() {
 }
 
 Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
-                                           bool wait, int64_t deadline) {
+                                           bool wait, int64_t deadline,
+                                           Waiter* own) {
   uint8_t* buf = ThreadState::Current()->read_buffer();
   const int flags = wait ? 0 : MSG_DONTWAIT;
   std::vector<UniqueFd> fds;
@@ -1654,6 +1661,11 @@ Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
                : ReadResult::kFailed;
   }
   if (!layout.body_in_memfd) {
+    if (own != nullptr && h.type == wire::kReply && h.txn_id == own->txn &&
+        h.object_count == 0 && fds.empty() &&
+        TakeOwnReply(h, layout.data, own)) {
+      return ReadResult::kOwnReply;
+    }
     return BuildIncoming(h, layout, fds, nullptr, 0, out) ? ReadResult::kMessage
                                                           : ReadResult::kFailed;
   }
@@ -1774,6 +1786,37 @@ bool Connection::ReadRingBody(const WireHeader& h, int64_t deadline,
     *data = nullptr;
     return false;
   }
+  return true;
+}
+
+bool Connection::TakeOwnReply(const WireHeader& h, const uint8_t* data,
+                              Waiter* own) {
+  // Only a successful reply's data reaches the caller (Transact), and
+  // none that failed: its parcel stays as it was.
+  const bool copy =
+      own->into != nullptr && h.data_size > 0 &&
+      MapHandlerCode(static_cast<int32_t>(h.code)) == OH_IPC_SUCCESS;
+  uint8_t* block = nullptr;
+  uint32_t alloc = 0;
+  if (copy && !own->into->FitsReceived(h.data_size)) {
+    block = AllocReceivedData(h.data_size, &alloc);
+    if (block == nullptr) return false;
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = waiters_.find(h.txn_id);
+    if (it == waiters_.end() || it->second != own) {
+      FreeParcelBlock(block, alloc);
+      return false;
+    }
+    waiters_.erase(it);
+  }
+  // Only this thread reads its own waiter, and nobody writes it once it is
+  // out of waiters_ (as RouteMessage's kMine).
+  if (copy) own->into->AssignReceived(data, h.data_size, block, alloc);
+  own->code = h.code;
+  own->direct = true;
+  own->done = true;
   return true;
 }
 
@@ -2203,11 +2246,15 @@ bool Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
     }
     read_first = false;
     std::unique_ptr<Incoming> msg;
-    ReadResult r = ReadOne(&msg, block, deadline);
+    ReadResult r = ReadOne(&msg, block, deadline, w);
     block = false;
     if (r == ReadResult::kFailed) {
       Kill();
       return false;
+    }
+    if (r == ReadResult::kOwnReply) {
+      ReleaseReader();
+      return true;
     }
     if (r != ReadResult::kMessage) continue;
     switch (RouteMessage(msg, w)) {
@@ -2258,6 +2305,7 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   if (ts->wake_fd() < 0) return OH_IPC_INNER_ERROR;
   Waiter w;
   w.ts = Ref<ThreadState>(ts);
+  w.into = reply;
   bool reading;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -2353,7 +2401,7 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   // would come before the peer's turn, and so before its reply (a Create
   // child's report, and with it the app's start callback).
   rt_->StartPool();
-  if (!answer && !dead_remote) {
+  if (!answer && !dead_remote && !w.direct) {
     // Timed out, or the send failed: a reply or death may still have come
     // before the waiter was unregistered above.
     std::lock_guard<std::mutex> l(ts->mu);
@@ -2361,6 +2409,8 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
     dead_remote = w.dead;
   }
   if (rc != OH_IPC_SUCCESS) return rc;
+  // Its data already in `reply` (TakeOwnReply).
+  if (w.direct) return MapHandlerCode(static_cast<int32_t>(w.code));
   if (answer) {
     int status = MapHandlerCode(static_cast<int32_t>(answer->header.code));
     Parcel& got = answer->parcel.parcel;

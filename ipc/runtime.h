@@ -219,14 +219,21 @@ class Connection final : public RefCounted {
   friend class Runtime;
   ~Connection() override;
 
-  enum class ReadResult { kMessage, kNothing, kAgain, kFailed };
+  enum class ReadResult { kMessage, kOwnReply, kNothing, kAgain, kFailed };
   // Reads and validates one message. Handles HELLO, RELEASE and DEAD_NOTICE
   // itself (kNothing). Must be called by the reader. `wait`: blocks until
   // a message comes or SO_RCVTIMEO passes (kAgain); otherwise kAgain at
   // once if there is none. `deadline` (NowMs; -1: the runtime's timeout
   // from now) bounds the wait for a pending ring body (WaitPublished).
+  // `own`: the reader's own waiter, whose plain reply (inline, no objects)
+  // goes straight into its caller's parcel (kOwnReply, see TakeOwnReply).
   ReadResult ReadOne(std::unique_ptr<Incoming>* out, bool wait = false,
-                     int64_t deadline = -1);
+                     int64_t deadline = -1, Waiter* own = nullptr);
+  // The reply `h` (data at `data`) to `own`: unregisters it and puts the
+  // data into own->into; false (nothing done) if it is not registered or
+  // the parcel cannot get the memory.
+  bool TakeOwnReply(const wire::WireHeader& h, const uint8_t* data,
+                    Waiter* own);
   bool BuildIncoming(const wire::WireHeader& h,
                      const wire::MessageLayout& layout,
                      std::vector<UniqueFd>& fds, uint8_t* owned_data,
