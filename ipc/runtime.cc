@@ -508,6 +508,14 @@ void Runtime::EnterChain(ThreadState* ts, uint64_t chain) {
   }
 }
 
+void Runtime::EnterDeferredChain() {
+  ThreadState* ts = ThreadState::Current();
+  if (ts->deferred_chain != nullptr && *ts->deferred_chain != 0) {
+    EnterChain(ts, *ts->deferred_chain);
+    *ts->deferred_chain = 0;
+  }
+}
+
 void Runtime::LeaveChain(ThreadState* ts) {
   // A vector: an empty std::deque allocates (twice) when constructed, and
   // this runs on every sync call.
@@ -1297,6 +1305,7 @@ int Connection::SendLoop(msghdr* m, int64_t timeout_ms, bool* holding_reader) {
         deadline = timeout_ms <= 0 ? -1 : NowMs() + timeout_ms;
       if (holding_reader != nullptr && *holding_reader) {
         *holding_reader = false;
+        rt_->EnterDeferredChain();
         ReleaseReader();
       }
       pollfd p = {sock_.get(), POLLOUT, 0};
@@ -2232,6 +2241,7 @@ bool Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
       int n = poll(p, 2, PollTimeout(deadline));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
+        rt_->EnterDeferredChain();
         ReleaseReader();
         return false;  // timeout (or poll failure): the caller checks its
                        // deadline
@@ -2240,6 +2250,7 @@ bool Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
         uint64_t v;
         while (read(p[1].fd, &v, sizeof(v)) < 0 && errno == EINTR) {
         }
+        rt_->EnterDeferredChain();
         ReleaseReader();
         return false;  // something for this thread (mailbox, or death)
       }
@@ -2257,6 +2268,9 @@ bool Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
       return true;
     }
     if (r != ReadResult::kMessage) continue;
+    // A request of its chain is served on this thread (kInline), and from
+    // here another thread may read the socket.
+    rt_->EnterDeferredChain();
     switch (RouteMessage(msg, w)) {
       case Route::kMine:
         ReleaseReader();
@@ -2318,7 +2332,18 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
     reading = TryBecomeReaderLocked(&w);
   }
   h.txn_id = w.txn;
-  rt_->EnterChain(ts, chain);
+  // A caller that reads the process's only connection itself sees every
+  // request of its chain first (as the blocking read assumes, see
+  // ReaderLoop): its chain is registered only before it routes a message or
+  // gives up the role (EnterDeferredChain), which most calls never do.
+  uint64_t deferred = 0;
+  uint64_t* const outer_deferred = ts->deferred_chain;
+  if (reading && rt_->SoleConnection()) {
+    deferred = chain;
+    ts->deferred_chain = &deferred;
+  } else {
+    rt_->EnterChain(ts, chain);
+  }
   const int64_t deadline = timeout_ms == 0 ? -1 : NowMs() + timeout_ms;
   int rc = SendMessage(h, &data, timeout_ms, &reading);
   if (rc != OH_IPC_SUCCESS && reading) ReleaseReader();
@@ -2394,7 +2419,8 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
     if (!dead() && !reading_) kick = HandOverLocked();
   }
   if (kick) kick->Wake();
-  rt_->LeaveChain(ts);
+  ts->deferred_chain = outer_deferred;
+  if (deferred == 0) rt_->LeaveChain(ts);  // it was registered
   // A runtime created for a connection adopted lazily (AdoptConnection)
   // starts its pool now that the reply is in. Not while the peer works on
   // the request: on a busy or single CPU the thread creation (~0.1-0.3 ms)

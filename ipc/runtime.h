@@ -159,6 +159,9 @@ class ThreadState : public RefCounted {
   bool linger_holding = false;
   uint64_t chain = 0;   // chain this thread waits in (0: none)
   int chain_depth = 0;  // nested waits in `chain`
+  // The innermost sync call's chain while its registration is deferred
+  // (Connection::Transact), else NULL or pointing to 0.
+  uint64_t* deferred_chain = nullptr;
 
  private:
   ~ThreadState() override;
@@ -468,6 +471,10 @@ class Runtime {
   uint64_t NewChain();
   void EnterChain(ThreadState* ts, uint64_t chain);
   void LeaveChain(ThreadState* ts);
+  // Registers the chain of the current thread's call if that was deferred
+  // (see Connection::Transact): before the thread routes a message it read
+  // or gives up the reader role.
+  void EnterDeferredChain();
   Ref<ThreadState> ChainWaiter(uint64_t chain);
   // Puts `msg` in the mailbox of `ts` if it still waits in `chain`.
   bool DeliverToChain(uint64_t chain, ThreadState* ts,
