@@ -1538,7 +1538,8 @@ Ref<ThreadState> Connection::HandOverLocked() {
 Connection::ReadResult Connection::ReadOne(std::unique_ptr<Incoming>* out,
                                            bool wait, int64_t deadline,
                                            Waiter* own) {
-  uint8_t* buf = ThreadState::Current()->read_buffer();
+  uint8_t* buf =
+      (own != nullptr ? own->ts.get() : ThreadState::Current())->read_buffer();
   const int flags = wait ? 0 : MSG_DONTWAIT;
   std::vector<UniqueFd> fds;
   bool have_creds = false;
@@ -1811,6 +1812,7 @@ bool Connection::TakeOwnReply(const WireHeader& h, const uint8_t* data,
     block = AllocReceivedData(h.data_size, &alloc);
     if (block == nullptr) return false;
   }
+  Ref<ThreadState> kick;
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = waiters_.find(h.txn_id);
@@ -1819,7 +1821,12 @@ bool Connection::TakeOwnReply(const WireHeader& h, const uint8_t* data,
       return false;
     }
     waiters_.erase(it);
+    // ReleaseReader's part, under the same lock.
+    reading_ = false;
+    lingering_ = false;
+    if (!dead()) kick = HandOverLocked();
   }
+  if (kick) kick->Wake();
   // Only this thread reads its own waiter, and nobody writes it once it is
   // out of waiters_ (as RouteMessage's kMine).
   if (copy) own->into->AssignReceived(data, h.data_size, block, alloc);
@@ -2263,10 +2270,7 @@ bool Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
       Kill();
       return false;
     }
-    if (r == ReadResult::kOwnReply) {
-      ReleaseReader();
-      return true;
-    }
+    if (r == ReadResult::kOwnReply) return true;  // the role given back
     if (r != ReadResult::kMessage) continue;
     // A request of its chain is served on this thread (kInline), and from
     // here another thread may read the socket.
@@ -2354,10 +2358,15 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
   std::unique_ptr<Incoming> answer;
   bool dead_remote = false;
   bool own_reply = false;
+  // Before its first wait as the reader, a thread in no registered chain
+  // has nothing to look at: a reply or death only comes through the socket
+  // it is about to read (Kill shuts it down), and nobody can queue a
+  // request of its chain for it.
+  bool look = !(first_wait && ts->chain_depth == 0);
   if (rc == OH_IPC_SUCCESS) {
     for (;;) {
       std::unique_ptr<Incoming> nested;
-      {
+      if (look) {
         std::lock_guard<std::mutex> l(ts->mu);
         if (w.done) {
           // Set once: nothing writes the waiter after `done`.
@@ -2386,6 +2395,7 @@ int Connection::Transact(uint32_t handle, uint32_t code, const Parcel& data,
       }
       if (reading || TryBecomeReader(&w)) {
         reading = false;  // ReaderLoop gives the role back when it returns
+        look = true;
         if (ReaderLoop(&w, deadline, timeout_ms, first_wait)) {
           // Its own reply (set by this thread, read without the lock), the
           // waiter unregistered and the role handed over: nothing to leave.

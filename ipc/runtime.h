@@ -232,9 +232,10 @@ class Connection final : public RefCounted {
   // goes straight into its caller's parcel (kOwnReply, see TakeOwnReply).
   ReadResult ReadOne(std::unique_ptr<Incoming>* out, bool wait = false,
                      int64_t deadline = -1, Waiter* own = nullptr);
-  // The reply `h` (data at `data`) to `own`: unregisters it and puts the
-  // data into own->into; false (nothing done) if it is not registered or
-  // the parcel cannot get the memory.
+  // The reply `h` (data at `data`) to `own`: unregisters it, gives the
+  // reader role back (as ReleaseReader) and puts the data into own->into;
+  // false (nothing done) if it is not registered or the parcel cannot get
+  // the memory.
   bool TakeOwnReply(const wire::WireHeader& h, const uint8_t* data,
                     Waiter* own);
   bool BuildIncoming(const wire::WireHeader& h,
