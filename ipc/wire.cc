@@ -14,6 +14,15 @@ bool ValidateSizes(const WireHeader& h) {
          h.body_size;
 }
 
+// A message that is its header alone, with `fds` fds attached and no
+// flags, body or transaction.
+bool HeaderAlone(const WireHeader& h, size_t datagram_len, uint32_t fd_count,
+                 uint32_t fds) {
+  return h.flags == 0 && fd_count == fds && h.body_size == 0 &&
+         h.object_count == 0 && h.data_size == 0 && h.txn_id == 0 &&
+         datagram_len == sizeof(WireHeader);
+}
+
 }  // namespace
 
 bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
@@ -60,26 +69,10 @@ bool ValidateMessage(const uint8_t* datagram, size_t datagram_len,
       out->data = datagram + sizeof(WireHeader);
       return true;
     case kDeadNotice:
-      if (h.flags != 0 || fd_count != 0 || h.body_size != 0 ||
-          h.object_count != 0 || h.data_size != 0 ||
-          datagram_len != sizeof(WireHeader)) {
-        return false;
-      }
-      return true;
     case kFdsNext:
-      if (h.flags != 0 || fd_count != 0 || h.body_size != 0 ||
-          h.object_count != 0 || h.data_size != 0 || h.txn_id != 0 ||
-          datagram_len != sizeof(WireHeader)) {
-        return false;
-      }
-      return true;
+      return HeaderAlone(h, datagram_len, fd_count, 0);
     case kRingSetup:
-      if (h.flags != 0 || fd_count != 1 || h.body_size != 0 ||
-          h.object_count != 0 || h.data_size != 0 || h.txn_id != 0 ||
-          datagram_len != sizeof(WireHeader)) {
-        return false;
-      }
-      return true;
+      return HeaderAlone(h, datagram_len, fd_count, 1);
     default:
       return false;
   }

@@ -596,23 +596,6 @@ PendingReply MakePendingReply(const wire::WireHeader& reply) {
     memcpy(bytes.data(), &msg.h, sizeof(msg.h));
     memcpy(bytes.data() + sizeof(msg.h), msg.o, msg.h.object_count * 16);
     SendWithFds(sock, bytes.data(), bytes.size(), {}, false);
-  } else if (scenario == "unannounced-fd") {
-    // The "fewer-fds" reply's fd, attached without its kFdsNext: read
-    // without a control buffer, it never reaches the runtime (the kernel
-    // closes it) and the reply lacks the fd it names.
-    struct {
-      wire::WireHeader h;
-      wire::WireObject o;
-      uint8_t data[24];
-    } msg{};
-    msg.h = r;
-    msg.h.object_count = 1;
-    msg.h.data_size = 24;
-    msg.h.body_size = 16 + 24;
-    msg.h.fd_count = 1;
-    msg.o.kind = wire::kObjectFd;
-    SendWithFds(sock, &msg, sizeof(msg), {DevNull()}, false,
-                /*announce=*/false);
   } else if (scenario == "stray-fds") {
     // Fds on a datagram that names none, unannounced: dropped by the
     // kernel, the message itself is fine. Then no reply (never-reply).
@@ -628,7 +611,10 @@ PendingReply MakePendingReply(const wire::WireHeader& reply) {
       send(sock, &next, sizeof(next), MSG_NOSIGNAL);
   } else if (scenario == "more-fds") {
     SendWithFds(sock, &r, sizeof(r), {DevNull(), DevNull(), DevNull()}, false);
-  } else if (scenario == "fewer-fds") {
+  } else if (scenario == "fewer-fds" || scenario == "unannounced-fd") {
+    // A reply naming an fd: without it, or with it but without its
+    // kFdsNext ("unannounced-fd": read without a control buffer, it never
+    // reaches the runtime, the kernel closes it).
     struct {
       wire::WireHeader h;
       wire::WireObject o;
@@ -640,7 +626,9 @@ PendingReply MakePendingReply(const wire::WireHeader& reply) {
     msg.h.body_size = 16 + 24;
     msg.h.fd_count = 1;
     msg.o.kind = wire::kObjectFd;
-    SendWithFds(sock, &msg, sizeof(msg), {}, false);
+    std::vector<int> fds;
+    if (scenario == "unannounced-fd") fds.push_back(DevNull());
+    SendWithFds(sock, &msg, sizeof(msg), fds, false, /*announce=*/false);
   } else if (scenario == "fds-on-release") {
     struct {
       wire::WireHeader h;
