@@ -1258,9 +1258,6 @@ int Connection::SendMsgWithDeadline(msghdr* m, int64_t timeout_ms,
 }
 
 int Connection::SendLoop(msghdr* m, int64_t timeout_ms, bool* holding_reader) {
-  // Taken when the socket is first full: a send that does not wait (nearly
-  // all) reads no clock (clock_gettime is ~1 % of a serving process's time
-  // in a VM).
   if (m->msg_controllen > 0 && CMSG_FIRSTHDR(m)->cmsg_type == SCM_RIGHTS) {
     // Fds (not the HELLO's datagram, whose credentials come first: the
     // peer reads that one with a control buffer anyway): announced, so
@@ -1292,6 +1289,9 @@ int Connection::SendLoop(msghdr* m, int64_t timeout_ms, bool* holding_reader) {
       gathered_len = 0;
     }
   }
+  // Taken when the socket is first full: a send that does not wait (nearly
+  // all) reads no clock (clock_gettime is ~1 % of a serving process's time
+  // in a VM).
   int64_t deadline = -2;
   for (;;) {
     ssize_t n = gathered_len > 0
@@ -1305,8 +1305,7 @@ int Connection::SendLoop(msghdr* m, int64_t timeout_ms, bool* holding_reader) {
         deadline = timeout_ms <= 0 ? -1 : NowMs() + timeout_ms;
       if (holding_reader != nullptr && *holding_reader) {
         *holding_reader = false;
-        rt_->EnterDeferredChain();
-        ReleaseReader();
+        ReleaseReaderMidCall();
       }
       pollfd p = {sock_.get(), POLLOUT, 0};
       int r = poll(&p, 1, PollTimeout(deadline));
@@ -1493,12 +1492,20 @@ void Connection::ReleaseReader() {
   Ref<ThreadState> kick;
   {
     std::lock_guard<std::mutex> l(mu_);
-    reading_ = false;
-    lingering_ = false;
-    if (dead()) return;
-    kick = HandOverLocked();
+    kick = ReleaseReaderLocked();
   }
   if (kick) kick->Wake();
+}
+
+Ref<ThreadState> Connection::ReleaseReaderLocked() {
+  reading_ = false;
+  lingering_ = false;
+  return dead() ? Ref<ThreadState>() : HandOverLocked();
+}
+
+void Connection::ReleaseReaderMidCall() {
+  rt_->EnterDeferredChain();
+  ReleaseReader();
 }
 
 bool Connection::NeedsWatchLocked() const {
@@ -1821,10 +1828,7 @@ bool Connection::TakeOwnReply(const WireHeader& h, const uint8_t* data,
       return false;
     }
     waiters_.erase(it);
-    // ReleaseReader's part, under the same lock.
-    reading_ = false;
-    lingering_ = false;
-    if (!dead()) kick = HandOverLocked();
+    kick = ReleaseReaderLocked();  // under the same lock
   }
   if (kick) kick->Wake();
   // Only this thread reads its own waiter, and nobody writes it once it is
@@ -2248,8 +2252,7 @@ bool Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
       int n = poll(p, 2, PollTimeout(deadline));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        rt_->EnterDeferredChain();
-        ReleaseReader();
+        ReleaseReaderMidCall();
         return false;  // timeout (or poll failure): the caller checks its
                        // deadline
       }
@@ -2257,8 +2260,7 @@ bool Connection::ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms,
         uint64_t v;
         while (read(p[1].fd, &v, sizeof(v)) < 0 && errno == EINTR) {
         }
-        rt_->EnterDeferredChain();
-        ReleaseReader();
+        ReleaseReaderMidCall();
         return false;  // something for this thread (mailbox, or death)
       }
     }

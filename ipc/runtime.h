@@ -264,6 +264,12 @@ class Connection final : public RefCounted {
   bool TryBecomeReader(Waiter* w);
   bool TryBecomeReaderLocked(Waiter* w);
   void ReleaseReader();
+  // ReleaseReader's part under mu_: the thread to wake, if any.
+  Ref<ThreadState> ReleaseReaderLocked();
+  // A caller giving the reader role up before its call ends: its deferred
+  // chain is registered first (Runtime::EnterDeferredChain), so that the
+  // next reader routes the chain's requests to it.
+  void ReleaseReaderMidCall();
   // A pool worker that has served a request on the process's only
   // connection keeps reading it, blocked in its read, instead of going back
   // to epoll_wait (Runtime::MayLinger has the conditions). Its reply is
