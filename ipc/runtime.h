@@ -223,13 +223,14 @@ class Connection final : public RefCounted {
   ~Connection() override;
 
   enum class ReadResult { kMessage, kOwnReply, kNothing, kAgain, kFailed };
-  // Reads and validates one message. Handles HELLO, RELEASE and DEAD_NOTICE
-  // itself (kNothing). Must be called by the reader. `wait`: blocks until
-  // a message comes or SO_RCVTIMEO passes (kAgain); otherwise kAgain at
-  // once if there is none. `deadline` (NowMs; -1: the runtime's timeout
-  // from now) bounds the wait for a pending ring body (WaitPublished).
-  // `own`: the reader's own waiter, whose plain reply (inline, no objects)
-  // goes straight into its caller's parcel (kOwnReply, see TakeOwnReply).
+  // Reads and validates one message. Handles HELLO, RELEASE, DEAD_NOTICE,
+  // RING_SETUP and FDS_NEXT itself (kNothing). Must be called by the reader.
+  // `wait`: blocks until a message comes or SO_RCVTIMEO passes (kAgain);
+  // otherwise kAgain at once if there is none. `deadline` (NowMs; -1: the
+  // runtime's timeout from now) bounds the wait for a pending ring body
+  // (WaitPublished). `own`: the reader's own waiter, whose plain reply (inline,
+  // no objects) goes straight into its caller's parcel (kOwnReply, see
+  // TakeOwnReply).
   ReadResult ReadOne(std::unique_ptr<Incoming>* out, bool wait = false,
                      int64_t deadline = -1, Waiter* own = nullptr);
   // The reply `h` (data at `data`) to `own`: unregisters it, gives the
@@ -257,8 +258,9 @@ class Connection final : public RefCounted {
   // A waiting caller reading the socket until something concerns it.
   // `timeout_ms` (0: none) is the call's, `deadline` its end (NowMs; -1:
   // none). `first`: the call's first wait, which may block in its read (see
-  // the definition). True when it has read `w`'s own reply (then w->reply
-  // and w->done are set, the waiter unregistered and the role given back).
+  // the definition). True when it has read `w`'s own reply: then w->done
+  // is set, with w->reply or, read straight into the caller's parcel,
+  // w->direct; the waiter is unregistered and the role given back.
   bool ReaderLoop(Waiter* w, int64_t deadline, int64_t timeout_ms, bool first);
 
   bool TryBecomeReader(Waiter* w);
@@ -561,8 +563,10 @@ class Runtime {
   SmallMap<uint64_t, Ref<ThreadState>> chains_;  // guarded by chain_mu_
   // chains_.size(), read without the lock: a process that makes no calls
   // (a serving child) routes each request without taking chain_mu_. A chain
-  // is registered before its request is sent, so a request of it cannot
-  // come before the count shows it.
+  // is registered before its request is sent, or (deferred, see
+  // Connection::Transact) before its caller routes a message or lets
+  // another thread read: a request of it cannot be routed before the count
+  // shows it.
   std::atomic<size_t> chain_count_{0};
 };
 
